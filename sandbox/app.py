@@ -1,0 +1,385 @@
+"""The sandbox's WSGI application: control API, call log, faults, dispatch.
+
+Every AWS request is identified (service and Region from the SigV4 scope,
+action from the protocol), logged without its parameters, checked against
+injected faults, then answered by a registered emulation or by moto.
+"""
+
+import io
+import json
+import random
+import re
+import threading
+import time
+from urllib.parse import parse_qs
+
+from botocore.parsers import create_parser
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.moto_server.werkzeug_app import create_backend_app
+
+from . import protocol
+from . import registry
+from .clock import Clock
+from .protocol import AwsError
+
+READ_PREFIXES = ("Describe", "List", "Get", "Test", "Export", "Search", "Lookup", "Check")
+
+# What AWS returns when it throttles, per signing service.
+THROTTLE_CODES = {
+    "ec2": ("RequestLimitExceeded", 503),
+    "ds": ("ThrottlingException", 400),
+    "acm": ("ThrottlingException", 400),
+    "route53": ("Throttling", 400),
+}
+
+_SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
+
+
+def is_write(action):
+    return not action.startswith(READ_PREFIXES)
+
+
+def _rest_routes(service):
+    """(method, regex, action) for every operation of a rest protocol service, most specific first."""
+    model = protocol.service_model(service)
+    routes = []
+    for name in model.operation_names:
+        http = model.operation_model(name).http
+        uri = http["requestUri"].split("?")[0]
+        literal = len(re.sub(r"\{[^}]+\}", "", uri))
+        pattern = re.sub(r"\{([A-Za-z0-9_]+)\+?\}", r"(?P<\1>[^/]+)", uri)
+        routes.append((literal, http["method"], re.compile(f"^{pattern}/?$"), name))
+    routes.sort(key=lambda r: -r[0])
+    return [r[1:] for r in routes]
+
+
+class Faults:
+    """Injected failures: throttling a fraction of calls, failing an action N times."""
+
+    def __init__(self):
+        self.rules = []
+        self.random = random.Random(0)
+
+    def set(self, spec):
+        self.random = random.Random(spec.get("seed", 0))
+        for rule in spec.get("rules", []):
+            if "rate" not in rule and "count" not in rule:
+                raise ValueError("a fault rule needs 'rate' (0-1) or 'count'")
+            self.rules.append(dict(rule))
+
+    def clear(self):
+        self.rules = []
+
+    def match(self, service, action, region):
+        for rule in self.rules:
+            if rule.get("service", service) != service or rule.get("region", region) != region:
+                continue
+            if rule.get("action", action) != action:
+                continue
+            if "actions" in rule and action not in rule["actions"]:
+                continue
+            if rule.get("writes_only") and not is_write(action):
+                continue
+            if "count" in rule:
+                if rule["count"] <= 0:
+                    continue
+                rule["count"] -= 1
+            elif self.random.random() >= rule["rate"]:
+                continue
+            code, status = THROTTLE_CODES.get(service, ("Throttling", 400))
+            if rule.get("code"):
+                code, status = rule["code"], rule.get("status", 400)
+            return AwsError(code, rule.get("message", "Rate exceeded" if "rate" in rule else "Injected fault"), status)
+        return None
+
+
+class Sandbox:
+    def __init__(self, time_scale=1.0):
+        from . import services  # noqa: F401  registers the emulations
+
+        self.clock = Clock(time_scale)
+        self.lock = threading.RLock()
+        self.calls = []
+        self.faults = Faults()
+        self.outages = set()
+        self.moto = DomainDispatcherApplication(create_backend_app)
+        self.rest_routes = {"route53": _rest_routes("route53")}
+        self.started = time.time()
+
+    # ------------------------------------------------------------------ WSGI
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_sandbox/"):
+            status, payload = self._control(environ, path[len("/_sandbox/") :])
+            return _respond(start_response, status, {"Content-Type": "application/json"}, json.dumps(payload))
+        body = _read_body(environ)
+        with self.lock:
+            return self._aws(environ, start_response, path, body)
+
+    def _aws(self, environ, start_response, path, body):
+        service, region, account = self._scope(environ)
+        action, path_params = self._action(environ, service, path, body)
+        request_id = protocol.new_request_id()
+        entry = {
+            "seq": len(self.calls) + 1,
+            "time": round(time.time(), 3),
+            "service": service,
+            "action": action,
+            "region": region,
+            "write": bool(action) and is_write(action),
+        }
+        self.calls.append(entry)
+
+        def reply(status, headers, text):
+            entry["status"] = status
+            entry["error_code"] = _error_code(text) if status >= 300 else None
+            return _respond(start_response, status, headers, text)
+
+        fault = self.faults.match(service, action, region) if action else None
+        if fault is not None:
+            return reply(*protocol.serialize_error(service, fault, request_id))
+        fn = registry.HANDLERS.get((service, action))
+        if fn is None:
+            return self._moto_raw(environ, start_response, body, entry)
+        call = registry.Call(
+            service=service,
+            action=action,
+            region=region,
+            account_id=account,
+            params={},
+            request_id=request_id,
+            sandbox=self,
+            path_params=path_params,
+            _moto=lambda: self._moto_parsed(environ, body, service, action),
+        )
+        try:
+            call.params = self._params(environ, service, action, body, path_params)
+            result = fn(call)
+            if result is registry.PASS:
+                return self._moto_raw(environ, start_response, body, entry)
+            return reply(*protocol.serialize_response(service, action, result, request_id))
+        except AwsError as err:
+            return reply(*protocol.serialize_error(service, err, request_id))
+
+    # -------------------------------------------------------- identification
+    @staticmethod
+    def _scope(environ):
+        match = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        if not match:
+            return None, None, DEFAULT_ACCOUNT_ID
+        access_key, region, service = match.groups()
+        from moto.iam.models import get_account_id_from
+
+        return service, region, get_account_id_from(access_key) or DEFAULT_ACCOUNT_ID
+
+    def _action(self, environ, service, path, body):
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        if target:
+            return target.split(".", 1)[-1], {}
+        if service in self.rest_routes:
+            method = environ.get("REQUEST_METHOD")
+            for route_method, regex, name in self.rest_routes[service]:
+                match = regex.match(path)
+                if match and route_method == method:
+                    return name, match.groupdict()
+            return None, {}
+        form = protocol.flat_form(body.decode("utf-8", "replace"), environ.get("QUERY_STRING"))
+        return form.get("Action"), {}
+
+    @staticmethod
+    def _params(environ, service, action, body, path_params):
+        op = protocol.operation_model(service, action)
+        if op is None:
+            raise AwsError("InvalidAction", f"The action {action} is not valid for this web service.")
+        kind = protocol.wire_protocol(service)
+        if kind == "ec2":
+            flat = protocol.flat_form(body.decode("utf-8"), environ.get("QUERY_STRING"))
+            params = protocol.parse_query_params(op.input_shape, flat)
+        elif kind == "json":
+            params = json.loads(body or b"{}")
+        else:
+            query = {k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+            params = protocol.parse_rest_params(op, path_params, query)
+            if body.strip():
+                params["_body"] = protocol.xml_to_dict(body.decode("utf-8"))
+        protocol.check_required(op.input_shape, params)
+        return params
+
+    # ------------------------------------------------------------------ moto
+    def _run_moto(self, environ, body):
+        environ = dict(environ)
+        environ["wsgi.input"] = io.BytesIO(body)
+        captured = {}
+
+        def start(status, headers, exc_info=None):
+            captured["status"] = int(status.split()[0])
+            captured["headers"] = dict(headers)
+
+        chunks = self.moto(environ, start)
+        data = b"".join(chunks)
+        if hasattr(chunks, "close"):
+            chunks.close()
+        return captured["status"], captured["headers"], data
+
+    def _moto_raw(self, environ, start_response, body, entry):
+        try:
+            status, headers, data = self._run_moto(environ, body)
+        except NotImplementedError:
+            # Loud, in the service's error shape, and never retried by clients (not a 5xx they retry).
+            err = AwsError(
+                "NotImplementedBySandbox",
+                f"The sandbox does not emulate {entry['service']}:{entry['action']}",
+                501,
+            )
+            status, headers, data = protocol.serialize_error(entry["service"], err, protocol.new_request_id())
+            data = data.encode("utf-8")
+        entry["status"] = status
+        entry["error_code"] = _error_code(data.decode("utf-8", "replace")) if status >= 300 else None
+        return _respond(start_response, status, headers, data)
+
+    def _moto_parsed(self, environ, body, service, action):
+        status, headers, data = self._run_moto(environ, body)
+        model = protocol.service_model(service)
+        parser = create_parser(protocol.wire_protocol(service))
+        op = model.operation_model(action)
+        parsed = parser.parse(
+            {"status_code": status, "headers": headers, "body": data},
+            op.output_shape if status < 300 else None,
+        )
+        if status >= 300:
+            error = parsed.get("Error", {})
+            raise AwsError(error.get("Code", "InternalError"), error.get("Message", ""), status)
+        parsed.pop("ResponseMetadata", None)
+        return parsed
+
+    # --------------------------------------------------------------- control
+    def _control(self, environ, route):
+        method = environ.get("REQUEST_METHOD", "GET")
+        raw = _read_body(environ)
+        try:
+            payload = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            return 400, {"error": "body must be JSON"}
+        query = {k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        fn = registry.CONTROL_ROUTES.get((method, route.rstrip("/")))
+        if fn is None:
+            return 404, {"error": f"no control route {method} /_sandbox/{route}"}
+        with self.lock:
+            try:
+                return fn(self, payload, query)
+            except (ValueError, KeyError, TypeError) as exc:
+                return 400, {"error": str(exc)}
+
+    def reset(self):
+        from moto.moto_api._internal.models import moto_api_backend
+
+        moto_api_backend.reset()
+        for hook in registry.RESET_HOOKS:
+            hook()
+        self.calls = []
+        self.faults.clear()
+        self.outages = set()
+
+
+def _read_body(environ):
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _respond(start_response, status, headers, body):
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    headers = {k: v for k, v in headers.items() if k.lower() not in ("content-length", "transfer-encoding")}
+    headers["Content-Length"] = str(len(body))
+    start_response(f"{status} {_REASONS.get(status, 'Status')}", list(headers.items()))
+    return [body]
+
+
+_REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 404: "Not Found", 409: "Conflict"}
+_REASONS.update({500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable"})
+
+
+def _error_code(text):
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    match = re.search(r"<Code>([^<]+)</Code>", text) or re.search(r'"__type"\s*:\s*"(?:[^"#]*#)?([^"]+)"', text)
+    return match.group(1) if match else None
+
+
+# ------------------------------------------------------------ control routes
+
+
+@registry.control("GET", "health")
+def _health(sandbox, body, query):
+    return 200, {"status": "ok", "time_scale": sandbox.clock.scale}
+
+
+@registry.control("GET", "calls")
+def _get_calls(sandbox, body, query):
+    since = int(query.get("since", 0))
+    return 200, {"calls": [c for c in sandbox.calls if c["seq"] > since]}
+
+
+@registry.control("DELETE", "calls")
+def _clear_calls(sandbox, body, query):
+    sandbox.calls = []
+    return 200, {"calls": []}
+
+
+@registry.control("POST", "reset")
+def _reset(sandbox, body, query):
+    sandbox.reset()
+    return 200, {"reset": True}
+
+
+@registry.control("GET", "faults")
+def _get_faults(sandbox, body, query):
+    return 200, {"rules": sandbox.faults.rules}
+
+
+@registry.control("POST", "faults")
+def _set_faults(sandbox, body, query):
+    sandbox.faults.set(body)
+    return 200, {"rules": sandbox.faults.rules}
+
+
+@registry.control("DELETE", "faults")
+def _clear_faults(sandbox, body, query):
+    sandbox.faults.clear()
+    return 200, {"rules": []}
+
+
+@registry.control("GET", "outage")
+def _get_outages(sandbox, body, query):
+    return 200, {"regions": sorted(sandbox.outages)}
+
+
+@registry.control("POST", "outage")
+def _add_outage(sandbox, body, query):
+    sandbox.outages.add(body["region"])
+    return 200, {"regions": sorted(sandbox.outages)}
+
+
+@registry.control("DELETE", "outage")
+def _end_outage(sandbox, body, query):
+    region = body.get("region") or query.get("region")
+    if region:
+        sandbox.outages.discard(region)
+    else:
+        sandbox.outages.clear()
+    return 200, {"regions": sorted(sandbox.outages)}
+
+
+@registry.control("POST", "time-scale")
+def _set_scale(sandbox, body, query):
+    scale = float(body["scale"])
+    if scale < 0:
+        raise ValueError("scale must be >= 0")
+    sandbox.clock.set_scale(scale)
+    return 200, {"time_scale": sandbox.clock.scale}

@@ -1,0 +1,300 @@
+"""Wire formats, driven by the botocore service models.
+
+The sandbox's own handlers receive parameters parsed by the operation's input
+shape and return plain dicts that are serialised by its output shape, so what
+a client reads is shaped exactly as botocore expects from AWS.  Only the three
+protocols the emulated services speak are covered: ``ec2`` (query in, XML out),
+``json`` (Directory Service, ACM) and ``rest-xml`` (Route 53).
+"""
+
+import base64
+import datetime
+import json
+import uuid
+from functools import lru_cache
+from urllib.parse import parse_qs
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
+
+import botocore.session
+
+EC2_XMLNS = "http://ec2.amazonaws.com/doc/2016-11-15/"
+ROUTE53_XMLNS = "https://route53.amazonaws.com/doc/2013-04-01/"
+
+
+class AwsError(Exception):
+    """An error AWS would return: its code, message and HTTP status."""
+
+    def __init__(self, code, message, status=400):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+class InvalidParameter(AwsError):
+    def __init__(self, message, code="InvalidParameterValue"):
+        super().__init__(code, message)
+
+
+@lru_cache(maxsize=None)
+def service_model(service):
+    return botocore.session.get_session().get_service_model(service)
+
+
+SPOKEN = ("ec2", "json", "rest-xml")
+
+
+def wire_protocol(service):
+    """The protocol botocore clients use: the first of the model's ``protocols`` that is spoken here."""
+    metadata = service_model(service).metadata
+    for name in metadata.get("protocols", [metadata["protocol"]]):
+        if name in SPOKEN:
+            return name
+    raise NotImplementedError(f"{service} speaks none of {SPOKEN}")
+
+
+def operation_model(service, action):
+    try:
+        return service_model(service).operation_model(action)
+    except Exception:  # botocore raises OperationNotFoundError
+        return None
+
+
+def new_request_id():
+    return str(uuid.uuid4())
+
+
+# --------------------------------------------------------------------- parsing
+
+
+def parse_query_params(shape, flat):
+    """Rebuild a structure from EC2 query parameters (``A.1.B=x``) by the input shape."""
+    if shape is None:
+        return {}
+    out = {}
+    for name, member in shape.members.items():
+        key = member.serialization.get("name") or name
+        key = key[0].upper() + key[1:]
+        value = _parse_query_value(member, flat, key)
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def _parse_query_value(shape, flat, prefix):
+    if shape.type_name == "structure":
+        result = {}
+        for name, member in shape.members.items():
+            key = member.serialization.get("name") or name
+            key = key[0].upper() + key[1:]
+            value = _parse_query_value(member, flat, f"{prefix}.{key}")
+            if value is not None:
+                result[name] = value
+        return result or None
+    if shape.type_name == "list":
+        items = []
+        index = 1
+        while True:
+            value = _parse_query_value(shape.member, flat, f"{prefix}.{index}")
+            if value is None:
+                break
+            items.append(value)
+            index += 1
+        return items or None
+    if prefix not in flat:
+        return None
+    return _scalar(shape, flat[prefix])
+
+
+def _scalar(shape, raw):
+    kind = shape.type_name
+    try:
+        if kind in ("integer", "long"):
+            return int(raw)
+        if kind in ("float", "double"):
+            return float(raw)
+    except ValueError as exc:
+        raise InvalidParameter(f"Invalid value '{raw}' for {shape.name}") from exc
+    if kind == "boolean":
+        if isinstance(raw, bool):
+            return raw
+        return str(raw).lower() == "true"
+    return raw
+
+
+def parse_rest_params(op, path_params, query):
+    """Route 53 style: members bound to the URI and the query string."""
+    out = {}
+    for name, member in op.input_shape.members.items() if op.input_shape else []:
+        location = member.serialization.get("location")
+        loc_name = member.serialization.get("name", name)
+        if location == "uri" and loc_name in path_params:
+            out[name] = path_params[loc_name]
+        elif location == "querystring" and loc_name in query:
+            out[name] = _scalar(member, query[loc_name])
+    return out
+
+
+def flat_form(body, query_string):
+    flat = {k: v[-1] for k, v in parse_qs(query_string or "", keep_blank_values=True).items()}
+    flat.update({k: v[-1] for k, v in parse_qs(body or "", keep_blank_values=True).items()})
+    return flat
+
+
+def check_required(shape, params, path=""):
+    """AWS rejects a request missing a required member before looking at it."""
+    if shape is None or shape.type_name != "structure":
+        return
+    for name in shape.required_members:
+        if name not in params:
+            raise AwsError("MissingParameter", f"The request must contain the parameter {path}{name}")
+    for name, member in shape.members.items():
+        if name in params and member.type_name == "structure":
+            check_required(member, params[name], f"{path}{name}.")
+
+
+# ---------------------------------------------------------------- serialising
+
+
+def _iso(value):
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        return value.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return str(value)
+
+
+def _xml_value(shape, value, name, ec2):
+    tag = name
+    if shape.type_name == "structure":
+        inner = "".join(
+            _xml_member(member_name, member, value[member_name], ec2)
+            for member_name, member in shape.members.items()
+            if member_name in value and value[member_name] is not None
+        )
+        return f"<{tag}>{inner}</{tag}>"
+    if shape.type_name == "list":
+        item_tag = shape.member.serialization.get("name") or ("item" if ec2 else "member")
+        inner = "".join(_xml_value(shape.member, item, item_tag, ec2) for item in value)
+        if shape.serialization.get("flattened"):
+            return "".join(_xml_value(shape.member, item, tag, ec2) for item in value)
+        return f"<{tag}>{inner}</{tag}>"
+    if shape.type_name == "map":
+        raise NotImplementedError("map members are not used by the emulated operations")
+    if shape.type_name == "timestamp":
+        text = _iso(value)
+    elif shape.type_name == "boolean":
+        text = "true" if value else "false"
+    elif shape.type_name == "blob":
+        text = base64.b64encode(value if isinstance(value, bytes) else value.encode()).decode()
+    else:
+        text = escape(str(value))
+    return f"<{tag}>{text}</{tag}>"
+
+
+def _xml_member(member_name, member, value, ec2):
+    name = member.serialization.get("name") or member_name
+    if member.type_name == "list" and member.serialization.get("flattened"):
+        return "".join(_xml_value(member.member, item, name, ec2) for item in value)
+    return _xml_value(member, value, name, ec2)
+
+
+def _json_value(shape, value):
+    if value is None:
+        return None
+    if shape.type_name == "structure":
+        return {
+            k: _json_value(m, value[k]) for k, m in shape.members.items() if k in value and value[k] is not None
+        }
+    if shape.type_name == "list":
+        return [_json_value(shape.member, v) for v in value]
+    if shape.type_name == "map":
+        return {k: _json_value(shape.value, v) for k, v in value.items()}
+    if shape.type_name == "timestamp":
+        if isinstance(value, datetime.datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=datetime.timezone.utc)
+            return value.timestamp()
+        return value
+    if shape.type_name == "blob":
+        return base64.b64encode(value if isinstance(value, bytes) else value.encode()).decode()
+    return value
+
+
+def serialize_response(service, action, data, request_id):
+    """(status, headers, body) for a successful call, shaped by the output shape."""
+    model = service_model(service)
+    op = model.operation_model(action)
+    shape = op.output_shape
+    data = data or {}
+    protocol = wire_protocol(service)
+    if protocol == "ec2":
+        inner = ""
+        if shape is not None:
+            inner = "".join(
+                _xml_member(n, m, data[n], True) for n, m in shape.members.items() if data.get(n) is not None
+            )
+        body = f'<?xml version="1.0" encoding="UTF-8"?><{action}Response xmlns="{EC2_XMLNS}"><requestId>{request_id}</requestId>{inner}</{action}Response>'
+        return 200, {"Content-Type": "text/xml"}, body
+    if protocol == "json":
+        body = json.dumps(_json_value(shape, data) if shape is not None else {})
+        return 200, {"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": request_id}, body
+    if protocol == "rest-xml":
+        inner = ""
+        if shape is not None:
+            inner = "".join(
+                _xml_member(n, m, data[n], False) for n, m in shape.members.items() if data.get(n) is not None
+            )
+        root = shape.name if shape is not None else f"{action}Response"
+        body = f'<?xml version="1.0" encoding="UTF-8"?><{root} xmlns="{ROUTE53_XMLNS}">{inner}</{root}>'
+        return 200, {"Content-Type": "text/xml", "x-amzn-RequestId": request_id}, body
+    raise NotImplementedError(protocol)
+
+
+def serialize_error(service, error, request_id):
+    """(status, headers, body) for an AWS error in the service's own protocol."""
+    protocol = wire_protocol(service) if service else "ec2"
+    code, message = escape(error.code), escape(error.message)
+    if protocol in ("ec2", "query"):
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>{code}</Code>'
+            f"<Message>{message}</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>"
+        )
+        return error.status, {"Content-Type": "text/xml"}, body
+    if protocol == "json":
+        body = json.dumps({"__type": error.code, "message": error.message, "Message": error.message})
+        headers = {
+            "Content-Type": "application/x-amz-json-1.1",
+            "x-amzn-RequestId": request_id,
+            "x-amzn-ErrorType": error.code,
+        }
+        return error.status, headers, body
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?><ErrorResponse xmlns="{ROUTE53_XMLNS}"><Error><Type>Sender</Type>'
+        f"<Code>{code}</Code><Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+    )
+    return error.status, {"Content-Type": "text/xml", "x-amzn-RequestId": request_id}, body
+
+
+def xml_to_dict(text):
+    """A small XML reader for rest-xml request bodies (tags without namespaces)."""
+    root = ElementTree.fromstring(text)
+
+    def walk(node):
+        children = list(node)
+        if not children:
+            return node.text or ""
+        result = {}
+        for child in children:
+            tag = child.tag.split("}", 1)[-1]
+            value = walk(child)
+            if tag in result:
+                if not isinstance(result[tag], list):
+                    result[tag] = [result[tag]]
+                result[tag].append(value)
+            else:
+                result[tag] = value
+        return result
+
+    return walk(root)
