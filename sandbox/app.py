@@ -203,6 +203,7 @@ class Sandbox:
             params = protocol.parse_rest_params(op, path_params, query)
             if body.strip():
                 params["_body"] = protocol.xml_to_dict(body.decode("utf-8"))
+                params.update(protocol.parse_xml_body(op.input_shape, body.decode("utf-8")))
         protocol.check_required(op.input_shape, params)
         return params
 

@@ -298,3 +298,40 @@ def xml_to_dict(text):
         return result
 
     return walk(root)
+
+
+def parse_xml_body(shape, text):
+    """Members of a rest-xml request body, typed by the input shape (lists, numbers, booleans)."""
+    if shape is None or not text.strip():
+        return {}
+    root = ElementTree.fromstring(text)
+    return _xml_struct(shape, root, body_only=True)
+
+
+def _xml_children(node):
+    return [(child.tag.split("}", 1)[-1], child) for child in node]
+
+
+def _xml_struct(shape, node, body_only=False):
+    out = {}
+    for name, member in shape.members.items():
+        if body_only and member.serialization.get("location"):
+            continue
+        tag = member.serialization.get("name") or name
+        found = [child for child_tag, child in _xml_children(node) if child_tag == tag]
+        if not found:
+            continue
+        if member.type_name == "list" and member.serialization.get("flattened"):
+            out[name] = [_xml_typed(member.member, child) for child in found]
+        else:
+            out[name] = _xml_typed(member, found[0])
+    return out
+
+
+def _xml_typed(shape, node):
+    if shape.type_name == "structure":
+        return _xml_struct(shape, node)
+    if shape.type_name == "list":
+        item_tag = shape.member.serialization.get("name") or "member"
+        return [_xml_typed(shape.member, child) for tag, child in _xml_children(node) if tag == item_tag]
+    return _scalar(shape, node.text or "")
