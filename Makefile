@@ -1,0 +1,128 @@
+# multiregion.client_vpn: developer entry points.
+#   make test      sanity + lint + changelog lint + every pytest suite (what CI runs)
+#   make sandbox   start the local AWS emulator in the foreground
+# Every target uses the tools of the project venv ($(VENV)), which `make venv`
+# creates with $(PYTHON) and fills from requirements-dev.txt.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(abspath $(VENV))/bin
+# ansible-lint and ansible-test look up sibling tools on PATH.
+export PATH := $(BIN):$(PATH)
+
+SANDBOX_PORT ?= 4566
+SANDBOX_TIME_SCALE ?= 0.002
+
+# The checkout as a collection (see ansible.cfg's collections_path).
+COLLECTION_LINK := .ansible/collections/ansible_collections/multiregion/client_vpn
+
+# ansible-test sanity works on an installed copy of the collection.
+SANITY_ROOT := tests/output/sanity
+SANITY_COLLECTION := $(SANITY_ROOT)/ansible_collections/multiregion/client_vpn
+# Collections our plugins import; copied beside ours from the venv's ansible package.
+SANITY_DEPENDENCIES := amazon/aws community/aws community/crypto
+# ansible-core 2.19's ansible-test bootstraps pip 24.2 in its venvs (see hacking/get_pip_offline.py).
+ANSIBLE_TEST_PIP_VERSION := 24.2
+GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_$(subst .,_,$(ANSIBLE_TEST_PIP_VERSION)).py
+
+# pytest suites; each one is run only once its directory exists.
+PYTEST_SUITES := tests/unit tests/sandbox tests/integration
+
+.PHONY: help venv sandbox sanity lint changelog-lint units pytest test format format-check build clean distclean
+
+help:
+	@echo "make test           sanity + lint + changelog-lint + pytest (the full gate)"
+	@echo "make sandbox        local AWS emulator on 127.0.0.1:$(SANDBOX_PORT), time scale $(SANDBOX_TIME_SCALE)"
+	@echo "make venv           create $(VENV) and link the collection for ansible.cfg"
+	@echo "make sanity | lint | changelog-lint | units | pytest | format | format-check | build | clean"
+
+# --- environment -------------------------------------------------------------
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Re-install only when a requirements file changes.
+$(VENV)/.requirements.stamp: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install -r requirements-dev.txt
+	touch $@
+
+$(COLLECTION_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn ../../../.. $@
+
+venv: $(VENV)/.requirements.stamp $(COLLECTION_LINK)
+
+# --- running -----------------------------------------------------------------
+
+sandbox: venv
+	$(BIN)/python -m sandbox --host 127.0.0.1 --port $(SANDBOX_PORT) --time-scale $(SANDBOX_TIME_SCALE)
+
+# Targets added as their parts land: demo (site.yml against the sandbox),
+# bench, e2e, molecule.
+
+# --- quality gates -----------------------------------------------------------
+
+# ansible-test needs a real ansible_collections/<ns>/<name> tree with the
+# dependencies beside it, and lists files with git: build the tree from the
+# working copy (honouring galaxy.yml's build_ignore), make it its own git work
+# tree, and run every sanity test in ansible-test-managed venvs. ansible-test
+# fetches its pip bootstrapper from a host we cannot reach, so the offline
+# stand-in goes into its cache first.
+sanity: venv
+	rm -rf $(SANITY_ROOT)
+	$(BIN)/ansible-galaxy collection install --offline --no-deps --force -p $(SANITY_ROOT) .
+	for dep in $(SANITY_DEPENDENCIES); do \
+		src=$$($(BIN)/python -c 'import importlib, sys; m = importlib.import_module("ansible_collections." + sys.argv[1].replace("/", ".")); print(list(m.__path__)[0])' $$dep) && \
+		mkdir -p $(SANITY_ROOT)/ansible_collections/$$(dirname $$dep) && \
+		cp -a "$$src" $(SANITY_ROOT)/ansible_collections/$$dep || exit 1; \
+	done
+	install -D -m 0644 hacking/get_pip_offline.py $(GET_PIP_CACHE)
+	cd $(SANITY_COLLECTION) && git init -q && echo /tests/output/ >> .git/info/exclude
+	cd $(SANITY_COLLECTION) && $(BIN)/ansible-test sanity --venv \
+		--python $$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+
+lint: venv
+	$(BIN)/ansible-lint
+
+changelog-lint: venv
+	$(BIN)/antsibull-changelog lint
+
+units: venv
+	$(BIN)/pytest tests/unit
+
+# pytest exits 5 when it collects nothing: a suite directory without tests
+# fails. Before any suite directory exists there is nothing to run, and the
+# target says so instead of calling pytest.
+pytest: venv
+	@suites="$(wildcard $(PYTEST_SUITES))"; \
+	if [ -z "$$suites" ]; then echo "pytest: no suite directory yet ($(PYTEST_SUITES)); nothing to run"; exit 0; fi; \
+	echo "$(BIN)/pytest $$suites"; $(BIN)/pytest $$suites
+
+test: changelog-lint lint pytest sanity
+
+# --- formatting (black + isort, configured in pyproject.toml) ----------------
+
+FORMAT_PATHS = $(wildcard plugins tests sandbox bench hacking)
+
+format: venv
+	$(BIN)/isort --skip-gitignore $(FORMAT_PATHS)
+	$(BIN)/black $(FORMAT_PATHS)
+
+format-check: venv
+	$(BIN)/isort --skip-gitignore --check-only --diff $(FORMAT_PATHS)
+	$(BIN)/black --check $(FORMAT_PATHS)
+
+# --- packaging and housekeeping ----------------------------------------------
+
+build: venv
+	$(BIN)/ansible-galaxy collection build --force --output-path tests/output/build .
+
+clean:
+	rm -rf tests/output .ansible .pytest_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
