@@ -1,0 +1,28 @@
+"""The inventory model read by the topology_regions filter."""
+
+from ansible_collections.multiregion.client_vpn.plugins.filter.topology import FilterModule
+from ansible_collections.multiregion.client_vpn.plugins.filter.topology import topology_regions
+
+
+def test_home_first_then_branches_by_name_with_model_keys_only():
+    hostvars = {
+        "us-west-2": {"vpc_cidr": "10.20.0.0/16", "client_cidr": "172.16.4.0/22", "unrelated": 1},
+        "us-east-1": {"vpc_cidr": "10.10.0.0/16", "probe_ip": "3.80.0.1"},
+        "frankfurt": {"aws_region": "eu-central-1", "vpc_id": "vpc-1", "subnet_ids": ["a", "b"]},
+    }
+    groups = {"home": ["us-east-1"], "branches": ["us-west-2", "frankfurt"], "all": list(hostvars)}
+    regions = topology_regions(hostvars, groups)
+    assert [r["name"] for r in regions] == ["us-east-1", "eu-central-1", "us-west-2"]
+    assert [r["role"] for r in regions] == ["home", "branch", "branch"]
+    assert regions[2] == {
+        "host": "us-west-2",
+        "name": "us-west-2",
+        "role": "branch",
+        "vpc_cidr": "10.20.0.0/16",
+        "client_cidr": "172.16.4.0/22",
+    }
+    assert regions[1]["host"] == "frankfurt"
+
+
+def test_filters_are_exported():
+    assert set(FilterModule().filters()) == {"topology_regions", "topology_problems"}

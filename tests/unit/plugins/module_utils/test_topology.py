@@ -1,0 +1,199 @@
+"""Topology validation: a valid baseline, then one broken rule at a time."""
+
+import copy
+
+import pytest
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.topology import password_problem
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.topology import topology_problems
+
+
+def region(name, role, second_octet, client):
+    return {
+        "name": name,
+        "role": role,
+        "vpc_cidr": f"10.{second_octet}.0.0/16",
+        "subnets": [
+            {"cidr": f"10.{second_octet}.1.0/24", "az": f"{name}a"},
+            {"cidr": f"10.{second_octet}.2.0/24", "az": f"{name}b"},
+        ],
+        "client_cidr": client,
+        "probe_ip": "3.80.0.1",
+    }
+
+
+BASE_REGIONS = [
+    region("us-east-1", "home", 10, "172.16.0.0/22"),
+    region("us-west-2", "branch", 20, "172.16.4.0/22"),
+    region("eu-west-1", "branch", 30, "172.16.8.0/22"),
+]
+BASE_SETTINGS = {
+    "vpn_name": "vpn.example.com",
+    "hosted_zone": "example.com",
+    "directory_name": "corp.example.com",
+    "directory_short_name": "CORP",
+    "directory_password": "Sandbox-Passw0rd",
+    "transport_protocol": "tcp",
+    "vpn_port": 443,
+    "dns_servers": ["10.10.0.2"],
+    "session_timeout_hours": 12,
+    "login_banner": "Authorised users only",
+    "health_check": {
+        "request_interval": 30,
+        "failure_threshold": 3,
+        "regions": ["us-east-1", "us-west-2", "eu-west-1"],
+    },
+    "record_ttl": 60,
+    "tags": {"project": "vpn"},
+}
+
+
+def test_valid_topology_has_no_problem():
+    assert topology_problems(BASE_REGIONS, BASE_SETTINGS) == []
+
+
+def test_existing_network_by_id_is_accepted():
+    regions = copy.deepcopy(BASE_REGIONS)
+    regions[1] = {
+        "name": "us-west-2",
+        "role": "branch",
+        "vpc_id": "vpc-1",
+        "subnet_ids": ["subnet-1", "subnet-2"],
+        "client_cidr": "172.16.4.0/22",
+    }
+    assert topology_problems(regions, BASE_SETTINGS) == []
+
+
+def _mutate_region(index, **changes):
+    regions = copy.deepcopy(BASE_REGIONS)
+    regions[index].update(changes)
+    return regions, BASE_SETTINGS
+
+
+def _mutate_settings(**changes):
+    settings = copy.deepcopy(BASE_SETTINGS)
+    settings.update(changes)
+    return BASE_REGIONS, settings
+
+
+def _subnets(index, first, second):
+    regions = copy.deepcopy(BASE_REGIONS)
+    regions[index]["subnets"] = [first, second]
+    return regions, BASE_SETTINGS
+
+
+CASES = {
+    "no home": (lambda: _mutate_region(0, role="branch"), "exactly one Home Region is needed, found 0"),
+    "two homes": (lambda: _mutate_region(1, role="home"), "exactly one Home Region is needed, found 2"),
+    "bad role": (lambda: _mutate_region(1, role="spoke"), "role must be home or branch"),
+    "unknown region": (lambda: _mutate_region(1, name="us-west-9"), "us-west-9: not a known AWS Region"),
+    "opt-in region": (lambda: _mutate_region(1, name="af-south-1"), "af-south-1: an opt-in Region"),
+    "duplicate region": (lambda: _mutate_region(2, name="us-west-2"), "us-west-2: listed more than once"),
+    "vpc not a cidr": (lambda: _mutate_region(1, vpc_cidr="10.20.0.0/33"), "is not an IPv4 CIDR block"),
+    "vpc host bits": (lambda: _mutate_region(1, vpc_cidr="10.20.0.1/16"), "is not an IPv4 CIDR block"),
+    "vpc too big": (lambda: _mutate_region(1, vpc_cidr="10.0.0.0/8"), "must be between /16 and /28"),
+    "vpc overlap": (
+        lambda: _mutate_region(2, vpc_cidr="10.20.0.0/16", subnets=BASE_REGIONS[1]["subnets"]),
+        "overlaps vpc_cidr 10.20.0.0/16",
+    ),
+    "one subnet": (lambda: _mutate_region(1, subnets=BASE_REGIONS[1]["subnets"][:1]), "needs exactly two subnets"),
+    "subnet too small": (
+        lambda: _subnets(1, {"cidr": "10.20.1.0/28", "az": "us-west-2a"}, {"cidr": "10.20.2.0/24", "az": "us-west-2b"}),
+        "smaller than /27",
+    ),
+    "subnet outside vpc": (
+        lambda: _subnets(1, {"cidr": "10.21.1.0/24", "az": "us-west-2a"}, {"cidr": "10.20.2.0/24", "az": "us-west-2b"}),
+        "is not inside vpc_cidr",
+    ),
+    "subnets overlap": (
+        lambda: _subnets(1, {"cidr": "10.20.0.0/23", "az": "us-west-2a"}, {"cidr": "10.20.1.0/24", "az": "us-west-2b"}),
+        "overlap",
+    ),
+    "same az": (
+        lambda: _subnets(1, {"cidr": "10.20.1.0/24", "az": "us-west-2a"}, {"cidr": "10.20.2.0/24", "az": "us-west-2a"}),
+        "two different Availability Zones",
+    ),
+    "az of other region": (
+        lambda: _subnets(1, {"cidr": "10.20.1.0/24", "az": "us-east-1a"}, {"cidr": "10.20.2.0/24", "az": "us-west-2b"}),
+        "is not in us-west-2",
+    ),
+    "az malformed": (
+        lambda: _subnets(1, {"cidr": "10.20.1.0/24", "az": "west"}, {"cidr": "10.20.2.0/24", "az": "us-west-2b"}),
+        "is not an Availability Zone",
+    ),
+    "client too small": (lambda: _mutate_region(1, client_cidr="172.16.4.0/24"), "must be between /12 and /22"),
+    "client too big": (lambda: _mutate_region(1, client_cidr="172.0.0.0/11"), "must be between /12 and /22"),
+    "client overlaps own vpc": (
+        lambda: _mutate_region(1, client_cidr="10.20.0.0/22"),
+        "overlaps vpc_cidr 10.20.0.0/16",
+    ),
+    "client overlaps other vpc": (
+        lambda: _mutate_region(1, client_cidr="10.30.0.0/22"),
+        "client_cidr 10.30.0.0/22 of us-west-2 overlaps vpc_cidr 10.30.0.0/16 of eu-west-1",
+    ),
+    "client ipv6": (lambda: _mutate_region(1, client_cidr="fd00::/56"), "is not an IPv4 CIDR block"),
+    "probe not ip": (lambda: _mutate_region(1, probe_ip="nowhere"), "probe_ip 'nowhere' is not an IP address"),
+    "vpn name apex": (lambda: _mutate_settings(vpn_name="example.com"), "is the zone apex"),
+    "vpn name outside zone": (lambda: _mutate_settings(vpn_name="vpn.example.org"), "is not inside hosted_zone"),
+    "vpn name invalid": (lambda: _mutate_settings(vpn_name="vpn_.example.com"), "is not a valid DNS name"),
+    "udp": (lambda: _mutate_settings(transport_protocol="udp"), "this design needs tcp"),
+    "port 1194": (lambda: _mutate_settings(vpn_port=1194), "must be 443"),
+    "dns servers": (lambda: _mutate_settings(dns_servers=["1.1.1.1", "8.8.8.8", "9.9.9.9"]), "at most 2"),
+    "dns server not ip": (lambda: _mutate_settings(dns_servers=["dns.example.com"]), "is not an IPv4 address"),
+    "session timeout": (lambda: _mutate_settings(session_timeout_hours=9), "must be one of 8, 10, 12, 24"),
+    "banner": (lambda: _mutate_settings(login_banner="x" * 1401), "AWS allows at most 1400"),
+    "weak password": (lambda: _mutate_settings(directory_password="alllowercase1"), "three of"),
+    "short password": (lambda: _mutate_settings(directory_password="Aa1!"), "8 to 64"),
+    "directory name": (lambda: _mutate_settings(directory_name="corp"), "not a fully qualified domain name"),
+    "short name dot": (lambda: _mutate_settings(directory_short_name=".corp"), "NetBIOS name"),
+    "short name long": (lambda: _mutate_settings(directory_short_name="C" * 16), "NetBIOS name"),
+    "standard edition": (lambda: _mutate_settings(directory_edition="Standard"), "needs the Enterprise edition"),
+    "interval": (lambda: _mutate_settings(health_check={"request_interval": 20}), "must be 10 or 30"),
+    "threshold": (lambda: _mutate_settings(health_check={"failure_threshold": 11}), "between 1 and 10"),
+    "checker regions": (
+        lambda: _mutate_settings(health_check={"regions": ["us-east-1", "us-west-2"]}),
+        "at least 3 checker Regions",
+    ),
+    "checker region unknown": (
+        lambda: _mutate_settings(health_check={"regions": ["us-east-1", "us-west-2", "eu-west-3"]}),
+        "eu-west-3 are not Route 53 checker Regions",
+    ),
+    "ttl": (lambda: _mutate_settings(record_ttl="sixty"), "is not a valid TTL"),
+    "tag key": (lambda: _mutate_settings(tags={"aws:owner": "x"}), "must be 1-128 characters"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_broken_rule_is_reported(case):
+    build, expected = CASES[case]
+    regions, settings = build()
+    problems = topology_problems(regions, settings)
+    assert any(expected in p for p in problems), problems
+
+
+def test_every_problem_is_listed_at_once():
+    regions = copy.deepcopy(BASE_REGIONS)
+    regions[1]["client_cidr"] = "172.16.4.0/24"
+    regions[2]["vpc_cidr"] = "10.0.0.0/8"
+    settings = dict(BASE_SETTINGS, transport_protocol="udp", vpn_name="example.com")
+    problems = topology_problems(regions, settings)
+    assert len(problems) >= 4
+    for fragment in ("/12 and /22", "/16 and /28", "needs tcp", "zone apex"):
+        assert any(fragment in p for p in problems), (fragment, problems)
+
+
+@pytest.mark.parametrize(
+    "password,ok",
+    [
+        ("Sandbox-Passw0rd", True),
+        ("abcDEF12", True),
+        ("abc!def1", True),
+        ("ABC!DEF1", True),
+        ("abcdefgh", False),
+        ("abcdefg1", False),
+        ("Ab1!", False),
+        ("A" * 30 + "b1" + "c" * 33, False),
+        (None, False),
+    ],
+)
+def test_password_rule_matches_aws(password, ok):
+    assert (password_problem(password) is None) is ok
