@@ -97,6 +97,19 @@ def _state_waiter(operation, path, success, retry=(), failure=(), empty_is_succe
     return dict(operation=operation, delay=WAITER_DELAY, maxAttempts=200, acceptors=acceptors)
 
 
+def _settled_waiter(operation, list_name, busy_states):
+    busy = " || ".join(f"Status.Code=='{state}'" for state in busy_states)
+    return dict(
+        operation=operation,
+        delay=WAITER_DELAY,
+        maxAttempts=200,
+        acceptors=[
+            dict(state="success", matcher="path", expected=True, argument=f"length({list_name}[?{busy}]) == `0`"),
+            dict(state="success", matcher="error", expected=ENDPOINT_NOT_FOUND),
+        ],
+    )
+
+
 class ClientVpnWaiterFactory(BaseWaiterFactory):
     @property
     def _waiter_model_data(self):
@@ -167,6 +180,17 @@ class ClientVpnWaiterFactory(BaseWaiterFactory):
                 empty_is_success=True,
                 missing_codes=[ENDPOINT_NOT_FOUND],
             ),
+            # "Settled": no item of the endpoint (or of the describe filter) is in a
+            # transitional state.  Used by the set modules (target_network,
+            # authorization_rule, route), which then read the final state of each of
+            # their own items: an unrelated failed item does not fail the wait.
+            client_vpn_target_networks_settled=_settled_waiter(
+                "DescribeClientVpnTargetNetworks", "ClientVpnTargetNetworks", ["associating", "disassociating"]
+            ),
+            client_vpn_authorization_rules_settled=_settled_waiter(
+                "DescribeClientVpnAuthorizationRules", "AuthorizationRules", ["authorizing", "revoking"]
+            ),
+            client_vpn_routes_settled=_settled_waiter("DescribeClientVpnRoutes", "Routes", ["creating", "deleting"]),
         )
 
 
@@ -354,3 +378,94 @@ def describe_client_vpn_connections(client, endpoint_id, **params):
     paginator = client.get_paginator("describe_client_vpn_connections")
     result = paginator.paginate(ClientVpnEndpointId=endpoint_id, **params).build_full_result()
     return result["Connections"]
+
+
+# ---------------------------------------------------------------------------
+# Target networks, authorization rules, routes (mutating side)
+# Used by ec2_client_vpn_target_network, _authorization_rule and _route; the set
+# differences they apply live in client_vpn_sets.py.
+# ---------------------------------------------------------------------------
+
+RULE_NOT_FOUND = "InvalidClientVpnEndpointAuthorizationRuleNotFound"
+ROUTE_NOT_FOUND = "InvalidClientVpnRouteNotFound"
+
+
+class ClientVpnRuleErrorHandler(AWSErrorHandler):
+    """A missing endpoint or rule means "already revoked"."""
+
+    _CUSTOM_EXCEPTION = AnsibleClientVpnError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code([ENDPOINT_NOT_FOUND, RULE_NOT_FOUND])
+
+
+class ClientVpnRouteErrorHandler(AWSErrorHandler):
+    """A missing endpoint or route means "already deleted"."""
+
+    _CUSTOM_EXCEPTION = AnsibleClientVpnError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code([ENDPOINT_NOT_FOUND, ROUTE_NOT_FOUND])
+
+
+@ClientVpnErrorHandler.common_error_handler("associate Client VPN target network")
+@client_vpn_retry
+def associate_client_vpn_target_network(client, endpoint_id, subnet_id, **params):
+    """Returns ``{"AssociationId": ..., "Status": {...}}``."""
+    return client.associate_client_vpn_target_network(ClientVpnEndpointId=endpoint_id, SubnetId=subnet_id, **params)
+
+
+@ClientVpnErrorHandler.common_error_handler("authorize Client VPN ingress")
+@client_vpn_retry
+def authorize_client_vpn_ingress(client, endpoint_id, destination_cidr, access_group_id=None, description=None):
+    """One authorization rule: to an AD/IdP group (its SID) or, without ``access_group_id``, to all users."""
+    params = dict(ClientVpnEndpointId=endpoint_id, TargetNetworkCidr=destination_cidr)
+    if access_group_id:
+        params["AccessGroupId"] = access_group_id
+    else:
+        params["AuthorizeAllGroups"] = True
+    if description:
+        params["Description"] = description
+    return client.authorize_client_vpn_ingress(**params)
+
+
+@ClientVpnRuleErrorHandler.deletion_error_handler("revoke Client VPN ingress")
+@client_vpn_retry
+def revoke_client_vpn_ingress(client, endpoint_id, destination_cidr, access_group_id=None):
+    params = dict(ClientVpnEndpointId=endpoint_id, TargetNetworkCidr=destination_cidr)
+    if access_group_id:
+        params["AccessGroupId"] = access_group_id
+    else:
+        params["RevokeAllGroups"] = True
+    client.revoke_client_vpn_ingress(**params)
+    return True
+
+
+@ClientVpnErrorHandler.common_error_handler("create Client VPN route")
+@client_vpn_retry
+def create_client_vpn_route(client, endpoint_id, destination_cidr, target_subnet, description=None):
+    params = dict(ClientVpnEndpointId=endpoint_id, DestinationCidrBlock=destination_cidr, TargetVpcSubnetId=target_subnet)
+    if description:
+        params["Description"] = description
+    return client.create_client_vpn_route(**params)
+
+
+@ClientVpnRouteErrorHandler.deletion_error_handler("delete Client VPN route")
+@client_vpn_retry
+def delete_client_vpn_route(client, endpoint_id, destination_cidr, target_subnet):
+    client.delete_client_vpn_route(
+        ClientVpnEndpointId=endpoint_id, DestinationCidrBlock=destination_cidr, TargetVpcSubnetId=target_subnet
+    )
+    return True
+
+
+@ClientVpnErrorHandler.common_error_handler("describe subnets")
+@client_vpn_retry
+def describe_subnets_by_id(client, subnet_ids):
+    """The subnets with these ids (AWS fails with InvalidSubnetID.NotFound when one does not exist)."""
+    if not subnet_ids:
+        return []
+    paginator = client.get_paginator("describe_subnets")
+    return paginator.paginate(SubnetIds=list(subnet_ids)).build_full_result()["Subnets"]
