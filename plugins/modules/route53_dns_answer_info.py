@@ -1,0 +1,211 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiregion.client_vpn project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: route53_dns_answer_info
+version_added: 0.1.0
+short_description: Ask Route 53 what it answers a client for a record
+description:
+  - Calls C(TestDNSAnswer) to learn what Route 53 answers for a record name and type, as it would for a
+    given resolver or a client at a given address (EDNS0 client subnet), latency routing and health
+    checks included.
+  - One answer per client address in O(client_ips) (or a single answer without client addresses).
+  - Route 53 only answers this for public hosted zones.
+author:
+  - "multiregion.client_vpn contributors (@multiregion)"
+options:
+  zone:
+    description:
+      - Name of the hosted zone, for example V(example.com); resolved to the single B(public) hosted zone with that name.
+      - Exactly one of O(zone) and O(hosted_zone_id) is required.
+    type: str
+  hosted_zone_id:
+    description:
+      - ID of the hosted zone (with or without the C(/hostedzone/) prefix).
+      - Exactly one of O(zone) and O(hosted_zone_id) is required.
+    type: str
+  record:
+    description:
+      - Record name to ask for, for example V(vpn.example.com).
+    type: str
+    required: true
+  type:
+    description:
+      - Record type to ask for.
+    type: str
+    choices: [SOA, A, TXT, NS, CNAME, MX, NAPTR, PTR, SRV, SPF, AAAA, CAA, DS, TLSA, SSHFP, SVCB, HTTPS]
+    default: CNAME
+  resolver_ip:
+    description:
+      - Address of the DNS resolver the question comes from. Without it, Route 53 answers as for a
+        resolver in us-east-1.
+    type: str
+  client_ips:
+    description:
+      - Client addresses (EDNS0 client subnet), one answer each, in this order.
+    type: list
+    elements: str
+    default: []
+  client_ip:
+    description:
+      - One client address; asked first when O(client_ips) is also given.
+    type: str
+  client_subnet_mask:
+    description:
+      - Number of leading bits of each client address sent to Route 53 (0-32 for IPv4, 0-128 for IPv6).
+        AWS defaults to 24 for IPv4 and 64 for IPv6.
+    type: int
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Which endpoint does a client in Frankfurt and one in Virginia get?
+  multiregion.client_vpn.route53_dns_answer_info:
+    zone: example.com
+    record: vpn.example.com
+    client_ips:
+      - 198.51.100.10
+      - 203.0.113.20
+  register: answers
+
+- name: The Frankfurt client is sent to eu-central-1
+  ansible.builtin.assert:
+    that:
+      - "'eu-central-1' in answers.answers[0].record_data[0]"
+
+- name: Ask as a given resolver
+  multiregion.client_vpn.route53_dns_answer_info:
+    hosted_zone_id: Z0123456789ABCDEFGHIJ
+    record: vpn.example.com
+    type: CNAME
+    resolver_ip: 192.0.2.53
+"""
+
+RETURN = r"""
+answers:
+  description: One answer per client address (or one when none is given), in the order asked.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    client_ip:
+      description: Client address asked for (null when none).
+      type: str
+      sample: 198.51.100.10
+    client_subnet_mask:
+      description: Mask sent with the client address (null for AWS's default).
+      type: int
+      sample: 24
+    resolver_ip:
+      description: Resolver address asked for (null when none).
+      type: str
+      sample: 192.0.2.53
+    hosted_zone_id:
+      description: ID of the hosted zone asked.
+      type: str
+      sample: Z0123456789ABCDEFGHIJ
+    record_name:
+      description: Record name, lower case without the trailing dot.
+      type: str
+      sample: vpn.example.com
+    record_type:
+      description: Record type.
+      type: str
+      sample: CNAME
+    record_data:
+      description: The values Route 53 answers (empty when it answers nothing).
+      type: list
+      elements: str
+      sample: ["vpn.cvpn-endpoint-0123456789abcdef0.prod.clientvpn.eu-central-1.amazonaws.com"]
+    response_code:
+      description: DNS response code, for example V(NOERROR) or V(NXDOMAIN).
+      type: str
+      sample: NOERROR
+    nameserver:
+      description: The Route 53 name server that answered.
+      type: str
+      sample: ns-1.awsdns-01.org
+    protocol:
+      description: Transport of the question (V(UDP) or V(TCP)).
+      type: str
+      sample: UDP
+"""
+
+import ipaddress
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import LatencyRecordError
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import dns_answers
+
+
+def validate(params):
+    """Problems with the addresses and the mask, found before any call."""
+    problems = []
+    addresses = list(params.get("client_ips") or [])
+    if params.get("client_ip"):
+        addresses.append(params["client_ip"])
+    versions = set()
+    for value in addresses + ([params["resolver_ip"]] if params.get("resolver_ip") else []):
+        try:
+            address = ipaddress.ip_address(value)
+        except ValueError:
+            problems.append(f"{value!r} is not an IP address")
+            continue
+        if value in addresses:
+            versions.add(address.version)
+    mask = params.get("client_subnet_mask")
+    if mask is not None:
+        if not addresses:
+            problems.append("client_subnet_mask needs client_ip or client_ips")
+        limit = 32 if versions == {4} else 128
+        if not 0 <= mask <= limit:
+            problems.append(f"client_subnet_mask must be between 0 and {limit}")
+    return problems
+
+
+def main():
+    argument_spec = dict(
+        zone=dict(type="str"),
+        hosted_zone_id=dict(type="str"),
+        record=dict(type="str", required=True),
+        type=dict(
+            type="str",
+            choices=["SOA", "A", "TXT", "NS", "CNAME", "MX", "NAPTR", "PTR", "SRV", "SPF", "AAAA", "CAA", "DS", "TLSA",
+                     "SSHFP", "SVCB", "HTTPS"],
+            default="CNAME",
+        ),
+        resolver_ip=dict(type="str"),
+        client_ips=dict(type="list", elements="str", default=[]),
+        client_ip=dict(type="str"),
+        client_subnet_mask=dict(type="int"),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        required_one_of=[["zone", "hosted_zone_id"]],
+        mutually_exclusive=[["zone", "hosted_zone_id"]],
+    )
+    problems = validate(module.params)
+    if problems:
+        module.fail_json(msg="; ".join(problems))
+    client = module.client("route53")
+    try:
+        answers = dns_answers(client, module.params)
+    except LatencyRecordError as e:
+        module.fail_json(msg=str(e))
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
+    module.exit_json(changed=False, answers=answers)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,672 @@
+"""Unit tests for plugins/module_utils/route53.py (our own, not amazon.aws's)."""
+
+import copy
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import route53 as r53
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import AnsibleRoute53Error
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import LatencyRecordError
+
+ENDPOINT_EU = "*.cvpn-endpoint-0123456789abcdef0.prod.clientvpn.eu-west-1.amazonaws.com"
+ENDPOINT_US = "*.cvpn-endpoint-0fedcba9876543210.prod.clientvpn.us-east-1.amazonaws.com"
+ZONE_ID = "Z0123456789ABCDEFGHIJ"
+
+
+def client_error(code, operation="Op", status=400):
+    return ClientError({"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, operation)
+
+
+# ---------------------------------------------------------------------------
+# Target normalisation
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "target,label,expected",
+    [
+        (ENDPOINT_EU, "vpn", "vpn.cvpn-endpoint-0123456789abcdef0.prod.clientvpn.eu-west-1.amazonaws.com"),
+        (ENDPOINT_EU + ".", "vpn", "vpn.cvpn-endpoint-0123456789abcdef0.prod.clientvpn.eu-west-1.amazonaws.com"),
+        (ENDPOINT_EU.upper(), "vpn", "vpn.cvpn-endpoint-0123456789abcdef0.prod.clientvpn.eu-west-1.amazonaws.com"),
+        (ENDPOINT_EU, "Check1", "check1.cvpn-endpoint-0123456789abcdef0.prod.clientvpn.eu-west-1.amazonaws.com"),
+        ("\\052.cvpn-endpoint-1.prod.clientvpn.eu-west-1.amazonaws.com", "x", "x.cvpn-endpoint-1.prod.clientvpn.eu-west-1.amazonaws.com"),
+        ("host.example.com", "vpn", "host.example.com"),
+    ],
+)
+def test_normalise_target(target, label, expected):
+    assert r53.normalise_target(target, label) == expected
+
+
+@pytest.mark.parametrize(
+    "target,label,message",
+    [
+        ("a.*.example.com", "vpn", "leftmost"),
+        ("*x.example.com", "vpn", "leftmost"),
+        (ENDPOINT_EU, "bad_label", "target_label"),
+        (ENDPOINT_EU, "-x", "target_label"),
+        (ENDPOINT_EU, "", "target_label"),
+        ("a..example.com", "vpn", "empty label"),
+        ("", "vpn", "DNS name"),
+        ("*." + "a" * 260, "vpn", "255"),
+    ],
+)
+def test_normalise_target_refuses(target, label, message):
+    with pytest.raises(ValueError, match=message):
+        r53.normalise_target(target, label)
+
+
+@pytest.mark.parametrize(
+    "name,expected",
+    [("VPN.Example.COM.", "vpn.example.com"), ("\\052.vpn.example.com.", "*.vpn.example.com"), (None, None)],
+)
+def test_normalise_name(name, expected):
+    assert r53.normalise_name(name) == expected
+
+
+# ---------------------------------------------------------------------------
+# Apex detection
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("record", ["example.com", "example.com.", "EXAMPLE.com"])
+def test_apex_is_refused(record):
+    with pytest.raises(ValueError, match="apex"):
+        r53.check_record_in_zone(record, "example.com.")
+
+
+@pytest.mark.parametrize("record", ["other.org", "notexample.com", "vpn.example.org"])
+def test_record_outside_zone_is_refused(record):
+    with pytest.raises(ValueError, match="not inside zone"):
+        r53.check_record_in_zone(record, "example.com")
+
+
+@pytest.mark.parametrize("record", ["vpn.example.com", "VPN.example.com.", "a.b.example.com"])
+def test_subdomain_is_accepted(record):
+    assert r53.check_record_in_zone(record, "example.com.") == record.lower().rstrip(".")
+
+
+# ---------------------------------------------------------------------------
+# Caller references
+# ---------------------------------------------------------------------------
+
+
+def test_caller_reference_is_stable_and_normalised():
+    a = r53.caller_reference_prefix(ZONE_ID, "vpn.example.com", "CNAME", "eu-west-1")
+    b = r53.caller_reference_prefix("/hostedzone/" + ZONE_ID, "VPN.Example.com.", "cname", "eu-west-1")
+    assert a == b
+    assert a.startswith("mrcv-") and a.endswith("-")
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        ("Z999", "vpn.example.com", "CNAME", "eu-west-1"),
+        (ZONE_ID, "vpn2.example.com", "CNAME", "eu-west-1"),
+        (ZONE_ID, "vpn.example.com", "A", "eu-west-1"),
+        (ZONE_ID, "vpn.example.com", "CNAME", "us-east-1"),
+    ],
+)
+def test_caller_reference_differs_per_identity(other):
+    assert r53.caller_reference_prefix(ZONE_ID, "vpn.example.com", "CNAME", "eu-west-1") != r53.caller_reference_prefix(
+        *other
+    )
+
+
+def test_caller_reference_fits_aws_limit_even_for_long_inputs():
+    prefix = r53.caller_reference_prefix("Z" * 32, ("a" * 63 + ".") * 15 + "com", "CNAME", "s" * 128)
+    for generation in (1, 99, 99999):
+        reference = r53.caller_reference(prefix, generation)
+        assert 1 <= len(reference) <= 64
+        assert r53.reference_generation(reference, prefix) == generation
+
+
+@pytest.mark.parametrize("reference", [None, "", "other-ref", "mrcv-ffff-1", "PREFIXx"])
+def test_reference_generation_of_foreign_references(reference):
+    prefix = r53.caller_reference_prefix(ZONE_ID, "vpn.example.com", "CNAME", "eu-west-1")
+    assert r53.reference_generation(reference, prefix) is None
+    assert r53.reference_generation(prefix + "abc", prefix) is None
+
+
+def test_our_health_checks_newest_first():
+    prefix = r53.caller_reference_prefix(ZONE_ID, "vpn.example.com", "CNAME", "eu-west-1")
+    checks = [
+        {"Id": "a", "CallerReference": prefix + "1"},
+        {"Id": "b", "CallerReference": "someone-else"},
+        {"Id": "c", "CallerReference": prefix + "10"},
+        {"Id": "d", "CallerReference": prefix + "2"},
+    ]
+    assert [hc["Id"] for hc in r53.our_health_checks(checks, prefix)] == ["c", "d", "a"]
+
+
+# ---------------------------------------------------------------------------
+# Health-check diff
+# ---------------------------------------------------------------------------
+
+FQDN = "vpn.cvpn-endpoint-0123456789abcdef0.prod.clientvpn.eu-west-1.amazonaws.com"
+
+
+def hc_params(**kw):
+    base = dict(port=443, request_interval=30, failure_threshold=3, regions=None, inverted=False, disabled=False,
+                measure_latency=False, name=None, replace=False)
+    base.update(kw)
+    return base
+
+
+def test_desired_config_defaults():
+    config = r53.desired_health_check_config(hc_params(), FQDN)
+    assert config == dict(Type="TCP", FullyQualifiedDomainName=FQDN, Port=443, RequestInterval=30, FailureThreshold=3,
+                          Inverted=False, Disabled=False, MeasureLatency=False)
+
+
+def test_desired_config_regions_sorted():
+    config = r53.desired_health_check_config(hc_params(regions=["us-west-2", "eu-west-1", "us-east-1"]), FQDN)
+    assert config["Regions"] == ["eu-west-1", "us-east-1", "us-west-2"]
+
+
+def test_health_check_diff_none_when_equal_and_aws_omits_defaults():
+    desired = r53.desired_health_check_config(hc_params(), FQDN)
+    current = dict(Type="TCP", FullyQualifiedDomainName=FQDN.upper() + ".", Port=443, RequestInterval=30)
+    assert r53.health_check_diff(current, desired) == ({}, {})
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("Port", 1194),
+        ("FailureThreshold", 5),
+        ("Inverted", True),
+        ("Disabled", True),
+        ("FullyQualifiedDomainName", "vpn.cvpn-endpoint-1.prod.clientvpn.eu-west-1.amazonaws.com"),
+        ("Regions", ["ap-southeast-1", "eu-west-1", "us-east-1"]),
+    ],
+)
+def test_health_check_diff_modifiable(field, value):
+    current = r53.desired_health_check_config(hc_params(), FQDN)
+    current["Regions"] = ["eu-west-1", "sa-east-1", "us-east-1"]
+    desired = dict(current, **{field: value})
+    updates, immutable = r53.health_check_diff(current, desired)
+    assert updates == {field: value}
+    assert immutable == {}
+
+
+@pytest.mark.parametrize("field,value", [("RequestInterval", 10), ("MeasureLatency", True)])
+def test_health_check_diff_immutable(field, value):
+    current = r53.desired_health_check_config(hc_params(), FQDN)
+    desired = dict(current, **{field: value})
+    updates, immutable = r53.health_check_diff(current, desired)
+    assert updates == {}
+    assert immutable == {field: (current[field], value)}
+
+
+def test_health_check_diff_regions_order_does_not_matter_and_omitted_is_unmanaged():
+    current = dict(r53.desired_health_check_config(hc_params(), FQDN), Regions=["us-east-1", "eu-west-1", "sa-east-1"])
+    desired = r53.desired_health_check_config(hc_params(regions=["sa-east-1", "us-east-1", "eu-west-1"]), FQDN)
+    assert r53.health_check_diff(current, desired) == ({}, {})
+    assert r53.health_check_diff(current, r53.desired_health_check_config(hc_params(), FQDN)) == ({}, {})
+
+
+@pytest.mark.parametrize(
+    "params,message",
+    [
+        (hc_params(regions=["us-east-1", "eu-west-1"]), "at least 3"),
+        (hc_params(regions=["us-east-1", "us-east-1", "eu-west-1"]), "twice"),
+        (hc_params(failure_threshold=0), "between 1 and 10"),
+        (hc_params(failure_threshold=11), "between 1 and 10"),
+        (hc_params(port=0), "port"),
+    ],
+)
+def test_validate_health_check_params(params, message):
+    with pytest.raises(ValueError, match=message):
+        r53.validate_health_check_params(params)
+
+
+def test_modifiable_and_immutable_sets():
+    assert set(r53.MODIFIABLE_HEALTH_CHECK_FIELDS) == {"FullyQualifiedDomainName", "Port", "FailureThreshold",
+                                                      "Inverted", "Disabled", "Regions"}
+    assert set(r53.IMMUTABLE_HEALTH_CHECK_FIELDS) == {"Type", "RequestInterval", "MeasureLatency"}
+
+
+# ---------------------------------------------------------------------------
+# Change batches
+# ---------------------------------------------------------------------------
+
+
+def latency(region="eu-west-1", value=FQDN, ttl=60, hc="hc-1", set_id=None):
+    return r53.desired_record("vpn.example.com", "CNAME", set_id or region, region, ttl, value, hc)
+
+
+def test_create_when_missing():
+    desired = latency()
+    assert r53.build_change_batch(None, desired) == [dict(Action="CREATE", ResourceRecordSet=desired)]
+
+
+def test_nothing_when_equal_modulo_case_and_dots():
+    current = copy.deepcopy(latency())
+    current["Name"] = "VPN.example.com."
+    current["ResourceRecords"] = [dict(Value=FQDN.upper() + ".")]
+    assert r53.build_change_batch(current, latency()) == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [dict(ttl=30), dict(hc="hc-2"), dict(value="vpn.other.example.net"), dict(region="eu-west-2", set_id="eu-west-1")],
+)
+def test_upsert_when_latency_record_differs(change):
+    current = latency()
+    desired = latency(**change)
+    assert r53.build_change_batch(current, desired) == [dict(Action="UPSERT", ResourceRecordSet=desired)]
+
+
+def test_delete_uses_exact_current_values():
+    current = dict(latency(ttl=300), ResponseMetadata={"x": 1})
+    current["ResourceRecords"] = [dict(Value="Old.Example.com.")]
+    batch = r53.build_change_batch(current, None)
+    assert batch == [dict(Action="DELETE", ResourceRecordSet={k: v for k, v in current.items() if k != "ResponseMetadata"})]
+    assert batch[0]["ResourceRecordSet"]["ResourceRecords"] == [dict(Value="Old.Example.com.")]
+    assert batch[0]["ResourceRecordSet"]["TTL"] == 300
+
+
+def test_nothing_to_delete():
+    assert r53.build_change_batch(None, None) == []
+
+
+def test_other_routing_policy_is_replaced_atomically():
+    current = dict(Name="vpn.example.com.", Type="CNAME", SetIdentifier="eu-west-1", Weight=10, TTL=300,
+                   ResourceRecords=[dict(Value="x.example.com")])
+    desired = latency()
+    assert r53.build_change_batch(current, desired) == [
+        dict(Action="DELETE", ResourceRecordSet=current),
+        dict(Action="CREATE", ResourceRecordSet=desired),
+    ]
+
+
+def test_record_conflicts():
+    records = [
+        latency(region="us-east-1", hc=None),
+        dict(Name="vpn.example.com.", Type="CNAME", TTL=60, ResourceRecords=[dict(Value="x")]),
+        latency(region="eu-west-1", set_id="old-eu"),
+    ]
+    problems = r53.record_conflicts(records, "eu-west-1", "eu-west-1")
+    assert len(problems) == 2
+    assert "simple" in problems[0]
+    assert "already has a record" in problems[1]
+    assert r53.record_conflicts([latency(region="us-east-1")], "eu-west-1", "eu-west-1") == []
+
+
+# ---------------------------------------------------------------------------
+# DNS answer queries
+# ---------------------------------------------------------------------------
+
+
+def test_dns_answer_queries_one_per_client():
+    params = dict(record="VPN.example.com.", type="CNAME", resolver_ip="192.0.2.53", client_ips=["198.51.100.1", "203.0.113.1"],
+                  client_ip=None, client_subnet_mask=24)
+    queries = r53.dns_answer_queries(params, ZONE_ID)
+    assert queries == [
+        dict(HostedZoneId=ZONE_ID, RecordName="vpn.example.com", RecordType="CNAME", ResolverIP="192.0.2.53",
+             EDNS0ClientSubnetIP="198.51.100.1", EDNS0ClientSubnetMask="24"),
+        dict(HostedZoneId=ZONE_ID, RecordName="vpn.example.com", RecordType="CNAME", ResolverIP="192.0.2.53",
+             EDNS0ClientSubnetIP="203.0.113.1", EDNS0ClientSubnetMask="24"),
+    ]
+
+
+def test_dns_answer_queries_without_client():
+    params = dict(record="vpn.example.com", type="A", resolver_ip=None, client_ips=[], client_ip=None, client_subnet_mask=None)
+    assert r53.dns_answer_queries(params, ZONE_ID) == [dict(HostedZoneId=ZONE_ID, RecordName="vpn.example.com", RecordType="A")]
+
+
+# ---------------------------------------------------------------------------
+# Logic against a small in-memory Route 53
+# ---------------------------------------------------------------------------
+
+
+class FakeRoute53:
+    """Just enough Route 53 for the module logic: zones, record sets, health checks, tags, call log."""
+
+    WRITES = {"change_resource_record_sets", "create_health_check", "update_health_check", "delete_health_check",
+              "change_tags_for_resource"}
+
+    def __init__(self):
+        self.zones = {ZONE_ID: dict(Id="/hostedzone/" + ZONE_ID, Name="example.com.", Config=dict(PrivateZone=False))}
+        self.rrsets = {}
+        self.health_checks = {}
+        self.deleted_refs = set()
+        self.tags = {}
+        self.calls = []
+        self.fail_next = {}
+
+    def _log(self, name):
+        self.calls.append(name)
+        if self.fail_next.get(name):
+            code = self.fail_next[name].pop(0)
+            raise client_error(code, name)
+
+    def writes(self):
+        return [c for c in self.calls if c in self.WRITES]
+
+    # zones
+    def get_hosted_zone(self, Id):
+        self._log("get_hosted_zone")
+        if Id not in self.zones:
+            raise client_error("NoSuchHostedZone", "GetHostedZone", 404)
+        return dict(HostedZone=self.zones[Id])
+
+    def list_hosted_zones_by_name(self, DNSName=None, HostedZoneId=None):
+        self._log("list_hosted_zones_by_name")
+        zones = sorted(self.zones.values(), key=lambda z: z["Name"])
+        return dict(HostedZones=[z for z in zones if z["Name"] >= DNSName], IsTruncated=False)
+
+    # records
+    def list_resource_record_sets(self, HostedZoneId, StartRecordName, StartRecordType, **_kw):
+        self._log("list_resource_record_sets")
+        rrsets = sorted(self.rrsets.values(), key=lambda r: (r["Name"], r["Type"], r.get("SetIdentifier", "")))
+        return dict(ResourceRecordSets=[copy.deepcopy(r) for r in rrsets if (r["Name"], r["Type"]) >= (StartRecordName, StartRecordType)],
+                    IsTruncated=False)
+
+    def change_resource_record_sets(self, HostedZoneId, ChangeBatch):
+        self._log("change_resource_record_sets")
+        for change in ChangeBatch["Changes"]:
+            rrset = change["ResourceRecordSet"]
+            name = rrset["Name"] if rrset["Name"].endswith(".") else rrset["Name"] + "."
+            key = (name, rrset["Type"], rrset.get("SetIdentifier"))
+            if change["Action"] == "DELETE":
+                assert self.rrsets[key] == rrset, "DELETE must carry the exact current values"
+                del self.rrsets[key]
+            else:
+                if change["Action"] == "CREATE" and key in self.rrsets:
+                    raise client_error("InvalidChangeBatch", "ChangeResourceRecordSets")
+                if rrset.get("HealthCheckId") and rrset["HealthCheckId"] not in self.health_checks:
+                    raise client_error("NoSuchHealthCheck", "ChangeResourceRecordSets", 404)
+                self.rrsets[key] = dict(copy.deepcopy(rrset), Name=name)
+        return dict(ChangeInfo=dict(Id="/change/C1", Status="INSYNC"))
+
+    def get_waiter(self, name):
+        assert name == "resource_record_sets_changed"
+        fake = self
+
+        class Waiter:
+            def wait(self, Id, WaiterConfig):
+                fake.calls.append("wait")
+                assert WaiterConfig["Delay"] == 3
+
+        return Waiter()
+
+    # health checks
+    def list_health_checks(self, **_kw):
+        self._log("list_health_checks")
+        return dict(HealthChecks=[copy.deepcopy(h) for h in self.health_checks.values()], IsTruncated=False)
+
+    def get_health_check(self, HealthCheckId):
+        self._log("get_health_check")
+        if HealthCheckId not in self.health_checks:
+            raise client_error("NoSuchHealthCheck", "GetHealthCheck", 404)
+        return dict(HealthCheck=copy.deepcopy(self.health_checks[HealthCheckId]))
+
+    def get_health_check_status(self, HealthCheckId):
+        self._log("get_health_check_status")
+        return dict(HealthCheckObservations=[dict(Region="us-east-1", IPAddress="192.0.2.1",
+                                                  StatusReport=dict(Status="Success: ok"))])
+
+    def create_health_check(self, CallerReference, HealthCheckConfig):
+        self._log("create_health_check")
+        assert len(CallerReference) <= 64
+        if CallerReference in self.deleted_refs:
+            raise client_error("HealthCheckAlreadyExists", "CreateHealthCheck", 409)
+        for hc in self.health_checks.values():
+            if hc["CallerReference"] == CallerReference:
+                if hc["HealthCheckConfig"] != HealthCheckConfig:
+                    raise client_error("HealthCheckAlreadyExists", "CreateHealthCheck", 409)
+                return dict(HealthCheck=copy.deepcopy(hc))
+        hc_id = str(uuid.uuid4())
+        self.health_checks[hc_id] = dict(Id=hc_id, CallerReference=CallerReference, HealthCheckVersion=1,
+                                         HealthCheckConfig=copy.deepcopy(HealthCheckConfig))
+        return dict(HealthCheck=copy.deepcopy(self.health_checks[hc_id]))
+
+    def update_health_check(self, HealthCheckId, HealthCheckVersion, **changes):
+        self._log("update_health_check")
+        hc = self.health_checks[HealthCheckId]
+        if HealthCheckVersion != hc["HealthCheckVersion"]:
+            raise client_error("HealthCheckVersionMismatch", "UpdateHealthCheck", 409)
+        assert not set(changes) - set(r53.MODIFIABLE_HEALTH_CHECK_FIELDS)
+        hc["HealthCheckConfig"].update(changes)
+        hc["HealthCheckVersion"] += 1
+        return dict(HealthCheck=copy.deepcopy(hc))
+
+    def delete_health_check(self, HealthCheckId):
+        self._log("delete_health_check")
+        if HealthCheckId not in self.health_checks:
+            raise client_error("NoSuchHealthCheck", "DeleteHealthCheck", 404)
+        if any(r.get("HealthCheckId") == HealthCheckId for r in self.rrsets.values()):
+            raise client_error("HealthCheckInUse", "DeleteHealthCheck")
+        self.deleted_refs.add(self.health_checks.pop(HealthCheckId)["CallerReference"])
+        return {}
+
+    def list_tags_for_resource(self, ResourceType, ResourceId):
+        self._log("list_tags_for_resource")
+        tags = self.tags.get(ResourceId, {})
+        return dict(ResourceTagSet=dict(ResourceType=ResourceType, ResourceId=ResourceId,
+                                        Tags=[dict(Key=k, Value=v) for k, v in tags.items()]))
+
+    def change_tags_for_resource(self, ResourceType, ResourceId, AddTags=(), RemoveTagKeys=()):
+        self._log("change_tags_for_resource")
+        tags = self.tags.setdefault(ResourceId, {})
+        tags.update({t["Key"]: t["Value"] for t in AddTags})
+
+
+def params(**kw):
+    base = dict(state="present", zone="example.com", hosted_zone_id=None, record="vpn.example.com", type="CNAME",
+                target=ENDPOINT_EU, target_label="vpn", latency_region="eu-west-1", set_identifier=None, ttl=60,
+                health_check=hc_params(), include_health_status=False, wait=True, wait_timeout=30)
+    hc = kw.pop("health_check", {})
+    base.update(kw)
+    base["health_check"] = dict(base["health_check"], **hc)
+    return base
+
+
+@pytest.fixture
+def fake():
+    return FakeRoute53()
+
+
+def test_present_check_mode_makes_no_write(fake):
+    result = r53.ensure_latency_record(fake, params(), check_mode=True)
+    assert result["changed"] is True
+    assert result["actions"] == ["create_health_check", "create_record"]
+    assert fake.writes() == []
+    assert result["record"]["health_check_id"] == "(new health check)"
+
+
+def test_present_creates_then_is_idempotent_with_minimal_reads(fake):
+    result = r53.ensure_latency_record(fake, params(), check_mode=False)
+    assert result["changed"] is True
+    assert fake.writes() == ["create_health_check", "change_resource_record_sets"]
+    assert "wait" in fake.calls
+    hc_id = result["health_check"]["id"]
+    assert result["record"]["health_check_id"] == hc_id
+    assert result["record"]["resource_records"] == [{"value": FQDN}]
+    assert result["health_check"]["health_check_config"]["fully_qualified_domain_name"] == FQDN
+    assert result["health_check"]["caller_reference"].endswith("-1")
+
+    fake.calls.clear()
+    again = r53.ensure_latency_record(fake, params(), check_mode=False)
+    assert again["changed"] is False
+    assert fake.writes() == []
+    # zone by name, the record sets of the name, the record's health check: nothing else
+    assert fake.calls == ["list_hosted_zones_by_name", "list_resource_record_sets", "get_health_check"]
+    assert again["health_check"]["id"] == hc_id
+    assert again["diff"]["before"] == again["diff"]["after"]
+
+
+def test_interrupted_run_finds_health_check_by_caller_reference(fake):
+    fake.fail_next["change_resource_record_sets"] = ["InvalidInput"]
+    with pytest.raises(AnsibleRoute53Error):
+        r53.ensure_latency_record(fake, params(), check_mode=False)
+    assert len(fake.health_checks) == 1
+    result = r53.ensure_latency_record(fake, params(), check_mode=False)
+    assert len(fake.health_checks) == 1
+    assert result["health_check"]["id"] == list(fake.health_checks)[0]
+    assert result["actions"] == ["create_record"]
+
+
+def test_modifiable_setting_updated_in_place_with_version(fake):
+    first = r53.ensure_latency_record(fake, params(), check_mode=False)
+    fake.calls.clear()
+    check = r53.ensure_latency_record(fake, params(health_check=dict(inverted=True, failure_threshold=5)), check_mode=True)
+    assert check["changed"] and fake.writes() == []
+    assert check["health_check"]["health_check_config"]["inverted"] is True
+    result = r53.ensure_latency_record(fake, params(health_check=dict(inverted=True, failure_threshold=5)), check_mode=False)
+    assert result["actions"] == ["update_health_check"]
+    assert result["health_check"]["id"] == first["health_check"]["id"]
+    assert result["health_check"]["health_check_version"] == 2
+    hc = fake.health_checks[first["health_check"]["id"]]["HealthCheckConfig"]
+    assert hc["Inverted"] is True and hc["FailureThreshold"] == 5
+    assert result["diff"]["before"]["health_check"]["health_check_config"]["inverted"] is False
+
+
+def test_immutable_setting_is_a_clear_error(fake):
+    r53.ensure_latency_record(fake, params(), check_mode=False)
+    fake.calls.clear()
+    with pytest.raises(LatencyRecordError, match="RequestInterval 30 -> 10.*health_check.replace"):
+        r53.ensure_latency_record(fake, params(health_check=dict(request_interval=10)), check_mode=False)
+    assert fake.writes() == []
+
+
+def test_immutable_setting_replaced_when_asked(fake):
+    first = r53.ensure_latency_record(fake, params(), check_mode=False)
+    result = r53.ensure_latency_record(fake, params(health_check=dict(request_interval=10, replace=True)), check_mode=False)
+    assert result["actions"] == ["create_health_check", "update_record", "delete_health_check"]
+    assert list(fake.health_checks) == [result["health_check"]["id"]]
+    assert result["health_check"]["id"] != first["health_check"]["id"]
+    assert result["health_check"]["caller_reference"].endswith("-2")
+    assert fake.rrsets[("vpn.example.com.", "CNAME", "eu-west-1")]["HealthCheckId"] == result["health_check"]["id"]
+    again = r53.ensure_latency_record(fake, params(health_check=dict(request_interval=10, replace=True)), check_mode=False)
+    assert again["changed"] is False
+
+
+def test_name_tag(fake):
+    result = r53.ensure_latency_record(fake, params(health_check=dict(name="vpn-eu")), check_mode=False)
+    assert result["health_check"]["tags"] == {"Name": "vpn-eu"}
+    assert "list_tags_for_resource" not in fake.calls  # a new health check has no tags to read
+    fake.calls.clear()
+    again = r53.ensure_latency_record(fake, params(health_check=dict(name="vpn-eu")), check_mode=False)
+    assert again["changed"] is False and fake.writes() == []
+    renamed = r53.ensure_latency_record(fake, params(health_check=dict(name="vpn-eu-2")), check_mode=False)
+    assert renamed["actions"] == ["tag_health_check"]
+
+
+def test_ttl_above_60_warns(fake):
+    warnings = []
+    r53.ensure_latency_record(fake, params(ttl=300), check_mode=True, warn=warnings.append)
+    assert len(warnings) == 1 and "60" in warnings[0]
+
+
+def test_apex_refused_before_any_record_read(fake):
+    with pytest.raises(LatencyRecordError, match="apex"):
+        r53.ensure_latency_record(fake, params(record="example.com"), check_mode=False)
+    assert fake.calls == ["list_hosted_zones_by_name"]
+
+
+def test_zone_by_id_and_missing_zone(fake):
+    result = r53.ensure_latency_record(fake, params(zone=None, hosted_zone_id="/hostedzone/" + ZONE_ID), check_mode=True)
+    assert result["changed"]
+    with pytest.raises(LatencyRecordError, match="does not exist"):
+        r53.ensure_latency_record(fake, params(zone=None, hosted_zone_id="ZNOPE"), check_mode=True)
+    with pytest.raises(LatencyRecordError, match="no public hosted zone"):
+        r53.ensure_latency_record(fake, params(zone="nope.org", record="vpn.nope.org"), check_mode=True)
+
+
+def test_private_zone_with_same_name_is_ignored_and_duplicates_refused(fake):
+    fake.zones["ZPRIV"] = dict(Id="/hostedzone/ZPRIV", Name="example.com.", Config=dict(PrivateZone=True))
+    assert r53.resolve_zone(fake, zone_name="example.com") == (ZONE_ID, "example.com", False)
+    fake.zones["ZPUB2"] = dict(Id="/hostedzone/ZPUB2", Name="example.com.", Config=dict(PrivateZone=False))
+    with pytest.raises(ValueError, match="several public hosted zones"):
+        r53.resolve_zone(fake, zone_name="example.com")
+
+
+def test_conflicting_records_refused_without_writes(fake):
+    fake.rrsets[("vpn.example.com.", "CNAME", None)] = dict(Name="vpn.example.com.", Type="CNAME", TTL=60,
+                                                            ResourceRecords=[dict(Value="x.example.com")])
+    with pytest.raises(LatencyRecordError, match="simple CNAME record"):
+        r53.ensure_latency_record(fake, params(), check_mode=False)
+    assert fake.writes() == []
+
+
+def test_two_regions_share_the_name(fake):
+    eu = r53.ensure_latency_record(fake, params(), check_mode=False)
+    us = r53.ensure_latency_record(fake, params(target=ENDPOINT_US, latency_region="us-east-1"), check_mode=False)
+    assert eu["health_check"]["id"] != us["health_check"]["id"]
+    assert len(fake.rrsets) == 2 and len(fake.health_checks) == 2
+
+
+def test_foreign_health_check_on_record_is_left_alone(fake):
+    foreign = fake.create_health_check(CallerReference="someone-else", HealthCheckConfig=dict(Type="TCP", Port=443))["HealthCheck"]
+    fake.rrsets[("vpn.example.com.", "CNAME", "eu-west-1")] = latency(hc=foreign["Id"])
+    result = r53.ensure_latency_record(fake, params(), check_mode=False)
+    assert result["health_check"]["id"] != foreign["Id"]
+    assert foreign["Id"] in fake.health_checks
+    assert result["actions"] == ["create_health_check", "update_record"]
+
+
+def test_absent_removes_record_then_health_check(fake):
+    r53.ensure_latency_record(fake, params(), check_mode=False)
+    fake.calls.clear()
+    check = r53.ensure_latency_record_absent(fake, params(state="absent", target=None), check_mode=True)
+    assert check["changed"] and check["actions"] == ["delete_record", "delete_health_check"] and fake.writes() == []
+    result = r53.ensure_latency_record_absent(fake, params(state="absent", target=None), check_mode=False)
+    assert result["changed"]
+    assert fake.writes() == ["change_resource_record_sets", "delete_health_check"]
+    assert fake.rrsets == {} and fake.health_checks == {}
+    fake.calls.clear()
+    again = r53.ensure_latency_record_absent(fake, params(state="absent", target=None), check_mode=False)
+    assert again["changed"] is False and fake.writes() == []
+
+
+def test_absent_removes_orphaned_health_check_without_record(fake):
+    fake.fail_next["change_resource_record_sets"] = ["InvalidInput"]
+    with pytest.raises(AnsibleRoute53Error):
+        r53.ensure_latency_record(fake, params(), check_mode=False)
+    result = r53.ensure_latency_record_absent(fake, params(state="absent", target=None, latency_region=None,
+                                                          set_identifier="eu-west-1"), check_mode=False)
+    assert result["actions"] == ["delete_health_check"]
+    assert fake.health_checks == {}
+
+
+def test_absent_needs_an_identifier(fake):
+    with pytest.raises(LatencyRecordError, match="set_identifier or latency_region"):
+        r53.ensure_latency_record_absent(fake, params(state="absent", latency_region=None), check_mode=False)
+
+
+def test_recreate_after_delete_takes_next_generation(fake):
+    r53.ensure_latency_record(fake, params(), check_mode=False)
+    r53.ensure_latency_record_absent(fake, params(state="absent"), check_mode=False)
+    result = r53.ensure_latency_record(fake, params(), check_mode=False)
+    assert result["health_check"]["caller_reference"].endswith("-2")
+    assert fake.calls.count("create_health_check") == 3  # -1, refused -1 (deleted), -2
+
+
+def test_retries_on_prior_request_not_complete(fake, monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    fake.fail_next["change_resource_record_sets"] = ["PriorRequestNotComplete", "Throttling"]
+    result = r53.ensure_latency_record(fake, params(), check_mode=False)
+    assert result["changed"]
+    assert fake.calls.count("change_resource_record_sets") == 3
+
+
+def test_health_status_only_when_asked(fake):
+    r53.ensure_latency_record(fake, params(), check_mode=False)
+    assert "get_health_check_status" not in fake.calls
+    result = r53.ensure_latency_record(fake, params(include_health_status=True), check_mode=False)
+    assert result["health_check"]["observations"][0]["status_report"]["status"].startswith("Success")
+
+
+def test_dns_answers(fake):
+    fake.test_dns_answer = lambda **kw: dict(Nameserver="ns-1", RecordName=kw["RecordName"], RecordType="CNAME",
+                                             RecordData=["vpn." + kw.get("EDNS0ClientSubnetIP", "x")],
+                                             ResponseCode="NOERROR", Protocol="UDP", ResponseMetadata={})
+    answers = r53.dns_answers(fake, dict(zone="example.com", record="vpn.example.com", type="CNAME", resolver_ip=None,
+                                         client_ips=["198.51.100.1", "203.0.113.1"], client_ip=None, client_subnet_mask=None))
+    assert [a["record_data"] for a in answers] == [["vpn.198.51.100.1"], ["vpn.203.0.113.1"]]
+    assert answers[0]["client_ip"] == "198.51.100.1" and answers[0]["client_subnet_mask"] is None
+    assert answers[0]["response_code"] == "NOERROR" and answers[0]["hosted_zone_id"] == ZONE_ID
