@@ -407,7 +407,9 @@ def plan_associations(current, desired, purge, state, subnet_azs=None, subnet_vp
             )
         vpcs = sorted({subnet_vpcs[s] for s in wanted if subnet_vpcs.get(s)})
         if len(vpcs) > 1:
-            problems.append(f"the declared subnets are in different VPCs ({', '.join(vpcs)}): all must be in the endpoint's VPC")
+            problems.append(
+                f"the declared subnets are in different VPCs ({', '.join(vpcs)}): all must be in the endpoint's VPC"
+            )
         for subnet in wanted:
             existing = present.get(subnet)
             if existing is None:
@@ -435,7 +437,9 @@ def plan_associations(current, desired, purge, state, subnet_azs=None, subnet_vp
         if problems:
             raise SetPlanError("; ".join(problems))
         # AZs freed only by a disassociation (ours, or one already in progress).
-        freed_azs = {subnet_azs.get(a["subnet_id"]) for a in plan.disassociate + leaving if a["status"] != "disassociated"}
+        freed_azs = {
+            subnet_azs.get(a["subnet_id"]) for a in plan.disassociate + leaving if a["status"] != "disassociated"
+        }
         freed_azs.discard(None)
         failed_subnets = {a["subnet_id"] for a in plan.disassociate}
         leaving_subnets = {a["subnet_id"] for a in leaving if a["status"] != "disassociated"}
@@ -454,3 +458,74 @@ def plan_associations(current, desired, purge, state, subnet_azs=None, subnet_vp
     plan.before = sorted(present)
     plan.after = sorted(set(kept) | set(to_add))
     return plan
+
+
+# --- applying a plan ------------------------------------------------------------
+
+
+class OperationBudget:
+    """Keeps at most ``limit`` mutations of one endpoint in flight.
+
+    ``settle()`` (a callable) blocks until the endpoint has no operation of this
+    kind in progress.  ``start()`` is called before each mutation: once ``limit``
+    operations are in flight it settles first, so a module never exceeds the
+    endpoint's concurrent-operation quota on its own (retries on
+    ConcurrentMutationLimitExceeded cover operations started by others).
+    """
+
+    def __init__(self, settle, in_flight=0, limit=MAX_CONCURRENT_OPERATIONS):
+        self._settle = settle
+        self.in_flight = in_flight
+        self.limit = max(1, int(limit))
+        self.started = 0
+        self.settles = 0
+
+    def start(self):
+        if self.in_flight >= self.limit:
+            self.settle()
+        self.in_flight += 1
+        self.started += 1
+
+    def settle(self):
+        self._settle()
+        self.settles += 1
+        self.in_flight = 0
+
+
+def apply_set_plan(plan, remove, add, budget, wait, pending=False):
+    """Run a rule/route plan: removals, then (after waiting if a key is re-added) additions.
+
+    ``remove(item)`` and ``add(item)`` make one API call each.  With ``wait`` the
+    function returns once nothing is in progress any more; ``pending`` says that
+    some declared item was already in progress before (waited for as well).
+    """
+    for item in plan.to_remove:
+        budget.start()
+        remove(item)
+    if plan.to_add and plan.wait_before_add:
+        budget.settle()
+    for item in plan.to_add:
+        budget.start()
+        add(item)
+    if wait and (budget.started or pending):
+        budget.settle()
+
+
+def apply_association_plan(plan, associate, disassociate, budget, wait, pending=False):
+    """Run an association plan: new AZs first, then disassociations, then subnets of freed AZs.
+
+    ``associate(subnet_id)`` and ``disassociate(association)`` make one API call each.
+    """
+    for subnet in plan.associate_first:
+        budget.start()
+        associate(subnet)
+    for association in plan.disassociate:
+        budget.start()
+        disassociate(association)
+    if plan.associate_after:
+        budget.settle()
+    for subnet in plan.associate_after:
+        budget.start()
+        associate(subnet)
+    if wait and (budget.started or pending):
+        budget.settle()

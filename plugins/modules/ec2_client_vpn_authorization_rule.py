@@ -1,0 +1,355 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiregion.client_vpn project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: ec2_client_vpn_authorization_rule
+short_description: Manage the set of authorization rules of an AWS Client VPN endpoint
+version_added: 0.1.0
+description:
+  - Authorizes and revokes ingress authorization rules of a Client VPN endpoint so that they match a declared set.
+  - A rule is identified by its content, the pair (O(rules[].destination_cidr), O(rules[].access_group_id)),
+    never by its position in the list, so adding one rule to the list authorizes that rule only.
+  - AWS has no call to modify a rule. A different O(rules[].description) on an existing rule is applied
+    by revoking the rule, waiting until it is gone, and authorizing it again with the new description;
+    clients lose access to that network for the few seconds this takes.
+  - A rule in the V(failed) state is replaced the same way.
+  - Mutations are bounded to 10 in flight at a time, the endpoint's concurrent-operation quota;
+    throttling and C(ConcurrentMutationLimitExceeded) answers are retried with jittered backoff.
+author:
+  - "multiregion.client_vpn contributors (@multiregion)"
+options:
+  client_vpn_endpoint_id:
+    description:
+      - The ID of the Client VPN endpoint.
+    required: true
+    type: str
+  rules:
+    description:
+      - The declared authorization rules.
+      - Required when O(state=present). With O(state=absent), the rules to revoke (their descriptions are ignored);
+        when omitted with O(state=absent), every rule of the endpoint is revoked.
+    type: list
+    elements: dict
+    suboptions:
+      destination_cidr:
+        description:
+          - The IPv4 network, in CIDR notation, that the rule grants access to.
+        required: true
+        type: str
+      access_group_id:
+        description:
+          - The ID of the group granted access, for Active Directory authentication the group's SID
+            (for example V(S-1-5-21-1111111111-2222222222-3333333333-1104)).
+          - When omitted, the rule grants access to all users (C(AuthorizeAllGroups)).
+        type: str
+      description:
+        description:
+          - A brief description of the rule.
+          - When omitted, the description of an existing rule is left as it is; V("") means no description.
+        type: str
+  purge:
+    description:
+      - With O(state=present), revoke the rules of the endpoint that are not in O(rules).
+      - Defaults to V(false) so that several plays may each declare their own rules on one endpoint.
+    type: bool
+    default: false
+  state:
+    description:
+      - V(present) authorizes the declared rules (and with O(purge=true) revokes the others).
+      - V(absent) revokes the declared rules, or every rule when O(rules) is omitted.
+    type: str
+    choices: ["present", "absent"]
+    default: present
+  wait:
+    description:
+      - Wait until the rules are V(active) (or gone).
+      - Even with O(wait=false) the module waits where AWS requires it, before re-authorizing a revoked rule
+        and when more than 10 changes are made.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - How many seconds to wait for each of those waits.
+    type: int
+    default: 600
+notes:
+  - Check mode makes no write call; diff mode shows the rules before and after.
+  - Authorization rules count against a quota of 200 per endpoint.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Let everybody reach the VPC, and only the VPN admins reach the management network
+  multiregion.client_vpn.ec2_client_vpn_authorization_rule:
+    client_vpn_endpoint_id: cvpn-endpoint-0123456789abcdef0
+    rules:
+      - destination_cidr: 10.10.0.0/16
+        description: Home VPC
+      - destination_cidr: 10.99.0.0/24
+        access_group_id: S-1-5-21-1111111111-2222222222-3333333333-1104
+        description: Management network, VPN admins only
+
+- name: Make these the only rules of the endpoint
+  multiregion.client_vpn.ec2_client_vpn_authorization_rule:
+    client_vpn_endpoint_id: cvpn-endpoint-0123456789abcdef0
+    rules:
+      - destination_cidr: 10.10.0.0/16
+        description: Home VPC
+    purge: true
+
+- name: Revoke one rule
+  multiregion.client_vpn.ec2_client_vpn_authorization_rule:
+    client_vpn_endpoint_id: cvpn-endpoint-0123456789abcdef0
+    rules:
+      - destination_cidr: 10.99.0.0/24
+        access_group_id: S-1-5-21-1111111111-2222222222-3333333333-1104
+    state: absent
+
+- name: Revoke every rule, without waiting
+  multiregion.client_vpn.ec2_client_vpn_authorization_rule:
+    client_vpn_endpoint_id: cvpn-endpoint-0123456789abcdef0
+    state: absent
+    wait: false
+"""
+
+RETURN = r"""
+authorization_rules:
+  description: The authorization rules of the endpoint after the change (in check mode, as they were).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    client_vpn_endpoint_id:
+      description: The ID of the Client VPN endpoint.
+      type: str
+      sample: cvpn-endpoint-0123456789abcdef0
+    destination_cidr:
+      description: The network the rule grants access to.
+      type: str
+      sample: 10.10.0.0/16
+    group_id:
+      description: The group (SID) granted access; empty when the rule grants access to all users.
+      type: str
+      sample: S-1-5-21-1111111111-2222222222-3333333333-1104
+    access_all:
+      description: Whether the rule grants access to all users.
+      type: bool
+      sample: true
+    description:
+      description: The description of the rule.
+      type: str
+      sample: Home VPC
+    status:
+      description: The state of the rule.
+      type: dict
+      contains:
+        code:
+          description: One of V(authorizing), V(active), V(failed), V(revoking).
+          type: str
+          sample: active
+        message:
+          description: A message about the state, if any.
+          type: str
+added:
+  description: The rules authorized (or, in check mode, that would be), re-authorized ones included.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    destination_cidr:
+      description: The network.
+      type: str
+    access_group_id:
+      description: The group SID, V(null) for all users.
+      type: str
+    description:
+      description: The description.
+      type: str
+  sample: [{"destination_cidr": "10.10.0.0/16", "access_group_id": null, "description": "Home VPC"}]
+removed:
+  description: The rules revoked (or, in check mode, that would be), including rules revoked to change their description.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    destination_cidr:
+      description: The network.
+      type: str
+    access_group_id:
+      description: The group SID, V(null) for all users.
+      type: str
+    description:
+      description: The description.
+      type: str
+  sample: []
+"""
+
+try:
+    import botocore  # pylint: disable=unused-import
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import AnsibleClientVpnError
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import authorize_client_vpn_ingress
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import (
+    describe_client_vpn_authorization_rules,
+)
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import get_client_vpn_endpoint
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import revoke_client_vpn_ingress
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_for
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import RULE_BUSY_STATES
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import OperationBudget
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import SetPlanError
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import apply_set_plan
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import busy_count
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import plan_rules
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import rule_from_aws
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import rule_key
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import rule_summary
+
+# DescribeClientVpnAuthorizationRules accepts up to 1000 results per page.
+PAGE_SIZE = 1000
+
+
+def _format_rule(rule):
+    who = rule.get("access_group_id") or "all users"
+    return f"{rule['destination_cidr']} for {who}"
+
+
+def check_rules(rules, added):
+    """Fail when a rule we authorized ended up failed (or vanished)."""
+    by_key = {}
+    for rule in rules:
+        by_key[rule_key(rule_from_aws(rule))] = rule
+    problems = []
+    for item in added:
+        found = by_key.get(item["_key"])
+        if found is None:
+            problems.append(f"{_format_rule(item)}: not found after authorizing it")
+        elif found.get("Status", {}).get("Code") == "failed":
+            problems.append(f"{_format_rule(item)}: failed ({found['Status'].get('Message') or 'no message'})")
+    if problems:
+        raise AnsibleClientVpnError(message="Client VPN authorization rules failed: " + "; ".join(problems))
+
+
+def ensure_authorization_rules(client, params, check_mode):
+    """Make the endpoint's rules match ``params``; returns the module result (no exit)."""
+    endpoint_id = params["client_vpn_endpoint_id"]
+    state = params["state"]
+    declared = params.get("rules")
+    if state == "present" and declared is None:
+        raise SetPlanError("rules is required when state=present")
+
+    endpoint = get_client_vpn_endpoint(client, endpoint_id)
+    if endpoint is None:
+        if state == "absent":
+            return dict(changed=False, authorization_rules=[], added=[], removed=[], diff=dict(before=[], after=[]))
+        raise AnsibleClientVpnError(message=f"Client VPN endpoint {endpoint_id} does not exist")
+
+    current = describe_client_vpn_authorization_rules(client, endpoint_id, MaxResults=PAGE_SIZE)
+    plan = plan_rules(current, declared, params["purge"], state)
+    result = dict(
+        changed=plan.changed,
+        added=[rule_summary(r) for r in plan.to_add],
+        removed=[rule_summary(r) for r in plan.to_remove],
+        diff=dict(before=dict(authorization_rules=plan.before), after=dict(authorization_rules=plan.after)),
+    )
+    declared_keys = {r["_key"] for r in plan.unchanged}
+    pending = any(
+        r.get("Status", {}).get("Code") in RULE_BUSY_STATES and rule_key(rule_from_aws(r)) in declared_keys
+        for r in current
+    )
+
+    if not check_mode and (plan.changed or (params["wait"] and pending)):
+
+        def settle():
+            wait_for(
+                client,
+                "client_vpn_authorization_rules_settled",
+                params["wait_timeout"],
+                ClientVpnEndpointId=endpoint_id,
+                MaxResults=PAGE_SIZE,
+            )
+
+        budget = OperationBudget(settle, in_flight=busy_count([rule_from_aws(r) for r in current], RULE_BUSY_STATES))
+
+        def revoke(rule):
+            try:
+                revoke_client_vpn_ingress(client, endpoint_id, rule["destination_cidr"], rule.get("access_group_id"))
+            except AnsibleAWSError as e:
+                raise AnsibleClientVpnError(
+                    message=f"Failed to revoke Client VPN authorization rule {_format_rule(rule)}",
+                    exception=e.exception,
+                ) from e
+
+        def authorize(rule):
+            try:
+                authorize_client_vpn_ingress(
+                    client, endpoint_id, rule["destination_cidr"], rule.get("access_group_id"), rule.get("description")
+                )
+            except AnsibleAWSError as e:
+                raise AnsibleClientVpnError(
+                    message=f"Failed to authorize Client VPN ingress {_format_rule(rule)}", exception=e.exception
+                ) from e
+
+        apply_set_plan(
+            plan,
+            remove=revoke,
+            add=authorize,
+            budget=budget,
+            wait=params["wait"],
+            pending=pending,
+        )
+        current = describe_client_vpn_authorization_rules(client, endpoint_id, MaxResults=PAGE_SIZE)
+        if params["wait"]:
+            check_rules(current, plan.to_add)
+
+    result["authorization_rules"] = [camel_dict_to_snake_dict(r) for r in current]
+    return result
+
+
+def main():
+    argument_spec = dict(
+        client_vpn_endpoint_id=dict(type="str", required=True),
+        rules=dict(
+            type="list",
+            elements="dict",
+            options=dict(
+                destination_cidr=dict(type="str", required=True),
+                access_group_id=dict(type="str"),
+                description=dict(type="str"),
+            ),
+        ),
+        purge=dict(type="bool", default=False),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=600),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        required_if=[("state", "present", ["rules"])],
+        supports_check_mode=True,
+    )
+    client = module.client("ec2")
+    try:
+        result = ensure_authorization_rules(client, module.params, module.check_mode)
+    except SetPlanError as e:
+        module.fail_json(msg=str(e))
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
+    if not module._diff:
+        result.pop("diff")
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

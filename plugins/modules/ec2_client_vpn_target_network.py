@@ -1,0 +1,309 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiregion.client_vpn project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: ec2_client_vpn_target_network
+short_description: Manage the subnets associated with an AWS Client VPN endpoint
+version_added: 0.1.0
+description:
+  - Associates subnets with a Client VPN endpoint and disassociates others so that the associations match
+    a declared set of subnets, and waits until they are V(associated) or V(disassociated).
+  - AWS accepts one subnet per Availability Zone, all in the endpoint's VPC. The module checks the declared
+    subnets before any write call and fails with a clear message when two of them share an Availability Zone,
+    or when a new subnet's zone is held by an association that stays.
+  - To keep the endpoint reachable, subnets in free Availability Zones are associated before other subnets
+    are disassociated; a subnet replacing another in the same zone is associated once that zone is freed.
+  - An association in the V(association-failed) state is disassociated and made again.
+  - The first association makes the endpoint V(available) and adds the VPC's route automatically; removing the
+    last association drops every client connection.
+  - Mutations are bounded to 10 in flight at a time, the endpoint's concurrent-operation quota;
+    throttling and C(ConcurrentMutationLimitExceeded) answers are retried with jittered backoff.
+  - Security groups of the associations are not managed here: they belong to the endpoint
+    (the C(security_group_ids) option of M(multiregion.client_vpn.ec2_client_vpn_endpoint)).
+author:
+  - "multiregion.client_vpn contributors (@multiregion)"
+options:
+  client_vpn_endpoint_id:
+    description:
+      - The ID of the Client VPN endpoint.
+    required: true
+    type: str
+  subnet_ids:
+    description:
+      - The subnets to associate (one per Availability Zone, all in the endpoint's VPC).
+      - Required when O(state=present). With O(state=absent), the subnets to disassociate;
+        when omitted with O(state=absent), every subnet is disassociated (needed before deleting the endpoint).
+    type: list
+    elements: str
+  purge:
+    description:
+      - With O(state=present), disassociate the subnets that are not in O(subnet_ids).
+      - Defaults to V(true): O(subnet_ids) is the whole set of the endpoint's subnets.
+        With O(purge=false) the declared subnets are added to the existing ones.
+    type: bool
+    default: true
+  state:
+    description:
+      - V(present) associates the declared subnets (and with O(purge=true) disassociates the others).
+      - V(absent) disassociates the declared subnets, or every subnet when O(subnet_ids) is omitted.
+    type: str
+    choices: ["present", "absent"]
+    default: present
+  wait:
+    description:
+      - Wait until the associations are V(associated) and the disassociations done.
+      - Even with O(wait=false) the module waits where AWS requires it, before associating a subnet whose
+        Availability Zone is being freed, and when more than 10 changes are made.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - How many seconds to wait for each of those waits. Associations often take 10 minutes or more on AWS.
+    type: int
+    default: 1800
+notes:
+  - Check mode makes no write call; diff mode shows the associated subnets before and after.
+  - Transit Gateway-based endpoints (associated by Availability Zone rather than subnet) are not supported.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Associate two subnets in two Availability Zones (and only these)
+  multiregion.client_vpn.ec2_client_vpn_target_network:
+    client_vpn_endpoint_id: cvpn-endpoint-0123456789abcdef0
+    subnet_ids:
+      - subnet-0aaaaaaaaaaaaaaaa
+      - subnet-0bbbbbbbbbbbbbbbb
+    wait_timeout: 2700
+
+- name: Add a third subnet, leaving the others alone
+  multiregion.client_vpn.ec2_client_vpn_target_network:
+    client_vpn_endpoint_id: cvpn-endpoint-0123456789abcdef0
+    subnet_ids:
+      - subnet-0cccccccccccccccc
+    purge: false
+
+- name: Disassociate everything before deleting the endpoint
+  multiregion.client_vpn.ec2_client_vpn_target_network:
+    client_vpn_endpoint_id: cvpn-endpoint-0123456789abcdef0
+    state: absent
+"""
+
+RETURN = r"""
+associations:
+  description:
+    - The target network associations of the endpoint after the change (in check mode, as they were).
+    - Associations AWS still lists as V(disassociated) are left out.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    association_id:
+      description: The ID of the association.
+      type: str
+      sample: cvpn-assoc-0123456789abcdef0
+    target_network_id:
+      description: The associated subnet.
+      type: str
+      sample: subnet-0aaaaaaaaaaaaaaaa
+    vpc_id:
+      description: The VPC of the subnet.
+      type: str
+      sample: vpc-0123456789abcdef0
+    client_vpn_endpoint_id:
+      description: The ID of the Client VPN endpoint.
+      type: str
+      sample: cvpn-endpoint-0123456789abcdef0
+    security_groups:
+      description: The security groups applied to the association (those of the endpoint).
+      type: list
+      elements: str
+      sample: ["sg-0123456789abcdef0"]
+    status:
+      description: The state of the association.
+      type: dict
+      contains:
+        code:
+          description: One of V(associating), V(associated), V(association-failed), V(disassociating).
+          type: str
+          sample: associated
+        message:
+          description: A message about the state, if any.
+          type: str
+associated:
+  description: The subnets associated (or, in check mode, that would be).
+  returned: always
+  type: list
+  elements: str
+  sample: ["subnet-0bbbbbbbbbbbbbbbb"]
+disassociated:
+  description: The subnets disassociated (or, in check mode, that would be).
+  returned: always
+  type: list
+  elements: str
+  sample: []
+"""
+
+try:
+    import botocore  # pylint: disable=unused-import
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import AnsibleClientVpnError
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import (
+    associate_client_vpn_target_network,
+)
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import (
+    describe_client_vpn_target_networks,
+)
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import describe_subnets_by_id
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import (
+    disassociate_client_vpn_target_network,
+)
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import get_client_vpn_endpoint
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_for
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import ASSOCIATION_BUSY_STATES
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import OperationBudget
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import SetPlanError
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import apply_association_plan
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import association_from_aws
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import busy_count
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import plan_associations
+
+
+def subnet_placement(client, subnet_ids):
+    """({subnet: az}, {subnet: vpc}) for these subnets (one DescribeSubnets call)."""
+    subnets = describe_subnets_by_id(client, sorted(set(subnet_ids)))
+    return (
+        {s["SubnetId"]: s.get("AvailabilityZone") for s in subnets},
+        {s["SubnetId"]: s.get("VpcId") for s in subnets},
+    )
+
+
+def check_associations(associations, associated):
+    """Fail when an association we made ended up failed (or vanished)."""
+    live = {}
+    for association in associations:
+        item = association_from_aws(association)
+        if item["status"] not in ("disassociating", "disassociated"):
+            live[item["subnet_id"]] = association
+    problems = []
+    for subnet in associated:
+        found = live.get(subnet)
+        if found is None:
+            problems.append(f"{subnet}: not associated after associating it")
+        elif found.get("Status", {}).get("Code") == "association-failed":
+            problems.append(f"{subnet}: association failed ({found['Status'].get('Message') or 'no message'})")
+    if problems:
+        raise AnsibleClientVpnError(message="Client VPN target network associations failed: " + "; ".join(problems))
+
+
+def visible(associations):
+    return [camel_dict_to_snake_dict(a) for a in associations if a.get("Status", {}).get("Code") != "disassociated"]
+
+
+def ensure_target_networks(client, params, check_mode):
+    """Make the endpoint's associations match ``params``; returns the module result (no exit)."""
+    endpoint_id = params["client_vpn_endpoint_id"]
+    state = params["state"]
+    declared = params.get("subnet_ids")
+    if state == "present" and declared is None:
+        raise SetPlanError("subnet_ids is required when state=present")
+
+    endpoint = get_client_vpn_endpoint(client, endpoint_id)
+    if endpoint is None:
+        if state == "absent":
+            return dict(changed=False, associations=[], associated=[], disassociated=[], diff=dict(before=[], after=[]))
+        raise AnsibleClientVpnError(message=f"Client VPN endpoint {endpoint_id} does not exist")
+
+    current = describe_client_vpn_target_networks(client, endpoint_id)
+    plan = plan_associations(current, declared, params["purge"], state)
+    if state == "present" and plan.to_add:
+        # Only when something is to be associated: where are the subnets? (no extra call on a re-run)
+        involved = set(declared) | {association_from_aws(a)["subnet_id"] for a in current}
+        subnet_azs, subnet_vpcs = subnet_placement(client, [s for s in involved if s])
+        plan = plan_associations(current, declared, params["purge"], state, subnet_azs, subnet_vpcs)
+
+    result = dict(
+        changed=plan.changed,
+        associated=list(plan.to_add),
+        disassociated=[a["subnet_id"] for a in plan.disassociate],
+        diff=dict(before=dict(subnet_ids=plan.before), after=dict(subnet_ids=plan.after)),
+    )
+    items = [association_from_aws(a) for a in current]
+    pending = any(a["status"] in ASSOCIATION_BUSY_STATES and a["subnet_id"] in set(declared or []) for a in items)
+
+    if not check_mode and (plan.changed or (params["wait"] and pending)):
+
+        def settle():
+            wait_for(
+                client, "client_vpn_target_networks_settled", params["wait_timeout"], ClientVpnEndpointId=endpoint_id
+            )
+
+        def associate(subnet_id):
+            try:
+                associate_client_vpn_target_network(client, endpoint_id, subnet_id)
+            except AnsibleAWSError as e:
+                raise AnsibleClientVpnError(
+                    message=f"Failed to associate subnet {subnet_id} with Client VPN endpoint {endpoint_id}",
+                    exception=e.exception,
+                ) from e
+
+        def disassociate(association):
+            try:
+                disassociate_client_vpn_target_network(client, endpoint_id, association["association_id"])
+            except AnsibleAWSError as e:
+                raise AnsibleClientVpnError(
+                    message=f"Failed to disassociate subnet {association['subnet_id']} ({association['association_id']})",
+                    exception=e.exception,
+                ) from e
+
+        budget = OperationBudget(settle, in_flight=busy_count(items, ASSOCIATION_BUSY_STATES))
+        apply_association_plan(
+            plan, associate=associate, disassociate=disassociate, budget=budget, wait=params["wait"], pending=pending
+        )
+        current = describe_client_vpn_target_networks(client, endpoint_id)
+        if params["wait"]:
+            check_associations(current, plan.to_add)
+
+    result["associations"] = visible(current)
+    return result
+
+
+def main():
+    argument_spec = dict(
+        client_vpn_endpoint_id=dict(type="str", required=True),
+        subnet_ids=dict(type="list", elements="str"),
+        purge=dict(type="bool", default=True),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=1800),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        required_if=[("state", "present", ["subnet_ids"])],
+        supports_check_mode=True,
+    )
+    client = module.client("ec2")
+    try:
+        result = ensure_target_networks(client, module.params, module.check_mode)
+    except SetPlanError as e:
+        module.fail_json(msg=str(e))
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
+    if not module._diff:
+        result.pop("diff")
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
