@@ -46,6 +46,8 @@ WAITER_DELAY = 3
 
 ENDPOINT_NOT_FOUND = "InvalidClientVpnEndpointId.NotFound"
 ASSOCIATION_NOT_FOUND = "InvalidClientVpnAssociationId.NotFound"
+# The code in AWS's EC2 error-code list (and Terraform's current provider) has no dot.
+ASSOCIATION_ID_NOT_FOUND = "InvalidClientVpnAssociationIdNotFound"
 
 client_vpn_retry = AWSRetry.jittered_backoff(
     retries=10, delay=3, max_delay=60, catch_extra_error_codes=CLIENT_VPN_RETRY_CODES
@@ -73,7 +75,7 @@ class ClientVpnAssociationErrorHandler(AWSErrorHandler):
 
     @classmethod
     def _is_missing(cls):
-        return is_boto3_error_code([ENDPOINT_NOT_FOUND, ASSOCIATION_NOT_FOUND])
+        return is_boto3_error_code([ENDPOINT_NOT_FOUND, ASSOCIATION_NOT_FOUND, ASSOCIATION_ID_NOT_FOUND])
 
 
 # ---------------------------------------------------------------------------
