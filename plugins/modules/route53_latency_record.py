@@ -86,7 +86,7 @@ options:
   ttl:
     description:
       - TTL of the record in seconds.
-      - A value above 60 is accepted with a warning: with a health check, a short TTL is what makes
+      - A value above 60 is accepted with a warning. With a health check, a short TTL is what makes
         clients move to another Region quickly.
     type: int
     default: 60
@@ -122,7 +122,7 @@ options:
       inverted:
         description:
           - Invert the status of the health check. An inverted check of a healthy endpoint is unhealthy,
-            so Route 53 stops answering with this record: the way to drain a Region.
+            so Route 53 stops answering with this record. This is the way to drain a Region.
         type: bool
         default: false
       disabled:
