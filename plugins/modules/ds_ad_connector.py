@@ -1,0 +1,362 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: multiregion.client_vpn contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: ds_ad_connector
+short_description: Create and delete AWS Directory Service AD Connectors
+version_added: 0.1.0
+description:
+  - Creates (C(ConnectDirectory)) or deletes an AD Connector, a proxy in a VPC that forwards directory requests to
+    existing domain controllers (for example the domain controllers of a replicated AWS Managed Microsoft AD Region,
+    see M(multiregion.client_vpn.ds_region)) using a service account.
+  - The connector is found by its name (the FQDN of the domain it connects to) among the C(ADConnector) directories of
+    the Region, and by O(vpc_id) too when several share that name, so running the module again never creates a second one.
+  - With O(wait=true) the module waits for the connector to be C(Active); a connector that ends C(Failed) (for example
+    because the DNS addresses do not answer or the service account credentials are wrong) is an error carrying the reason
+    AWS gives (C(StageReason)). A failed connector stays in AWS: delete it (O(state=absent)) before trying again.
+  - AWS has no API to change the short name, the size, the description, the VPC, the subnets or the service account
+    user name of a connector: a difference is an error naming the fields.
+  - O(customer_dns_ips) are only used at creation. AWS does not return them (C(DescribeDirectories) has no such field)
+    and has no API to change them (C(UpdateDirectorySetup) only changes IPv6 DNS addresses together with the network
+    type), so the module cannot detect a difference. To point a connector at other DNS servers, delete it and create
+    it again.
+  - The service account password cannot be compared (AWS never returns it): it is only used at creation and never
+    reported as a change.
+author:
+  - "multiregion.client_vpn contributors (@multiregion)"
+options:
+  state:
+    description:
+      - Whether the connector should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  name:
+    description:
+      - The fully qualified domain name of the directory to connect to, for example V(corp.example.com).
+    type: str
+    required: true
+  short_name:
+    description:
+      - The NetBIOS name of the directory. Fixed at creation; compared case-insensitively.
+    type: str
+  password:
+    description:
+      - The password of the service account O(customer_user_name). Required to create the connector.
+    type: str
+  customer_user_name:
+    description:
+      - The service account in the directory, allowed to read users and groups, create computer objects and join
+        computers to the domain. Required to create the connector; fixed afterwards.
+    type: str
+  customer_dns_ips:
+    description:
+      - The IP addresses of the DNS servers or domain controllers of the directory. Required to create the connector.
+      - Only used at creation, see the description.
+    type: list
+    elements: str
+  size:
+    description:
+      - The size of the connector. Fixed at creation.
+    type: str
+    choices: [Small, Large]
+    default: Small
+  description:
+    description:
+      - A description of the connector (at most 128 characters). Fixed at creation.
+    type: str
+  vpc_id:
+    description:
+      - The VPC of the connector. Required to create it; fixed afterwards. Also used to choose between connectors with the same name.
+    type: str
+  subnet_ids:
+    description:
+      - Two subnets of O(vpc_id) in different Availability Zones. Required to create the connector; fixed afterwards.
+    type: list
+    elements: str
+  wait:
+    description:
+      - Wait for the connector to be C(Active) (O(state=present)) or gone (O(state=absent)).
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - How many seconds to wait. The module polls every 3 seconds, O(wait_timeout) // 3 times.
+    type: int
+    default: 1800
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Connect us-west-2 to the replicated domain controllers of corp.example.com
+  multiregion.client_vpn.ds_ad_connector:
+    region: us-west-2
+    name: corp.example.com
+    short_name: CORP
+    size: Small
+    customer_user_name: svc-connector
+    password: "{{ vault_connector_password }}"
+    customer_dns_ips: "{{ replica.dns_ip_addrs }}"
+    vpc_id: vpc-0123456789abcdef0
+    subnet_ids:
+      - subnet-0123456789abcdef0
+      - subnet-0fedcba9876543210
+    tags:
+      Project: client-vpn
+  register: connector
+
+- name: Delete the connector
+  multiregion.client_vpn.ds_ad_connector:
+    region: us-west-2
+    name: corp.example.com
+    vpc_id: vpc-0123456789abcdef0
+    state: absent
+"""
+
+RETURN = r"""
+directory:
+  description:
+    - The connector, as returned by C(DescribeDirectories), in snake_case, with its tags.
+    - Empty when the connector does not exist (O(state=absent), or creation in check mode).
+  returned: always
+  type: dict
+  contains:
+    directory_id:
+      description: The ID of the connector.
+      type: str
+      sample: d-1234567890
+    name:
+      description: The FQDN of the directory it connects to.
+      type: str
+      sample: corp.example.com
+    short_name:
+      description: The NetBIOS name.
+      type: str
+      sample: CORP
+    type:
+      description: The directory type.
+      type: str
+      sample: ADConnector
+    size:
+      description: The size of the connector.
+      type: str
+      sample: Small
+    description:
+      description: The description.
+      type: str
+    stage:
+      description: The stage (C(Creating), C(Active), C(Failed), ...).
+      type: str
+      sample: Active
+    stage_reason:
+      description: Why the connector is in this stage, when AWS says (for example a connectivity or credentials problem).
+      type: str
+    dns_ip_addrs:
+      description: The DNS addresses AWS reports for the connector.
+      type: list
+      elements: str
+    access_url:
+      description: The access URL.
+      type: str
+    connect_settings:
+      description: The connection settings.
+      type: dict
+      contains:
+        vpc_id:
+          description: The VPC ID.
+          type: str
+        subnet_ids:
+          description: The subnet IDs.
+          type: list
+          elements: str
+        customer_user_name:
+          description: The service account.
+          type: str
+        security_group_id:
+          description: The security group AWS created for the connector.
+          type: str
+        availability_zones:
+          description: The Availability Zones.
+          type: list
+          elements: str
+        connect_ips:
+          description: The IP addresses of the connector itself.
+          type: list
+          elements: str
+    launch_time:
+      description: When the connector was created (ISO 8601).
+      type: str
+    stage_last_updated_date_time:
+      description: When the stage last changed (ISO 8601).
+      type: str
+    sso_enabled:
+      description: Whether single sign-on is enabled.
+      type: bool
+    tags:
+      description: The tags of the connector.
+      type: dict
+      sample: {"Project": "client-vpn"}
+"""
+
+try:
+    import botocore  # pylint: disable=unused-import
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import FAILED_STAGES
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import AnsibleDSError
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import apply_tags
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import build_connect_directory_params
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import connect_directory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import delete_directory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import describe_directories
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import describe_directory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import immutable_differences
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import immutable_error
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import list_tags
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import missing_for_create
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import normalize_directory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import select_directory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import wait_for_directory
+
+DIRECTORY_TYPE = "ADConnector"
+IMMUTABLE_OPTIONS = ("short_name", "size", "description", "vpc_id", "subnet_ids", "customer_user_name")
+
+
+def predicted_connector(params):
+    result = {
+        "name": params["name"],
+        "type": DIRECTORY_TYPE,
+        "size": params.get("size") or "Small",
+        "connect_settings": {
+            "vpc_id": params.get("vpc_id"),
+            "subnet_ids": sorted(params.get("subnet_ids") or []),
+            "customer_user_name": params.get("customer_user_name"),
+        },
+        "tags": params.get("tags") or {},
+    }
+    for option in ("short_name", "description"):
+        if params.get(option):
+            result[option] = params[option]
+    return result
+
+
+def validate_create(params):
+    missing = missing_for_create(params, ["password", "customer_user_name", "customer_dns_ips", "vpc_id", "subnet_ids"])
+    if missing:
+        raise AnsibleDSError(message=f"AD Connector {params['name']} does not exist; to create it also set: {', '.join(missing)}.")
+    if len(set(params["subnet_ids"])) != 2:
+        raise AnsibleDSError(
+            message=f"subnet_ids must list exactly 2 subnets in different Availability Zones (got {len(set(params['subnet_ids']))})."
+        )
+
+
+def ensure_present(client, params, check_mode):
+    current = select_directory(describe_directories(client), params["name"], DIRECTORY_TYPE, params.get("vpc_id"))
+
+    if current is None:
+        validate_create(params)
+        after = predicted_connector(params)
+        if check_mode:
+            return dict(changed=True, directory={}, diff=dict(before={}, after=after))
+        directory_id = connect_directory(client, build_connect_directory_params(params))
+        if params["wait"]:
+            wait_for_directory(client, directory_id, "active", params["wait_timeout"], what="AD Connector")
+        directory = describe_directory(client, directory_id) or {"DirectoryId": directory_id}
+        result = normalize_directory(directory, list_tags(client, directory_id))
+        return dict(changed=True, directory=result, diff=dict(before={}, after=result))
+
+    directory_id = current["DirectoryId"]
+    stage = current.get("Stage")
+    if stage in FAILED_STAGES:
+        reason = f": {current['StageReason']}" if current.get("StageReason") else ""
+        raise AnsibleDSError(
+            message=(
+                f"AD Connector {params['name']} ({directory_id}) is in stage {stage}{reason}."
+                " Delete it (state=absent) and create it again."
+            )
+        )
+    if stage == "Deleting":
+        raise AnsibleDSError(
+            message=f"AD Connector {params['name']} ({directory_id}) is being deleted; wait for the deletion to finish and run again."
+        )
+
+    diffs = immutable_differences(current, {option: params.get(option) for option in IMMUTABLE_OPTIONS})
+    if diffs:
+        raise immutable_error("AD Connector", directory_id, diffs)
+
+    tags = list_tags(client, directory_id)
+    changed, new_tags = apply_tags(client, directory_id, tags, params.get("tags"), params["purge_tags"], check_mode)
+    before = normalize_directory(current, tags)
+    if check_mode:
+        after = normalize_directory(current, new_tags)
+        return dict(changed=changed, directory=after, diff=dict(before=before, after=after))
+
+    if params["wait"] and stage != "Active":
+        wait_for_directory(client, directory_id, "active", params["wait_timeout"], what="AD Connector")
+    if changed or stage != "Active":
+        current = describe_directory(client, directory_id) or current
+    if changed:
+        new_tags = list_tags(client, directory_id)
+    after = normalize_directory(current, new_tags)
+    return dict(changed=changed, directory=after, diff=dict(before=before, after=after))
+
+
+def ensure_absent(client, params, check_mode):
+    current = select_directory(describe_directories(client), params["name"], DIRECTORY_TYPE, params.get("vpc_id"))
+    if current is None:
+        return dict(changed=False, directory={}, diff=dict(before={}, after={}))
+    directory_id = current["DirectoryId"]
+    before = normalize_directory(current)
+    if check_mode:
+        return dict(changed=True, directory={}, diff=dict(before=before, after={}))
+    if current.get("Stage") != "Deleting":
+        delete_directory(client, directory_id)
+    if params["wait"]:
+        wait_for_directory(client, directory_id, "deleted", params["wait_timeout"], what="AD Connector")
+    return dict(changed=True, directory={}, diff=dict(before=before, after={}))
+
+
+def main():
+    argument_spec = dict(
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        name=dict(type="str", required=True),
+        short_name=dict(type="str"),
+        password=dict(type="str", no_log=True),
+        customer_user_name=dict(type="str"),
+        customer_dns_ips=dict(type="list", elements="str"),
+        size=dict(type="str", choices=["Small", "Large"], default="Small"),
+        description=dict(type="str"),
+        vpc_id=dict(type="str"),
+        subnet_ids=dict(type="list", elements="str"),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=1800),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    client = module.client("ds")
+
+    try:
+        if module.params["state"] == "present":
+            result = ensure_present(client, module.params, module.check_mode)
+        else:
+            result = ensure_absent(client, module.params, module.check_mode)
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
+
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,375 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: multiregion.client_vpn contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+module: ds_microsoft_ad
+short_description: Create and delete AWS Managed Microsoft AD directories
+version_added: 0.1.0
+description:
+  - Creates or deletes an AWS Directory Service for Microsoft Active Directory (AWS Managed Microsoft AD) directory.
+  - The directory is found by its name (the FQDN) among the C(MicrosoftAD) directories of the Region, and by
+    O(vpc_id) too when several directories share that name, so running the module again never creates a second directory.
+  - Creation takes 20 to 45 minutes on AWS. With O(wait=true) the module waits for the directory to be C(Active);
+    a directory that ends C(Failed) is an error carrying the reason AWS gives.
+  - AWS has no API to change the edition, the short name, the description, the network type, the VPC or the subnets of an
+    existing directory. When one of them differs from the existing directory the module fails and names the fields
+    instead of silently ignoring them. Only tags are updated in place.
+  - The admin password cannot be compared (AWS never returns it), so it is only used at creation and never reported
+    as a change. Resetting the password of an existing directory (C(ResetUserPassword)) is out of scope of this module.
+  - Replicating the directory to other Regions is done with M(multiregion.client_vpn.ds_region).
+author:
+  - "multiregion.client_vpn contributors (@multiregion)"
+options:
+  state:
+    description:
+      - Whether the directory should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  name:
+    description:
+      - The fully qualified domain name of the directory, for example V(corp.example.com).
+      - Used to find the directory.
+    type: str
+    required: true
+  short_name:
+    description:
+      - The NetBIOS name of the directory, for example V(CORP).
+      - Fixed at creation. Compared case-insensitively.
+    type: str
+  password:
+    description:
+      - The password of the C(Admin) user of the directory.
+      - Required to create the directory; ignored (and never compared) when the directory exists.
+      - AWS requires 8 to 64 characters from 3 of the 4 categories lowercase, uppercase, digits and symbols, and
+        the password may not contain the word C(admin). The module checks this before calling AWS.
+    type: str
+  edition:
+    description:
+      - The edition of the directory. Replication to other Regions needs V(Enterprise).
+      - Fixed at creation.
+    type: str
+    choices: [Enterprise, Standard]
+    default: Enterprise
+  description:
+    description:
+      - A description of the directory (at most 128 characters).
+      - Fixed at creation (AWS has no API to change it).
+    type: str
+  vpc_id:
+    description:
+      - The VPC of the directory. Required to create it.
+      - Fixed at creation. Also used to choose between several directories with the same name.
+    type: str
+  subnet_ids:
+    description:
+      - The two subnets (in two different Availability Zones of O(vpc_id)) where AWS places the domain controllers.
+      - Required to create the directory. Fixed at creation; the order does not matter.
+    type: list
+    elements: str
+  network_type:
+    description:
+      - The IP address type of the directory.
+      - Fixed at creation. Not compared when AWS does not report it.
+    type: str
+    choices: [Dual-stack, IPv4, IPv6]
+  wait:
+    description:
+      - Wait for the directory to be C(Active) (O(state=present)) or gone (O(state=absent)).
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - How many seconds to wait. AWS takes 20 to 45 minutes to create a directory.
+      - The module polls every 3 seconds, O(wait_timeout) // 3 times.
+    type: int
+    default: 3600
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Create an Enterprise edition directory and wait until it is Active
+  multiregion.client_vpn.ds_microsoft_ad:
+    name: corp.example.com
+    short_name: CORP
+    password: "{{ vault_directory_admin_password }}"
+    vpc_id: vpc-0123456789abcdef0
+    subnet_ids:
+      - subnet-0123456789abcdef0
+      - subnet-0fedcba9876543210
+    tags:
+      Project: client-vpn
+  register: directory
+
+- name: Start the creation without waiting (check later with ds_directory_info or by re-running with wait)
+  multiregion.client_vpn.ds_microsoft_ad:
+    name: corp.example.com
+    password: "{{ vault_directory_admin_password }}"
+    vpc_id: vpc-0123456789abcdef0
+    subnet_ids: [subnet-0123456789abcdef0, subnet-0fedcba9876543210]
+    wait: false
+
+- name: Delete the directory
+  multiregion.client_vpn.ds_microsoft_ad:
+    name: corp.example.com
+    state: absent
+"""
+
+RETURN = r"""
+directory:
+  description:
+    - The directory, as returned by C(DescribeDirectories), in snake_case, with its tags.
+    - Empty when the directory does not exist (O(state=absent), or creation in check mode).
+  returned: always
+  type: dict
+  contains:
+    directory_id:
+      description: The ID of the directory.
+      type: str
+      sample: d-1234567890
+    name:
+      description: The fully qualified domain name of the directory.
+      type: str
+      sample: corp.example.com
+    short_name:
+      description: The NetBIOS name.
+      type: str
+      sample: CORP
+    type:
+      description: The directory type.
+      type: str
+      sample: MicrosoftAD
+    edition:
+      description: The edition.
+      type: str
+      sample: Enterprise
+    description:
+      description: The description.
+      type: str
+    stage:
+      description: The stage of the directory (C(Creating), C(Active), C(Failed), ...).
+      type: str
+      sample: Active
+    stage_reason:
+      description: Why the directory is in this stage, when AWS says.
+      type: str
+    dns_ip_addrs:
+      description: The addresses of the domain controllers in the primary Region.
+      type: list
+      elements: str
+      sample: ["10.0.1.10", "10.0.2.10"]
+    access_url:
+      description: The access URL of the directory.
+      type: str
+    alias:
+      description: The alias of the directory.
+      type: str
+    vpc_settings:
+      description: The VPC, subnets, security group and Availability Zones of the directory.
+      type: dict
+      contains:
+        vpc_id:
+          description: The VPC ID.
+          type: str
+        subnet_ids:
+          description: The subnet IDs.
+          type: list
+          elements: str
+        security_group_id:
+          description: The security group AWS created for the domain controllers.
+          type: str
+        availability_zones:
+          description: The Availability Zones.
+          type: list
+          elements: str
+    regions_info:
+      description: The primary Region and the additional (replicated) Regions.
+      type: dict
+      contains:
+        primary_region:
+          description: The primary Region.
+          type: str
+        additional_regions:
+          description: The replicated Regions.
+          type: list
+          elements: str
+    desired_number_of_domain_controllers:
+      description: The desired number of domain controllers in the primary Region.
+      type: int
+    launch_time:
+      description: When the directory was created (ISO 8601).
+      type: str
+    stage_last_updated_date_time:
+      description: When the stage last changed (ISO 8601).
+      type: str
+    sso_enabled:
+      description: Whether single sign-on is enabled.
+      type: bool
+    network_type:
+      description: The IP address type.
+      type: str
+    tags:
+      description: The tags of the directory.
+      type: dict
+      sample: {"Project": "client-vpn"}
+"""
+
+try:
+    import botocore  # pylint: disable=unused-import
+except ImportError:
+    pass  # Handled by AnsibleAWSModule
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import FAILED_STAGES
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import AnsibleDSError
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import apply_tags
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import build_microsoft_ad_params
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import create_microsoft_ad
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import delete_directory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import describe_directories
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import describe_directory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import immutable_differences
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import immutable_error
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import list_tags
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import missing_for_create
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import normalize_directory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import password_problems
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import select_directory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import wait_for_directory
+
+DIRECTORY_TYPE = "MicrosoftAD"
+IMMUTABLE_OPTIONS = ("short_name", "edition", "description", "vpc_id", "subnet_ids", "network_type")
+
+
+def predicted_directory(params):
+    """What the directory will look like once created (for check mode and diff)."""
+    result = {
+        "name": params["name"],
+        "type": DIRECTORY_TYPE,
+        "edition": params.get("edition") or "Enterprise",
+        "vpc_settings": {"vpc_id": params.get("vpc_id"), "subnet_ids": sorted(params.get("subnet_ids") or [])},
+        "tags": params.get("tags") or {},
+    }
+    for option in ("short_name", "description", "network_type"):
+        if params.get(option):
+            result[option] = params[option]
+    return result
+
+
+def validate_create(params):
+    missing = missing_for_create(params, ["password", "vpc_id", "subnet_ids"])
+    if missing:
+        raise AnsibleDSError(message=f"Directory {params['name']} does not exist; to create it also set: {', '.join(missing)}.")
+    if len(set(params["subnet_ids"])) != 2:
+        raise AnsibleDSError(
+            message=f"subnet_ids must list exactly 2 subnets in different Availability Zones (got {len(set(params['subnet_ids']))})."
+        )
+    problems = password_problems(params["password"])
+    if problems:
+        raise AnsibleDSError(message="The directory admin password does not meet AWS's requirements: " + "; ".join(problems) + ".")
+
+
+def ensure_present(client, params, check_mode):
+    current = select_directory(describe_directories(client), params["name"], DIRECTORY_TYPE, params.get("vpc_id"))
+
+    if current is None:
+        validate_create(params)
+        after = predicted_directory(params)
+        if check_mode:
+            return dict(changed=True, directory={}, diff=dict(before={}, after=after))
+        directory_id = create_microsoft_ad(client, build_microsoft_ad_params(params))
+        if params["wait"]:
+            wait_for_directory(client, directory_id, "active", params["wait_timeout"])
+        directory = describe_directory(client, directory_id) or {"DirectoryId": directory_id}
+        result = normalize_directory(directory, list_tags(client, directory_id))
+        return dict(changed=True, directory=result, diff=dict(before={}, after=result))
+
+    directory_id = current["DirectoryId"]
+    stage = current.get("Stage")
+    if stage in FAILED_STAGES:
+        reason = f": {current['StageReason']}" if current.get("StageReason") else ""
+        raise AnsibleDSError(
+            message=f"Directory {params['name']} ({directory_id}) is in stage {stage}{reason}. Delete it (state=absent) and create it again."
+        )
+    if stage == "Deleting":
+        raise AnsibleDSError(message=f"Directory {params['name']} ({directory_id}) is being deleted; wait for the deletion to finish and run again.")
+
+    diffs = immutable_differences(current, {option: params.get(option) for option in IMMUTABLE_OPTIONS})
+    if diffs:
+        raise immutable_error("directory", directory_id, diffs)
+
+    tags = list_tags(client, directory_id)
+    changed, new_tags = apply_tags(client, directory_id, tags, params.get("tags"), params["purge_tags"], check_mode)
+    before = normalize_directory(current, tags)
+
+    if check_mode:
+        after = normalize_directory(current, new_tags)
+        return dict(changed=changed, directory=after, diff=dict(before=before, after=after))
+
+    if params["wait"] and stage != "Active":
+        wait_for_directory(client, directory_id, "active", params["wait_timeout"])
+    if changed or stage != "Active":
+        current = describe_directory(client, directory_id) or current
+    if changed:
+        new_tags = list_tags(client, directory_id)
+    after = normalize_directory(current, new_tags)
+    # The stage moving on by itself is not a change made by the module: compare what it manages.
+    return dict(changed=changed, directory=after, diff=dict(before=before, after=after))
+
+
+def ensure_absent(client, params, check_mode):
+    current = select_directory(describe_directories(client), params["name"], DIRECTORY_TYPE, params.get("vpc_id"))
+    if current is None:
+        return dict(changed=False, directory={}, diff=dict(before={}, after={}))
+    directory_id = current["DirectoryId"]
+    before = normalize_directory(current)
+    if check_mode:
+        return dict(changed=True, directory={}, diff=dict(before=before, after={}))
+    if current.get("Stage") != "Deleting":
+        delete_directory(client, directory_id)
+    if params["wait"]:
+        wait_for_directory(client, directory_id, "deleted", params["wait_timeout"])
+    return dict(changed=True, directory={}, diff=dict(before=before, after={}))
+
+
+def main():
+    argument_spec = dict(
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        name=dict(type="str", required=True),
+        short_name=dict(type="str"),
+        password=dict(type="str", no_log=True),
+        edition=dict(type="str", choices=["Enterprise", "Standard"], default="Enterprise"),
+        description=dict(type="str"),
+        vpc_id=dict(type="str"),
+        subnet_ids=dict(type="list", elements="str"),
+        network_type=dict(type="str", choices=["Dual-stack", "IPv4", "IPv6"]),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=3600),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    client = module.client("ds")
+
+    try:
+        if module.params["state"] == "present":
+            result = ensure_present(client, module.params, module.check_mode)
+        else:
+            result = ensure_absent(client, module.params, module.check_mode)
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
+
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
