@@ -503,6 +503,7 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn 
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import (
     disassociate_client_vpn_target_network,
 )
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import endpoint_is_live
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import find_client_vpn_endpoint
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import get_client_vpn_endpoint
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import modify_client_vpn_endpoint
@@ -969,12 +970,15 @@ def create_endpoint(client, params, salt=None):
     for _attempt in range(3):
         request["ClientToken"] = derive_client_token(params["name"], request, salt)
         response = create_client_vpn_endpoint(client, **request)
+        endpoint_id = response["ClientVpnEndpointId"]
         state = (response.get("Status") or {}).get("Code")
         if state not in ("deleting", "deleted"):
-            return response["ClientVpnEndpointId"]
-        # The token was last used for an endpoint deleted since (a delete then re-create within
-        # the token's lifetime): derive a fresh one.
-        salt = response["ClientVpnEndpointId"]
+            endpoint = get_client_vpn_endpoint(client, endpoint_id)
+            if endpoint is not None and endpoint_is_live(endpoint):
+                return endpoint_id
+        # The token was last used for an endpoint deleted since (a delete then re-create with the
+        # same settings within the token's lifetime): AWS answers with that endpoint. Derive a fresh token.
+        salt = endpoint_id
     raise AnsibleClientVpnError(message="AWS keeps answering the create request with a deleted endpoint")
 
 

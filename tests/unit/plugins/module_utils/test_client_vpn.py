@@ -1,0 +1,214 @@
+"""module_utils/client_vpn: client token, endpoint lookup, retries, waiters."""
+
+from unittest.mock import MagicMock
+
+import botocore.exceptions
+import botocore.session
+import pytest
+from botocore.stub import Stubber
+
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import client_vpn as cv
+
+
+def client_error(code, op="DescribeClientVpnEndpoints"):
+    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": code}}, op)
+
+
+SESSION = botocore.session.get_session()
+
+
+def ec2():
+    return SESSION.create_client(
+        "ec2", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+    )
+
+
+# ------------------------------------------------------------- client token
+
+
+def test_token_is_deterministic_and_64_chars():
+    a = cv.derive_client_token("vpn", {"ClientCidrBlock": "10.0.0.0/22", "TransportProtocol": "tcp"})
+    b = cv.derive_client_token("vpn", {"TransportProtocol": "tcp", "ClientCidrBlock": "10.0.0.0/22"})
+    assert a == b
+    assert len(a) == 64 and all(c in "0123456789abcdef" for c in a)
+
+
+def test_token_ignores_token_and_dry_run():
+    base = {"ClientCidrBlock": "10.0.0.0/22"}
+    assert cv.derive_client_token("vpn", base) == cv.derive_client_token(
+        "vpn", dict(base, ClientToken="x", DryRun=True)
+    )
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        ("vpn2", {"ClientCidrBlock": "10.0.0.0/22"}, None),
+        ("vpn", {"ClientCidrBlock": "10.0.4.0/22"}, None),
+        ("vpn", {"ClientCidrBlock": "10.0.0.0/22"}, "cvpn-endpoint-old"),
+    ],
+)
+def test_token_changes_with_identity_params_or_salt(other):
+    assert cv.derive_client_token("vpn", {"ClientCidrBlock": "10.0.0.0/22"}) != cv.derive_client_token(*other)
+
+
+def test_token_fits_the_ec2_limit():
+    # EC2 client tokens are at most 64 ASCII characters.
+    assert len(cv.derive_client_token("x" * 500, {"Description": "y" * 1000})) <= 64
+
+
+# ------------------------------------------------------------------ lookup
+
+
+def endpoint(eid, name=None, state="available"):
+    ep = {"ClientVpnEndpointId": eid, "Status": {"Code": state}, "Tags": []}
+    if name:
+        ep["Tags"] = [{"Key": "Name", "Value": name}]
+    return ep
+
+
+def paginated_client(endpoints):
+    client = MagicMock()
+    client.get_paginator.return_value.paginate.return_value.build_full_result.return_value = {
+        "ClientVpnEndpoints": endpoints
+    }
+    return client
+
+
+def test_find_by_name_skips_other_names_and_deleting():
+    client = paginated_client(
+        [endpoint("e1", "a"), endpoint("e2", "b"), endpoint("e3", "a", "deleting"), endpoint("e4", "a", "deleted")]
+    )
+    assert cv.find_client_vpn_endpoint(client, name="a")["ClientVpnEndpointId"] == "e1"
+    assert cv.find_client_vpn_endpoint(client, name="c") is None
+    assert [e["ClientVpnEndpointId"] for e in cv.find_client_vpn_endpoints_by_name(client, "a", True)] == ["e1", "e3"]
+
+
+def test_find_by_name_ambiguous():
+    client = paginated_client([endpoint("e1", "a"), endpoint("e2", "a")])
+    with pytest.raises(cv.AnsibleClientVpnError) as e:
+        cv.find_client_vpn_endpoint(client, name="a")
+    assert "e1, e2" in e.value.message
+
+
+def test_find_by_id_preferred():
+    client = paginated_client([endpoint("e9", "other")])
+    assert cv.find_client_vpn_endpoint(client, name="a", endpoint_id="e9")["ClientVpnEndpointId"] == "e9"
+    kwargs = client.get_paginator.return_value.paginate.call_args.kwargs
+    assert kwargs == {"ClientVpnEndpointIds": ["e9"]}
+
+
+def test_find_by_id_missing_is_none():
+    client = MagicMock()
+    client.get_paginator.return_value.paginate.return_value.build_full_result.side_effect = client_error(
+        "InvalidClientVpnEndpointId.NotFound"
+    )
+    assert cv.find_client_vpn_endpoint(client, endpoint_id="e0") is None
+
+
+def test_describe_real_paginator_with_stubber():
+    client = ec2()
+    stub = Stubber(client)
+    stub.add_response("describe_client_vpn_endpoints", {"ClientVpnEndpoints": [endpoint("e1")], "NextToken": "t"}, {})
+    stub.add_response("describe_client_vpn_endpoints", {"ClientVpnEndpoints": [endpoint("e2")]}, {"NextToken": "t"})
+    with stub:
+        assert [e["ClientVpnEndpointId"] for e in cv.describe_client_vpn_endpoints(client)] == ["e1", "e2"]
+
+
+def test_other_errors_raise_ansible_error():
+    client = MagicMock()
+    client.get_paginator.return_value.paginate.return_value.build_full_result.side_effect = client_error(
+        "UnauthorizedOperation"
+    )
+    with pytest.raises(cv.AnsibleClientVpnError) as e:
+        cv.describe_client_vpn_endpoints(client)
+    assert e.value.message == "Failed to describe Client VPN endpoints"
+
+
+# ----------------------------------------------------------------- retries
+
+
+@pytest.mark.parametrize("code", ["ConcurrentMutationLimitExceeded", "RequestLimitExceeded", "Throttling"])
+def test_mutations_retry_on_throttling_and_concurrency(monkeypatch, code):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    client = MagicMock()
+    client.modify_client_vpn_endpoint.side_effect = [client_error(code, "ModifyClientVpnEndpoint"), {"Return": True}]
+    assert cv.modify_client_vpn_endpoint(client, "e1", VpnPort=1194) is True
+    assert client.modify_client_vpn_endpoint.call_count == 2
+
+
+def test_no_retry_on_validation_errors(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    client = MagicMock()
+    client.create_client_vpn_endpoint.side_effect = client_error("InvalidParameterValue", "CreateClientVpnEndpoint")
+    with pytest.raises(cv.AnsibleClientVpnError):
+        cv.create_client_vpn_endpoint(client, ClientCidrBlock="x")
+    assert client.create_client_vpn_endpoint.call_count == 1
+
+
+def test_delete_of_missing_endpoint_is_false():
+    client = MagicMock()
+    client.delete_client_vpn_endpoint.side_effect = client_error(
+        "InvalidClientVpnEndpointId.NotFound", "DeleteClientVpnEndpoint"
+    )
+    assert cv.delete_client_vpn_endpoint(client, "e1") is False
+
+
+# ----------------------------------------------------------------- waiters
+
+
+def test_waiter_config_delay_3():
+    assert cv.waiter_config(900) == {"Delay": 3, "MaxAttempts": 300}
+    assert cv.waiter_config(1) == {"Delay": 3, "MaxAttempts": 1}
+
+
+@pytest.mark.parametrize(
+    "waiter, answers, outcome",
+    [
+        ("client_vpn_endpoint_ready", [["pending"], ["pending-associate"]], "ok"),
+        ("client_vpn_endpoint_available", [["pending-associate"], ["available"]], "ok"),
+        ("client_vpn_endpoint_deleted", [["deleting"], []], "ok"),
+        ("client_vpn_endpoint_deleted", [["deleting"], "InvalidClientVpnEndpointId.NotFound"], "ok"),
+        ("client_vpn_endpoint_available", [["deleting"]], "fail"),
+    ],
+)
+def test_endpoint_waiters(monkeypatch, waiter, answers, outcome):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    client = ec2()
+    stub = Stubber(client)
+    for answer in answers:
+        if isinstance(answer, str):
+            stub.add_client_error("describe_client_vpn_endpoints", answer)
+        else:
+            stub.add_response(
+                "describe_client_vpn_endpoints",
+                {"ClientVpnEndpoints": [{"ClientVpnEndpointId": "e1", "Status": {"Code": s}} for s in answer]},
+            )
+    with stub:
+        if outcome == "ok":
+            cv.wait_for(client, waiter, 30, ClientVpnEndpointIds=["e1"])
+        else:
+            with pytest.raises(cv.AnsibleClientVpnError) as e:
+                cv.wait_for(client, waiter, 30, ClientVpnEndpointIds=["e1"])
+            assert "Timeout trying to wait for" in e.value.message
+
+
+def test_association_waiter_times_out(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    client = ec2()
+    stub = Stubber(client)
+    for _ in range(2):
+        stub.add_response(
+            "describe_client_vpn_target_networks",
+            {"ClientVpnTargetNetworks": [{"AssociationId": "a1", "Status": {"Code": "associating"}}]},
+        )
+    with stub:
+        with pytest.raises(cv.AnsibleClientVpnError):
+            cv.wait_for(client, "client_vpn_target_network_associated", 6, ClientVpnEndpointId="e1", AssociationIds=["a1"])
+
+
+def test_every_waiter_builds():
+    client = ec2()
+    factory = cv.ClientVpnWaiterFactory()
+    for name in factory._model.waiter_names:
+        assert cv.get_waiter(client, name).config.delay == 3
