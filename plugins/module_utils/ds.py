@@ -316,9 +316,9 @@ def wait_for_directory(client, directory_id, state, wait_timeout, what="director
                 )
             ) from e
         if stage:
-            message = f"{what.capitalize()} {directory_id} reached stage {stage} instead of {target}"
+            message = f"{what[0].upper()}{what[1:]} {directory_id} reached stage {stage} instead of {target}"
         else:
-            message = f"{what.capitalize()} {directory_id} no longer exists (waiting for it to be {target})"
+            message = f"{what[0].upper()}{what[1:]} {directory_id} no longer exists (waiting for it to be {target})"
         if reason:
             message += f": {reason}"
         raise AnsibleDSError(message=message) from e
@@ -447,13 +447,14 @@ def immutable_differences(current, desired):
     return diffs
 
 
-def immutable_error(kind, directory_id, diffs):
+def immutable_error(label, diffs, remedy):
+    """The error for immutable differences: ``label`` names the resource, ``remedy`` says what to do instead."""
     fields = ", ".join(f"{option} (is {have!r}, requested {want!r})" for option, have, want in diffs)
+    pronoun = "it" if len(diffs) == 1 else "them"
     return AnsibleDSError(
         message=(
-            f"Cannot change {', '.join(d[0] for d in diffs)} of {kind} {directory_id}: AWS has no API to modify "
-            f"{'it' if len(diffs) == 1 else 'them'} ({fields}). Delete and recreate the {kind} to change "
-            f"{'it' if len(diffs) == 1 else 'them'}."
+            f"Cannot change {', '.join(d[0] for d in diffs)} of {label}: AWS has no API to modify {pronoun} ({fields})."
+            f" {remedy}"
         )
     )
 

@@ -293,7 +293,7 @@ def ensure_present(client, params, check_mode):
 
     diffs = immutable_differences(current, {option: params.get(option) for option in IMMUTABLE_OPTIONS})
     if diffs:
-        raise immutable_error("AD Connector", directory_id, diffs)
+        raise immutable_error(f"AD Connector {directory_id}", diffs, "Delete the AD Connector (state=absent) and create it again with the new settings.")
 
     tags = list_tags(client, directory_id)
     changed, new_tags = apply_tags(client, directory_id, tags, params.get("tags"), params["purge_tags"], check_mode)
@@ -355,6 +355,8 @@ def main():
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
 
+    if not module._diff:
+        result.pop("diff", None)
     module.exit_json(**result)
 
 

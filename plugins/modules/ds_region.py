@@ -383,7 +383,11 @@ def ensure_present(primary_client, replica_client, params, check_mode, client_re
         )
     diffs = region_immutable_differences(region, params)
     if diffs:
-        raise immutable_error(f"Region {params['replica_region']} of directory", directory_id, diffs)
+        raise immutable_error(
+            f"Region {params['replica_region']} of directory {directory_id}",
+            diffs,
+            "Remove the Region (state=absent) and add it again with the new settings.",
+        )
 
     current_number = region.get("DesiredNumberOfDomainControllers")
     changed = desired is not None and current_number != desired
@@ -465,6 +469,8 @@ def main():
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
 
+    if not module._diff:
+        result.pop("diff", None)
     module.exit_json(**result)
 
 

@@ -1,0 +1,377 @@
+"""Unit tests of plugins/module_utils/ds.py: retries, error mapping, waiters and the pure logic."""
+
+import datetime
+from unittest.mock import MagicMock
+
+import boto3
+import botocore
+import pytest
+from botocore.stub import Stubber
+
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import ds
+
+
+def client_error(code, message="boom", operation="DescribeDirectories"):
+    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": message}}, operation)
+
+
+@pytest.fixture
+def no_sleep(monkeypatch):
+    slept = []
+    monkeypatch.setattr("time.sleep", lambda s: slept.append(s))
+    return slept
+
+
+@pytest.fixture
+def ds_client():
+    return boto3.client("ds", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+
+
+def directory(**kw):
+    base = {
+        "DirectoryId": "d-1234567890",
+        "Name": "corp.example.com",
+        "ShortName": "CORP",
+        "Type": "MicrosoftAD",
+        "Edition": "Enterprise",
+        "Stage": "Active",
+        "VpcSettings": {"VpcId": "vpc-11111111", "SubnetIds": ["subnet-22222222", "subnet-11111111"]},
+    }
+    base.update(kw)
+    return base
+
+
+# ------------------------------------------------------------------ retries
+
+
+@pytest.mark.parametrize(
+    "code, message, expected",
+    [
+        ("ClientException", "Directory d-1234567890 is in the process of being updated.", ds.BUSY_CODE),
+        ("ClientException", "Another operation is in progress for this directory", ds.BUSY_CODE),
+        ("ClientException", "Rate exceeded", ds.BUSY_CODE),
+        ("ClientException", "Invalid credentials: the service account could not authenticate", "ClientException"),
+        ("ClientException", "Invalid subnet ID(s).", "ClientException"),
+        ("DirectoryUnavailableException", "Directory is Creating", "DirectoryUnavailableException"),
+        ("ThrottlingException", "Rate exceeded", "ThrottlingException"),
+    ],
+)
+def test_status_code_maps_busy_client_exceptions(code, message, expected):
+    assert ds.DSRetry.status_code_from_exception(client_error(code, message)) == expected
+
+
+@pytest.mark.parametrize(
+    "code, message",
+    [
+        ("ThrottlingException", "Rate exceeded"),
+        ("DirectoryUnavailableException", "Directory d-1234567890 is Updating"),
+        ("ClientException", "Directory d-1234567890 is in the process of being created"),
+        ("ServiceException", "Internal error"),
+    ],
+)
+def test_wrappers_retry_transient_errors(no_sleep, code, message):
+    client = MagicMock()
+    client.describe_directories.side_effect = [client_error(code, message), {"DirectoryDescriptions": [directory()]}]
+    assert ds.describe_directories(client) == [directory()]
+    assert client.describe_directories.call_count == 2
+    assert len(no_sleep) == 1
+
+
+@pytest.mark.parametrize(
+    "code, message",
+    [
+        ("ClientException", "Invalid credentials"),
+        ("InvalidParameterException", "Invalid subnet ID(s)."),
+        ("UnsupportedOperationException", "Multi-Region replication is only supported for the Enterprise Edition"),
+    ],
+)
+def test_wrappers_do_not_retry_permanent_errors(no_sleep, code, message):
+    client = MagicMock()
+    client.add_region.side_effect = client_error(code, message, "AddRegion")
+    with pytest.raises(ds.AnsibleDSError) as exc:
+        ds.add_region(client, "d-1234567890", "us-west-2", "vpc-11111111", ["subnet-1", "subnet-2"])
+    assert client.add_region.call_count == 1
+    assert no_sleep == []
+    assert exc.value.message == "Failed to add the Region to the directory"
+    assert exc.value.exception.response["Error"]["Code"] == code
+
+
+def test_describe_directories_paginates():
+    client = MagicMock()
+    client.describe_directories.side_effect = [
+        {"DirectoryDescriptions": [directory(DirectoryId="d-0000000001")], "NextToken": "1"},
+        {"DirectoryDescriptions": [directory(DirectoryId="d-0000000002")]},
+    ]
+    assert [d["DirectoryId"] for d in ds.describe_directories(client)] == ["d-0000000001", "d-0000000002"]
+    assert client.describe_directories.call_args_list[1].kwargs == {"NextToken": "1"}
+
+
+def test_describe_directory_missing_is_none():
+    client = MagicMock()
+    client.describe_directories.side_effect = client_error("EntityDoesNotExistException", "Directory does not exist")
+    assert ds.describe_directory(client, "d-1234567890") is None
+
+
+def test_delete_directory_missing_is_not_an_error():
+    client = MagicMock()
+    client.delete_directory.side_effect = client_error("EntityDoesNotExistException", "gone", "DeleteDirectory")
+    assert ds.delete_directory(client, "d-1234567890") is False
+
+
+def test_remove_region_uses_the_given_client_without_region_parameter():
+    replica = MagicMock()
+    ds.remove_region(replica, "d-1234567890")
+    replica.remove_region.assert_called_once_with(DirectoryId="d-1234567890")
+
+
+def test_list_tags_returns_a_dict():
+    client = MagicMock()
+    client.list_tags_for_resource.return_value = {"Tags": [{"Key": "a", "Value": "1"}]}
+    assert ds.list_tags(client, "d-1234567890") == {"a": "1"}
+
+
+# ------------------------------------------------------------------ waiters
+
+
+@pytest.mark.parametrize("timeout, attempts", [(3600, 1200), (3, 1), (1, 1), (10, 3)])
+def test_waiter_config(timeout, attempts):
+    assert ds.waiter_config(timeout) == {"Delay": 3, "MaxAttempts": attempts}
+
+
+def test_directory_waiter_reaches_active(ds_client, no_sleep):
+    with Stubber(ds_client) as stub:
+        for stage in ("Creating", "Active"):
+            stub.add_response(
+                "describe_directories",
+                {"DirectoryDescriptions": [{"DirectoryId": "d-1234567890", "Stage": stage}]},
+                {"DirectoryIds": ["d-1234567890"]},
+            )
+        ds.wait_for_directory(ds_client, "d-1234567890", "active", 60)
+        stub.assert_no_pending_responses()
+    assert no_sleep == [3]
+
+
+def test_directory_waiter_stops_at_failed_with_reason(ds_client, no_sleep):
+    with Stubber(ds_client) as stub:
+        stub.add_response(
+            "describe_directories",
+            {
+                "DirectoryDescriptions": [
+                    {"DirectoryId": "d-1234567890", "Stage": "Failed", "StageReason": "Invalid credentials: check them"}
+                ]
+            },
+        )
+        with pytest.raises(ds.AnsibleDSError) as exc:
+            ds.wait_for_directory(ds_client, "d-1234567890", "active", 3600, what="AD Connector")
+    assert exc.value.message == "AD Connector d-1234567890 reached stage Failed instead of Active: Invalid credentials: check them"
+    assert no_sleep == []
+
+
+def test_directory_waiter_times_out_with_last_stage(ds_client, no_sleep):
+    with Stubber(ds_client) as stub:
+        for _ in range(2):
+            stub.add_response(
+                "describe_directories", {"DirectoryDescriptions": [{"DirectoryId": "d-1234567890", "Stage": "Creating"}]}
+            )
+        with pytest.raises(ds.AnsibleDSError) as exc:
+            ds.wait_for_directory(ds_client, "d-1234567890", "active", 6)
+    assert "Timed out after 6 seconds waiting for directory d-1234567890 to be Active (last stage: Creating)" in exc.value.message
+
+
+def test_directory_waiter_retries_throttling(ds_client, no_sleep):
+    with Stubber(ds_client) as stub:
+        stub.add_client_error("describe_directories", "ThrottlingException", "Rate exceeded")
+        stub.add_response("describe_directories", {"DirectoryDescriptions": [{"DirectoryId": "d-1234567890", "Stage": "Active"}]})
+        ds.wait_for_directory(ds_client, "d-1234567890", "active", 60)
+
+
+def test_directory_deleted_waiter_accepts_disappearance(ds_client, no_sleep):
+    with Stubber(ds_client) as stub:
+        stub.add_response("describe_directories", {"DirectoryDescriptions": [{"DirectoryId": "d-1234567890", "Stage": "Deleting"}]})
+        stub.add_client_error("describe_directories", "EntityDoesNotExistException", "Directory d-1234567890 does not exist.")
+        ds.wait_for_directory(ds_client, "d-1234567890", "deleted", 60)
+
+
+def test_region_waiters(ds_client, no_sleep):
+    region = {"DirectoryId": "d-1234567890", "RegionName": "us-west-2", "RegionType": "Additional"}
+    with Stubber(ds_client) as stub:
+        expected = {"DirectoryId": "d-1234567890", "RegionName": "us-west-2"}
+        stub.add_response("describe_regions", {"RegionsDescription": [dict(region, Status="Creating")]}, expected)
+        stub.add_response("describe_regions", {"RegionsDescription": [dict(region, Status="Active")]}, expected)
+        stub.add_response("describe_regions", {"RegionsDescription": [dict(region, Status="Deleting")]}, expected)
+        stub.add_response("describe_regions", {"RegionsDescription": []}, expected)
+        ds.wait_for_region(ds_client, "d-1234567890", "us-west-2", "active", 60)
+        ds.wait_for_region(ds_client, "d-1234567890", "us-west-2", "removed", 60)
+        stub.assert_no_pending_responses()
+
+
+def test_region_waiter_failed(ds_client, no_sleep):
+    with Stubber(ds_client) as stub:
+        stub.add_response(
+            "describe_regions", {"RegionsDescription": [{"DirectoryId": "d-1234567890", "RegionName": "us-west-2", "Status": "Failed"}]}
+        )
+        with pytest.raises(ds.AnsibleDSError, match="Region us-west-2 of directory d-1234567890 reached status Failed instead of Active"):
+            ds.wait_for_region(ds_client, "d-1234567890", "us-west-2", "active", 60)
+
+
+# ------------------------------------------------------------------ pure logic
+
+
+@pytest.mark.parametrize(
+    "password, problems",
+    [
+        ("Sandbox-Pa55word!", []),
+        ("abcDEF12", []),
+        ("abc-DEF!", []),
+        ("ABC-123!", []),
+        ("short1A", ["8 to 64"]),
+        ("alllowercase", ["3 of these 4"]),
+        ("lower123456", ["3 of these 4"]),
+        ("MyAdmin-Pass1", ['"admin"']),
+        ("Aa1-" * 17, ["8 to 64"]),
+    ],
+)
+def test_password_problems(password, problems):
+    found = ds.password_problems(password)
+    assert len(found) == len(problems)
+    for text, message in zip(problems, found):
+        assert text in message
+        assert password not in message
+
+
+def test_select_directory_by_name_type_and_vpc():
+    connector = directory(DirectoryId="d-0000000009", Type="ADConnector", VpcSettings=None)
+    deleted = directory(DirectoryId="d-0000000008", Stage="Deleted")
+    other = directory(DirectoryId="d-0000000007", Name="other.example.com")
+    assert ds.select_directory([connector, deleted, other, directory(Name="CORP.example.com")], "corp.example.com", "MicrosoftAD")[
+        "DirectoryId"
+    ] == "d-1234567890"
+    assert ds.select_directory([connector], "corp.example.com", "MicrosoftAD") is None
+
+    twin = directory(DirectoryId="d-0000000002", VpcSettings={"VpcId": "vpc-22222222", "SubnetIds": []})
+    with pytest.raises(ds.AnsibleDSError, match=r"Found 2 directories named corp.example.com .*Set vpc_id"):
+        ds.select_directory([directory(), twin], "corp.example.com", "MicrosoftAD")
+    assert ds.select_directory([directory(), twin], "corp.example.com", "MicrosoftAD", "vpc-22222222")["DirectoryId"] == "d-0000000002"
+
+
+def test_connector_vpc_comes_from_connect_settings():
+    connector = {"Type": "ADConnector", "ConnectSettings": {"VpcId": "vpc-33333333", "SubnetIds": ["b", "a"]}}
+    assert ds.directory_vpc(connector) == ("vpc-33333333", ["a", "b"])
+
+
+@pytest.mark.parametrize(
+    "desired, fields",
+    [
+        ({}, []),
+        ({"short_name": "corp", "edition": "Enterprise", "subnet_ids": ["subnet-11111111", "subnet-22222222"]}, []),
+        ({"short_name": None, "edition": None, "description": None}, []),
+        ({"edition": "Standard"}, ["edition"]),
+        ({"short_name": "OTHER", "vpc_id": "vpc-99999999"}, ["short_name", "vpc_id"]),
+        ({"subnet_ids": ["subnet-11111111", "subnet-33333333"]}, ["subnet_ids"]),
+        ({"description": "new"}, ["description"]),
+        ({"network_type": "IPv6"}, []),  # not reported by the directory: nothing to compare
+    ],
+)
+def test_immutable_differences(desired, fields):
+    assert [d[0] for d in ds.immutable_differences(directory(), desired)] == fields
+
+
+def test_immutable_differences_of_a_connector():
+    connector = {
+        "Type": "ADConnector",
+        "Size": "Small",
+        "ConnectSettings": {"VpcId": "vpc-1", "SubnetIds": ["s-1", "s-2"], "CustomerUserName": "Admin"},
+    }
+    diffs = ds.immutable_differences(connector, {"size": "Large", "customer_user_name": "svc", "vpc_id": "vpc-1"})
+    assert diffs == [("size", "Small", "Large"), ("customer_user_name", "Admin", "svc")]
+
+
+def test_immutable_error_names_fields_and_values():
+    error = ds.immutable_error("directory d-1234567890", [("edition", "Enterprise", "Standard")], "Recreate it.")
+    assert error.message == (
+        "Cannot change edition of directory d-1234567890: AWS has no API to modify it"
+        " (edition (is 'Enterprise', requested 'Standard')). Recreate it."
+    )
+
+
+def test_build_microsoft_ad_params():
+    params = {
+        "name": "corp.example.com",
+        "password": "Sandbox-Pa55word!",
+        "edition": None,
+        "short_name": "CORP",
+        "description": None,
+        "network_type": None,
+        "vpc_id": "vpc-1",
+        "subnet_ids": ["s-1", "s-2"],
+        "tags": {"a": "1"},
+    }
+    assert ds.build_microsoft_ad_params(params) == {
+        "Name": "corp.example.com",
+        "Password": "Sandbox-Pa55word!",
+        "Edition": "Enterprise",
+        "ShortName": "CORP",
+        "VpcSettings": {"VpcId": "vpc-1", "SubnetIds": ["s-1", "s-2"]},
+        "Tags": [{"Key": "a", "Value": "1"}],
+    }
+
+
+def test_build_connect_directory_params():
+    params = {
+        "name": "corp.example.com",
+        "password": "pw",
+        "size": "Large",
+        "short_name": None,
+        "description": "d",
+        "vpc_id": "vpc-1",
+        "subnet_ids": ["s-1", "s-2"],
+        "customer_dns_ips": ["10.0.0.1"],
+        "customer_user_name": "Admin",
+        "tags": None,
+    }
+    assert ds.build_connect_directory_params(params) == {
+        "Name": "corp.example.com",
+        "Password": "pw",
+        "Size": "Large",
+        "Description": "d",
+        "ConnectSettings": {
+            "VpcId": "vpc-1",
+            "SubnetIds": ["s-1", "s-2"],
+            "CustomerDnsIps": ["10.0.0.1"],
+            "CustomerUserName": "Admin",
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    "current, desired, purge, to_set, to_remove",
+    [
+        ({"a": "1"}, None, True, {}, []),
+        ({"a": "1"}, {"a": "1"}, True, {}, []),
+        ({"a": "1"}, {"b": "2"}, True, {"b": "2"}, ["a"]),
+        ({"a": "1"}, {"b": "2"}, False, {"b": "2"}, []),
+        ({"a": "1"}, {}, True, {}, ["a"]),
+    ],
+)
+def test_tag_changes(current, desired, purge, to_set, to_remove):
+    assert ds.tag_changes(current, desired, purge) == (to_set, to_remove)
+
+
+def test_apply_tags_check_mode_makes_no_call():
+    client = MagicMock()
+    changed, tags = ds.apply_tags(client, "d-1234567890", {"a": "1"}, {"b": "2"}, True, check_mode=True)
+    assert changed and tags == {"b": "2"}
+    assert client.method_calls == []
+    changed, tags = ds.apply_tags(client, "d-1234567890", {"a": "1"}, {"b": "2"}, True, check_mode=False)
+    client.remove_tags_from_resource.assert_called_once_with(ResourceId="d-1234567890", TagKeys=["a"])
+    client.add_tags_to_resource.assert_called_once_with(ResourceId="d-1234567890", Tags=[{"Key": "b", "Value": "2"}])
+
+
+def test_normalize_directory():
+    launched = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    result = ds.normalize_directory(directory(LaunchTime=launched, DnsIpAddrs=["10.0.0.10"]), {"Key": "v"})
+    assert result["directory_id"] == "d-1234567890"
+    assert result["launch_time"] == "2026-01-01T00:00:00+00:00"
+    assert result["vpc_settings"]["subnet_ids"] == ["subnet-22222222", "subnet-11111111"]
+    assert result["tags"] == {"Key": "v"}
+    assert ds.normalize_directory(None) == {}
