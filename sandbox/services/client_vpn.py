@@ -445,9 +445,7 @@ def _describe(ep):
         "VpnProtocol": "openvpn",
         "TransportProtocol": cfg["TransportProtocol"],
         "VpnPort": cfg["VpnPort"],
-        "AssociatedTargetNetworks": [
-            {"NetworkId": a["VpcId"], "NetworkType": "vpc"} for a in _live_associations(ep)
-        ],
+        "AssociatedTargetNetworks": [{"NetworkId": a["VpcId"], "NetworkType": "vpc"} for a in _live_associations(ep)],
         "ServerCertificateArn": cfg["ServerCertificateArn"],
         "AuthenticationOptions": json.loads(json.dumps(cfg["AuthenticationOptions"])),
         "ConnectionLogOptions": dict(cfg["ConnectionLogOptions"]),
@@ -815,8 +813,7 @@ def delete_endpoint(call):
     if live:
         raise AwsError(
             "ClientVpnEndpointAssociationExists",
-            "The endpoint that you're trying to delete has associations "
-            + ", ".join(a["AssociationId"] for a in live),
+            "The endpoint that you're trying to delete has associations " + ", ".join(a["AssociationId"] for a in live),
         )
     _dry_run(params)
     ep["deleting_until"] = call.clock.done_at("vpn_endpoint_delete")
@@ -846,7 +843,9 @@ def _find_subnet(call, subnet_id):
             regional.get_subnet(subnet_id)
         except Exception:
             continue
-        raise AwsError("InvalidClientVpnSubnetId.DifferentAccount", f"The subnet {subnet_id} belongs to a different account")
+        raise AwsError(
+            "InvalidClientVpnSubnetId.DifferentAccount", f"The subnet {subnet_id} belongs to a different account"
+        )
     raise AwsError("InvalidSubnetID.NotFound", f"The subnet ID '{subnet_id}' does not exist")
 
 
@@ -1063,7 +1062,9 @@ def revoke_ingress(call):
     if group and all_groups:
         raise AwsError("InvalidParameterCombination", "You cannot specify both AccessGroupId and RevokeAllGroups")
     if not group and not all_groups:
-        raise AwsError("MissingParameter", "Either AccessGroupId must be specified or RevokeAllGroups must be set to true")
+        raise AwsError(
+            "MissingParameter", "Either AccessGroupId must be specified or RevokeAllGroups must be set to true"
+        )
     key = (cidr, "" if all_groups else group, all_groups)
     rule = next((r for r in ep["rules"] if r["key"] == key), None)
     if rule is None:
@@ -1109,9 +1110,7 @@ def create_route(call):
     ep = _get_endpoint(call, params["ClientVpnEndpointId"])
     token_key, previous = _idempotent(call, "CreateClientVpnRoute")
     if previous is not None:
-        route = next(
-            (r for r in ep["routes"] if (r["DestinationCidr"], r["TargetSubnet"]) == previous["key"]), None
-        )
+        route = next((r for r in ep["routes"] if (r["DestinationCidr"], r["TargetSubnet"]) == previous["key"]), None)
         return {"Status": {"Code": route["state"] if route else "active"}}
     destination = _ipv4_cidr(params["DestinationCidrBlock"], "DestinationCidrBlock")
     target = params.get("TargetVpcSubnetId")
@@ -1239,6 +1238,37 @@ def describe_connections(call):
     _dry_run(params)
     page, token = _page(items, params)
     return {"Connections": page, "NextToken": token}
+
+
+@registry.handler("ec2", "TerminateClientVpnConnections")
+def terminate_connections(call):
+    params = _begin(call)
+    ep = _get_endpoint(call, params["ClientVpnEndpointId"], mutable=False)
+    connection_id, username = params.get("ConnectionId"), params.get("Username")
+    if bool(connection_id) == bool(username):
+        raise AwsError("InvalidParameterCombination", "Specify either ConnectionId or Username")
+    if connection_id:
+        targets = [c for c in ep["connections"] if c["ConnectionId"] == connection_id]
+        if not targets:
+            raise AwsError("InvalidClientVpnConnection.IdNotFound", f"The connection '{connection_id}' cannot be found")
+    else:
+        targets = [c for c in ep["connections"] if c.get("Username") == username and c["Status"]["Code"] == "active"]
+        if not targets:
+            raise AwsError(
+                "InvalidClientVpnConnection.UserNotFound",
+                f"The user '{username}' does not have an active connection to Client VPN endpoint {ep['id']}",
+            )
+    _dry_run(params)
+    statuses = []
+    for conn in targets:
+        previous = dict(conn["Status"])
+        if previous["Code"] == "active":
+            conn["Status"] = {"Code": "terminated"}
+            conn["ConnectionEndTime"] = _timestamp().replace("T", " ")
+        statuses.append(
+            {"ConnectionId": conn["ConnectionId"], "PreviousStatus": previous, "CurrentStatus": dict(conn["Status"])}
+        )
+    return {"ClientVpnEndpointId": ep["id"], "Username": username, "ConnectionStatuses": statuses}
 
 
 @registry.control("POST", "client-vpn/connections")

@@ -3,6 +3,7 @@
 import datetime
 import time
 
+import boto3
 import botocore.exceptions
 import pytest
 from cryptography import x509
@@ -77,8 +78,12 @@ def pki():
         "ca": _pem(ca),
         "server": (_pem(server), _key_pem(server_key)),
         "self": (_pem(self_signed), _key_pem(self_key)),
-        "ec": (_pem(ec_cert), ec_key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
+        "ec": (
+            _pem(ec_cert),
+            ec_key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ),
+        ),
     }
 
 
@@ -105,7 +110,10 @@ def network(sandbox, region=REGION, cidr="10.0.0.0/16"):
 def directory(sandbox, vpc, subnets, region=REGION):
     ds = client(sandbox, "ds", region)
     return ds.create_microsoft_ad(
-        Name="corp.example.com", ShortName="CORP", Password=PASSWORD, Edition="Enterprise",
+        Name="corp.example.com",
+        ShortName="CORP",
+        Password=PASSWORD,
+        Edition="Enterprise",
         VpcSettings={"VpcId": vpc, "SubnetIds": [subnets["a"], subnets["b"]]},
     )["DirectoryId"]
 
@@ -117,8 +125,8 @@ def create_endpoint(ec2, cert_arn, auth=None, **kwargs):
     params = {
         "ClientCidrBlock": "172.16.0.0/22",
         "ServerCertificateArn": cert_arn,
-        "AuthenticationOptions": auth or [
-            {"Type": CERT_AUTH, "MutualAuthentication": {"ClientRootCertificateChainArn": cert_arn}}],
+        "AuthenticationOptions": auth
+        or [{"Type": CERT_AUTH, "MutualAuthentication": {"ClientRootCertificateChainArn": cert_arn}}],
         "ConnectionLogOptions": {"Enabled": False},
     }
     params.update(kwargs)
@@ -157,7 +165,8 @@ def env(sandbox, pki):
 
 def associate(env, subnet="a"):
     return env["ec2"].associate_client_vpn_target_network(
-        ClientVpnEndpointId=env["eid"], SubnetId=env["subnets"][subnet])
+        ClientVpnEndpointId=env["eid"], SubnetId=env["subnets"][subnet]
+    )
 
 
 # ============================================================ create/describe
@@ -181,7 +190,8 @@ def test_create_defaults_and_shape(sandbox, pki):
     assert ep["DisconnectOnSessionTimeout"] is True
     assert ep["ClientCidrBlock"] == "172.16.0.0/22"
     assert ep["AuthenticationOptions"] == [
-        {"Type": CERT_AUTH, "MutualAuthentication": {"ClientRootCertificateChain": cert}}]
+        {"Type": CERT_AUTH, "MutualAuthentication": {"ClientRootCertificateChain": cert}}
+    ]
     assert ep["ConnectionLogOptions"] == {"Enabled": False}
     assert "VpcId" not in ep and ep["SecurityGroupIds"] == []
     # Regions are separate.
@@ -198,33 +208,50 @@ def test_create_with_every_member(sandbox, pki):
     client(sandbox, "logs").create_log_stream(logGroupName="/vpn/connections", logStreamName="main")
     lambda_arn = "arn:aws:lambda:us-east-1:123456789012:function:AWSClientVPN-authorize"
     eid = create_endpoint(
-        ec2, cert,
-        auth=[{"Type": "directory-service-authentication", "ActiveDirectory": {"DirectoryId": directory_id}},
-              {"Type": CERT_AUTH, "MutualAuthentication": {"ClientRootCertificateChainArn": cert}}],
-        ConnectionLogOptions={"Enabled": True, "CloudwatchLogGroup": "/vpn/connections",
-                              "CloudwatchLogStream": "main"},
-        DnsServers=["10.0.0.2", "10.0.0.3"], TransportProtocol="tcp", VpnPort=1194, Description="corp vpn",
-        SplitTunnel=True, ClientToken="tok-every",
+        ec2,
+        cert,
+        auth=[
+            {"Type": "directory-service-authentication", "ActiveDirectory": {"DirectoryId": directory_id}},
+            {"Type": CERT_AUTH, "MutualAuthentication": {"ClientRootCertificateChainArn": cert}},
+        ],
+        ConnectionLogOptions={"Enabled": True, "CloudwatchLogGroup": "/vpn/connections", "CloudwatchLogStream": "main"},
+        DnsServers=["10.0.0.2", "10.0.0.3"],
+        TransportProtocol="tcp",
+        VpnPort=1194,
+        Description="corp vpn",
+        SplitTunnel=True,
+        ClientToken="tok-every",
         TagSpecifications=[{"ResourceType": "client-vpn-endpoint", "Tags": [{"Key": "Name", "Value": "corp"}]}],
-        SecurityGroupIds=[sg], VpcId=vpc, SelfServicePortal="disabled",
+        SecurityGroupIds=[sg],
+        VpcId=vpc,
+        SelfServicePortal="disabled",
         ClientConnectOptions={"Enabled": True, "LambdaFunctionArn": lambda_arn},
         SessionTimeoutHours=12,
         ClientLoginBannerOptions={"Enabled": True, "BannerText": "Authorised users only"},
-        ClientRouteEnforcementOptions={"Enforced": True}, DisconnectOnSessionTimeout=False,
+        ClientRouteEnforcementOptions={"Enforced": True},
+        DisconnectOnSessionTimeout=False,
     )["ClientVpnEndpointId"]
     ep = describe(ec2, eid)
     assert ep["AuthenticationOptions"][0] == {
-        "Type": "directory-service-authentication", "ActiveDirectory": {"DirectoryId": directory_id}}
+        "Type": "directory-service-authentication",
+        "ActiveDirectory": {"DirectoryId": directory_id},
+    }
     assert ep["ConnectionLogOptions"] == {
-        "Enabled": True, "CloudwatchLogGroup": "/vpn/connections", "CloudwatchLogStream": "main"}
+        "Enabled": True,
+        "CloudwatchLogGroup": "/vpn/connections",
+        "CloudwatchLogStream": "main",
+    }
     assert ep["DnsServers"] == ["10.0.0.2", "10.0.0.3"]
     assert (ep["TransportProtocol"], ep["VpnPort"], ep["Description"]) == ("tcp", 1194, "corp vpn")
     assert ep["SplitTunnel"] is True
     assert ep["Tags"] == [{"Key": "Name", "Value": "corp"}]
     assert (ep["VpcId"], ep["SecurityGroupIds"]) == (vpc, [sg])
     assert "SelfServicePortalUrl" not in ep
-    assert ep["ClientConnectOptions"] == {"Enabled": True, "LambdaFunctionArn": lambda_arn,
-                                          "Status": {"Code": "applied"}}
+    assert ep["ClientConnectOptions"] == {
+        "Enabled": True,
+        "LambdaFunctionArn": lambda_arn,
+        "Status": {"Code": "applied"},
+    }
     assert ep["SessionTimeoutHours"] == 12
     assert ep["ClientLoginBannerOptions"] == {"Enabled": True, "BannerText": "Authorised users only"}
     assert ep["ClientRouteEnforcementOptions"] == {"Enforced": True}
@@ -236,14 +263,20 @@ def test_vpc_without_security_groups_gets_the_default_group(sandbox, pki):
     vpc, _ = network(sandbox)
     cert = import_server_cert(sandbox, pki)
     eid = create_endpoint(ec2, cert, VpcId=vpc)["ClientVpnEndpointId"]
-    default = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
-                                                    {"Name": "group-name", "Values": ["default"]}])
+    default = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}]
+    )
     assert describe(ec2, eid)["SecurityGroupIds"] == [default["SecurityGroups"][0]["GroupId"]]
 
 
 CLIENT_CIDRS = [
-    ("172.16.0.0/22", True), ("172.16.0.0/12", True), ("10.8.0.0/16", True),
-    ("172.16.0.0/23", False), ("172.0.0.0/11", False), ("172.16.0.1/22", False), ("not-a-cidr", False),
+    ("172.16.0.0/22", True),
+    ("172.16.0.0/12", True),
+    ("10.8.0.0/16", True),
+    ("172.16.0.0/23", False),
+    ("172.0.0.0/11", False),
+    ("172.16.0.1/22", False),
+    ("not-a-cidr", False),
     ("fd00::/56", False),
 ]
 
@@ -266,11 +299,17 @@ OPTION_VALUES = [
     ("SelfServicePortal", "disabled", "sometimes"),
     ("DnsServers", ["10.0.0.2", "10.0.0.3"], ["10.0.0.2", "10.0.0.3", "10.0.0.4"]),
     ("DnsServers", ["1.1.1.1"], ["dns.example.com"]),
-    ("ClientLoginBannerOptions", {"Enabled": True, "BannerText": "x" * 1400},
-     {"Enabled": True, "BannerText": "x" * 1401}),
+    (
+        "ClientLoginBannerOptions",
+        {"Enabled": True, "BannerText": "x" * 1400},
+        {"Enabled": True, "BannerText": "x" * 1401},
+    ),
     ("ClientConnectOptions", {"Enabled": False}, {"Enabled": True}),
-    ("ClientConnectOptions", {"Enabled": False},
-     {"Enabled": True, "LambdaFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:authorize"}),
+    (
+        "ClientConnectOptions",
+        {"Enabled": False},
+        {"Enabled": True, "LambdaFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:authorize"},
+    ),
 ]
 
 
@@ -324,8 +363,10 @@ def test_directory_must_exist_active_in_the_same_region(sandbox, pki, monkeypatc
     assert code_of(create_endpoint, ec2, cert, auth=ad("d-0000000000")) == "InvalidParameterValue"
     # The same directory seen from another Region (no replica there) does not exist.
     cert_west = import_server_cert(sandbox, pki, region="us-west-2")
-    assert code_of(create_endpoint, client(sandbox, "ec2", "us-west-2"), cert_west,
-                   auth=ad(directory_id)) == "InvalidParameterValue"
+    assert (
+        code_of(create_endpoint, client(sandbox, "ec2", "us-west-2"), cert_west, auth=ad(directory_id))
+        == "InvalidParameterValue"
+    )
 
     def fake(stage, replica):
         return lambda call, did: {"DirectoryId": did, "Type": "MicrosoftAD", "Stage": stage, "IsReplica": replica}
@@ -339,6 +380,35 @@ def test_directory_must_exist_active_in_the_same_region(sandbox, pki, monkeypatc
     assert "replicated" in err.value.response["Error"]["Message"]
 
 
+def test_replicated_directory_region_is_refused(sandbox, pki):
+    """A Managed AD replicated to another Region is visible there, but Client VPN cannot use the replica."""
+    vpc, subnets = network(sandbox)
+    directory_id = directory(sandbox, vpc, subnets)
+    west_vpc, west_subnets = network(sandbox, region="us-west-2", cidr="10.2.0.0/16")
+    client(sandbox, "ds").add_region(
+        DirectoryId=directory_id,
+        RegionName="us-west-2",
+        VPCSettings={"VpcId": west_vpc, "SubnetIds": [west_subnets["a"], west_subnets["b"]]},
+    )
+    west_cert = import_server_cert(sandbox, pki, region="us-west-2")
+    auth = [{"Type": "directory-service-authentication", "ActiveDirectory": {"DirectoryId": directory_id}}]
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        create_endpoint(client(sandbox, "ec2", "us-west-2"), west_cert, auth=auth)
+    assert err.value.response["Error"]["Code"] == "InvalidParameterValue"
+    assert "replicated" in err.value.response["Error"]["Message"]
+    home_cert = import_server_cert(sandbox, pki)
+    assert create_endpoint(client(sandbox, "ec2"), home_cert, auth=auth)["ClientVpnEndpointId"]
+
+
+def test_directory_still_creating_is_refused(sandbox, pki):
+    sandbox.set_time_scale(1.0)
+    vpc, subnets = network(sandbox)
+    directory_id = directory(sandbox, vpc, subnets)
+    cert = import_server_cert(sandbox, pki)
+    auth = [{"Type": "directory-service-authentication", "ActiveDirectory": {"DirectoryId": directory_id}}]
+    assert code_of(create_endpoint, client(sandbox, "ec2"), cert, auth=auth) == "InvalidParameterValue"
+
+
 def test_authentication_combinations(sandbox, pki):
     ec2 = client(sandbox, "ec2")
     vpc, subnets = network(sandbox)
@@ -346,7 +416,8 @@ def test_authentication_combinations(sandbox, pki):
     directory_id = directory(sandbox, vpc, subnets)
     iam = client(sandbox, "iam")
     saml = iam.create_saml_provider(
-        Name="idp", SAMLMetadataDocument="<EntityDescriptor>" + "x" * 1000 + "</EntityDescriptor>")["SAMLProviderArn"]
+        Name="idp", SAMLMetadataDocument="<EntityDescriptor>" + "x" * 1000 + "</EntityDescriptor>"
+    )["SAMLProviderArn"]
     ad = {"Type": "directory-service-authentication", "ActiveDirectory": {"DirectoryId": directory_id}}
     mutual = {"Type": CERT_AUTH, "MutualAuthentication": {"ClientRootCertificateChainArn": cert}}
     fed = {"Type": "federated-authentication", "FederatedAuthentication": {"SAMLProviderArn": saml}}
@@ -355,7 +426,9 @@ def test_authentication_combinations(sandbox, pki):
     assert code_of(create_endpoint, ec2, cert, auth=[ad, fed]) == "InvalidParameterCombination"
     assert code_of(create_endpoint, ec2, cert, auth=[ad, mutual, fed]) == "InvalidParameterValue"
     assert code_of(create_endpoint, ec2, cert, auth=[mutual, mutual]) == "InvalidParameterValue"
-    assert code_of(create_endpoint, ec2, cert, auth=[{"Type": "directory-service-authentication"}]) == "MissingParameter"
+    assert (
+        code_of(create_endpoint, ec2, cert, auth=[{"Type": "directory-service-authentication"}]) == "MissingParameter"
+    )
     bad_fed = {"Type": "federated-authentication", "FederatedAuthentication": {"SAMLProviderArn": saml + "x"}}
     assert code_of(create_endpoint, ec2, cert, auth=[bad_fed]) == "InvalidParameterValue"
 
@@ -370,8 +443,10 @@ def test_vpc_and_security_groups_belong_together(sandbox, pki):
     assert create_endpoint(ec2, cert, VpcId=vpc, SecurityGroupIds=[sg])["ClientVpnEndpointId"]
     assert code_of(create_endpoint, ec2, cert, SecurityGroupIds=[sg]) == "InvalidParameterCombination"
     assert code_of(create_endpoint, ec2, cert, VpcId=vpc, SecurityGroupIds=[foreign]) == "InvalidParameterValue"
-    assert code_of(create_endpoint, ec2, cert, VpcId=vpc, SecurityGroupIds=["sg-0123456789abcdef0"]) == \
-        "InvalidGroup.NotFound"
+    assert (
+        code_of(create_endpoint, ec2, cert, VpcId=vpc, SecurityGroupIds=["sg-0123456789abcdef0"])
+        == "InvalidGroup.NotFound"
+    )
     assert code_of(create_endpoint, ec2, cert, VpcId="vpc-0123456789abcdef0") == "InvalidVpcID.NotFound"
 
 
@@ -401,18 +476,21 @@ def test_client_token_idempotency(sandbox, pki):
     again = create_endpoint(ec2, cert, ClientToken="token-1", Description="a")
     assert first["ClientVpnEndpointId"] == again["ClientVpnEndpointId"]
     assert len(ec2.describe_client_vpn_endpoints()["ClientVpnEndpoints"]) == 1
-    assert code_of(create_endpoint, ec2, cert, ClientToken="token-1", Description="b") == \
-        "IdempotentParameterMismatch"
-    assert create_endpoint(ec2, cert, ClientToken="token-2", Description="a")["ClientVpnEndpointId"] != \
-        first["ClientVpnEndpointId"]
+    assert code_of(create_endpoint, ec2, cert, ClientToken="token-1", Description="b") == "IdempotentParameterMismatch"
+    assert (
+        create_endpoint(ec2, cert, ClientToken="token-2", Description="a")["ClientVpnEndpointId"]
+        != first["ClientVpnEndpointId"]
+    )
 
 
 def test_dry_run_creates_nothing(sandbox, pki):
     ec2 = client(sandbox, "ec2")
     cert = import_server_cert(sandbox, pki)
     assert code_of(create_endpoint, ec2, cert, DryRun=True) == "DryRunOperation"
-    assert code_of(create_endpoint, ec2, "arn:aws:acm:us-east-1:123456789012:certificate/nope", DryRun=True) == \
-        "InvalidParameterValue"
+    assert (
+        code_of(create_endpoint, ec2, "arn:aws:acm:us-east-1:123456789012:certificate/nope", DryRun=True)
+        == "InvalidParameterValue"
+    )
     assert ec2.describe_client_vpn_endpoints()["ClientVpnEndpoints"] == []
 
 
@@ -429,9 +507,12 @@ def test_five_endpoints_per_region(sandbox, pki):
 def test_describe_ids_filters_and_pagination(sandbox, pki):
     ec2 = client(sandbox, "ec2")
     cert = import_server_cert(sandbox, pki)
-    tcp = create_endpoint(ec2, cert, TransportProtocol="tcp",
-                          TagSpecifications=[{"ResourceType": "client-vpn-endpoint",
-                                              "Tags": [{"Key": "role", "Value": "home"}]}])["ClientVpnEndpointId"]
+    tcp = create_endpoint(
+        ec2,
+        cert,
+        TransportProtocol="tcp",
+        TagSpecifications=[{"ResourceType": "client-vpn-endpoint", "Tags": [{"Key": "role", "Value": "home"}]}],
+    )["ClientVpnEndpointId"]
     udp = create_endpoint(ec2, cert, VpnPort=1194)["ClientVpnEndpointId"]
     for _ in range(3):
         create_endpoint(ec2, cert)
@@ -445,8 +526,9 @@ def test_describe_ids_filters_and_pagination(sandbox, pki):
     assert ids(Filters=[{"Name": "vpn-port", "Values": ["1194"]}]) == [udp]
     assert ids(Filters=[{"Name": "tag:role", "Values": ["home"]}]) == [tcp]
     assert code_of(ids, Filters=[{"Name": "colour", "Values": ["x"]}]) == "InvalidParameterValue"
-    assert code_of(ids, ClientVpnEndpointIds=["cvpn-endpoint-0123456789abcdef0"]) == \
-        "InvalidClientVpnEndpointId.NotFound"
+    assert (
+        code_of(ids, ClientVpnEndpointIds=["cvpn-endpoint-0123456789abcdef0"]) == "InvalidClientVpnEndpointId.NotFound"
+    )
     assert len(ids(MaxResults=5)) == 5
     assert code_of(ids, MaxResults=5, NextToken="garbage") == "InvalidPaginationToken"
     paginator = ec2.get_paginator("describe_client_vpn_endpoints")
@@ -460,17 +542,31 @@ def test_modify_modifiable_members(env, sandbox, pki):
     ec2, eid = env["ec2"], env["eid"]
     sg = ec2.create_security_group(GroupName="vpn", Description="vpn", VpcId=env["vpc"])["GroupId"]
     new_cert = import_server_cert(sandbox, pki, chain=False, which="self")
-    assert ec2.modify_client_vpn_endpoint(
-        ClientVpnEndpointId=eid, ServerCertificateArn=new_cert, DnsServers={"CustomDnsServers": ["10.0.0.2"],
-                                                                            "Enabled": True},
-        VpnPort=1194, Description="changed", SplitTunnel=True, VpcId=env["vpc"], SecurityGroupIds=[sg],
-        SelfServicePortal="disabled", SessionTimeoutHours=10,
-        ClientLoginBannerOptions={"Enabled": True, "BannerText": "hello"}, DisconnectOnSessionTimeout=False,
-    )["Return"] is True
+    assert (
+        ec2.modify_client_vpn_endpoint(
+            ClientVpnEndpointId=eid,
+            ServerCertificateArn=new_cert,
+            DnsServers={"CustomDnsServers": ["10.0.0.2"], "Enabled": True},
+            VpnPort=1194,
+            Description="changed",
+            SplitTunnel=True,
+            VpcId=env["vpc"],
+            SecurityGroupIds=[sg],
+            SelfServicePortal="disabled",
+            SessionTimeoutHours=10,
+            ClientLoginBannerOptions={"Enabled": True, "BannerText": "hello"},
+            DisconnectOnSessionTimeout=False,
+        )["Return"]
+        is True
+    )
     ep = describe(ec2, eid)
     assert ep["ServerCertificateArn"] == new_cert
     assert (ep["DnsServers"], ep["VpnPort"], ep["Description"], ep["SplitTunnel"]) == (
-        ["10.0.0.2"], 1194, "changed", True)
+        ["10.0.0.2"],
+        1194,
+        "changed",
+        True,
+    )
     assert (ep["VpcId"], ep["SecurityGroupIds"], ep["SessionTimeoutHours"]) == (env["vpc"], [sg], 10)
     assert ep["ClientLoginBannerOptions"] == {"Enabled": True, "BannerText": "hello"}
     assert ep["TransportProtocol"] == "tcp"  # fixed at creation
@@ -480,8 +576,10 @@ def test_modify_modifiable_members(env, sandbox, pki):
 
 def test_modify_rejections(env):
     cases = [
-        ({"DnsServers": {"CustomDnsServers": ["1.1.1.1", "1.0.0.1", "8.8.8.8"], "Enabled": True}},
-         "InvalidParameterValue"),
+        (
+            {"DnsServers": {"CustomDnsServers": ["1.1.1.1", "1.0.0.1", "8.8.8.8"], "Enabled": True}},
+            "InvalidParameterValue",
+        ),
         ({"VpnPort": 22}, "InvalidParameterValue"),
         ({"SessionTimeoutHours": 48}, "InvalidParameterValue"),
         ({"ServerCertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/missing"}, "InvalidParameterValue"),
@@ -496,8 +594,14 @@ def test_modify_rejections(env):
 
 
 def test_modify_unknown_endpoint(env):
-    assert code_of(env["ec2"].modify_client_vpn_endpoint, ClientVpnEndpointId="cvpn-endpoint-0123456789abcdef0",
-                   Description="x") == "InvalidClientVpnEndpointId.NotFound"
+    assert (
+        code_of(
+            env["ec2"].modify_client_vpn_endpoint,
+            ClientVpnEndpointId="cvpn-endpoint-0123456789abcdef0",
+            Description="x",
+        )
+        == "InvalidClientVpnEndpointId.NotFound"
+    )
 
 
 # ============================================================ target networks
@@ -511,30 +615,50 @@ def test_association_rules(env, sandbox):
     assert ep["VpcId"] == env["vpc"] and len(ep["SecurityGroupIds"]) == 1  # first association sets the VPC
     assert code_of(associate, env, "a") == "InvalidClientVpnDuplicateAssociationException"
     assert code_of(associate, env, "a2") == "InvalidClientVpnSubnetId.DuplicateAz"
-    assert code_of(ec2.associate_client_vpn_target_network, ClientVpnEndpointId=eid,
-                   SubnetId="subnet-0123456789abcdef0") == "InvalidSubnetID.NotFound"
+    assert (
+        code_of(ec2.associate_client_vpn_target_network, ClientVpnEndpointId=eid, SubnetId="subnet-0123456789abcdef0")
+        == "InvalidSubnetID.NotFound"
+    )
     _, other = network(sandbox, cidr="10.1.0.0/16")
-    assert code_of(ec2.associate_client_vpn_target_network, ClientVpnEndpointId=eid,
-                   SubnetId=other["b"]) == "InvalidClientVpnSubnetId.NotFound"
-    assert code_of(ec2.associate_client_vpn_target_network, ClientVpnEndpointId="cvpn-endpoint-0123456789abcdef0",
-                   SubnetId=subnets["b"]) == "InvalidClientVpnEndpointId.NotFound"
+    assert (
+        code_of(ec2.associate_client_vpn_target_network, ClientVpnEndpointId=eid, SubnetId=other["b"])
+        == "InvalidClientVpnSubnetId.NotFound"
+    )
+    assert (
+        code_of(
+            ec2.associate_client_vpn_target_network,
+            ClientVpnEndpointId="cvpn-endpoint-0123456789abcdef0",
+            SubnetId=subnets["b"],
+        )
+        == "InvalidClientVpnEndpointId.NotFound"
+    )
     assert associate(env, "b")["Status"]["Code"] in ("associating", "associated")
     nets = ec2.describe_client_vpn_target_networks(ClientVpnEndpointId=eid)["ClientVpnTargetNetworks"]
     assert sorted(n["TargetNetworkId"] for n in nets) == sorted([subnets["a"], subnets["b"]])
     assert all(n["VpcId"] == env["vpc"] and n["ClientVpnEndpointId"] == eid for n in nets)
-    assert ec2.describe_client_vpn_target_networks(
-        ClientVpnEndpointId=eid, Filters=[{"Name": "target-network-id", "Values": [subnets["b"]]}]
-    )["ClientVpnTargetNetworks"][0]["TargetNetworkId"] == subnets["b"]
+    assert (
+        ec2.describe_client_vpn_target_networks(
+            ClientVpnEndpointId=eid, Filters=[{"Name": "target-network-id", "Values": [subnets["b"]]}]
+        )["ClientVpnTargetNetworks"][0]["TargetNetworkId"]
+        == subnets["b"]
+    )
 
 
 def test_subnet_must_be_at_least_slash_27(env):
     ec2 = env["ec2"]
     small = ec2.create_subnet(VpcId=env["vpc"], CidrBlock="10.0.9.0/28", AvailabilityZone="us-east-1c")
-    assert code_of(ec2.associate_client_vpn_target_network, ClientVpnEndpointId=env["eid"],
-                   SubnetId=small["Subnet"]["SubnetId"]) == "InvalidParameterValue"
+    assert (
+        code_of(
+            ec2.associate_client_vpn_target_network,
+            ClientVpnEndpointId=env["eid"],
+            SubnetId=small["Subnet"]["SubnetId"],
+        )
+        == "InvalidParameterValue"
+    )
     ok = ec2.create_subnet(VpcId=env["vpc"], CidrBlock="10.0.10.0/27", AvailabilityZone="us-east-1c")
-    assert ec2.associate_client_vpn_target_network(ClientVpnEndpointId=env["eid"],
-                                                   SubnetId=ok["Subnet"]["SubnetId"])["AssociationId"]
+    assert ec2.associate_client_vpn_target_network(ClientVpnEndpointId=env["eid"], SubnetId=ok["Subnet"]["SubnetId"])[
+        "AssociationId"
+    ]
 
 
 def test_client_cidr_must_not_overlap_the_vpc(sandbox, pki):
@@ -542,23 +666,34 @@ def test_client_cidr_must_not_overlap_the_vpc(sandbox, pki):
     _, subnets = network(sandbox, cidr="172.16.0.0/16")
     cert = import_server_cert(sandbox, pki)
     eid = create_endpoint(ec2, cert, ClientCidrBlock="172.16.0.0/22")["ClientVpnEndpointId"]
-    assert code_of(ec2.associate_client_vpn_target_network, ClientVpnEndpointId=eid,
-                   SubnetId=subnets["a"]) == "InvalidClientVpnSubnetId.OverlappingCidr"
+    assert (
+        code_of(ec2.associate_client_vpn_target_network, ClientVpnEndpointId=eid, SubnetId=subnets["a"])
+        == "InvalidClientVpnSubnetId.OverlappingCidr"
+    )
 
 
 def test_subnet_of_another_account(env, sandbox):
     sts = client(sandbox, "sts")
     creds = sts.assume_role(RoleArn="arn:aws:iam::222222222222:role/other", RoleSessionName="test")["Credentials"]
-    import boto3
-
-    other = boto3.client("ec2", region_name=REGION, endpoint_url=sandbox.url,
-                         aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                         aws_session_token=creds["SessionToken"])
+    other = boto3.client(
+        "ec2",
+        region_name=REGION,
+        endpoint_url=sandbox.url,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
     vpc = other.create_vpc(CidrBlock="10.50.0.0/16")["Vpc"]["VpcId"]
     foreign = other.create_subnet(VpcId=vpc, CidrBlock="10.50.1.0/24", AvailabilityZone="us-east-1c")
     assert other.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["OwnerId"] == "222222222222"
-    assert code_of(env["ec2"].associate_client_vpn_target_network, ClientVpnEndpointId=env["eid"],
-                   SubnetId=foreign["Subnet"]["SubnetId"]) == "InvalidClientVpnSubnetId.DifferentAccount"
+    assert (
+        code_of(
+            env["ec2"].associate_client_vpn_target_network,
+            ClientVpnEndpointId=env["eid"],
+            SubnetId=foreign["Subnet"]["SubnetId"],
+        )
+        == "InvalidClientVpnSubnetId.DifferentAccount"
+    )
 
 
 def test_association_lifecycle_and_local_routes(env, sandbox):
@@ -576,7 +711,8 @@ def test_association_lifecycle_and_local_routes(env, sandbox):
     assert assoc_state() == "associating"
     assert describe(ec2, eid)["Status"]["Code"] == "pending-associate"
     assert [(r["DestinationCidr"], r["Origin"], r["Status"]["Code"]) for r in routes()] == [
-        ("10.0.0.0/16", "associate", "creating")]
+        ("10.0.0.0/16", "associate", "creating")
+    ]
     wait_for(lambda: assoc_state() == "associated")
     assert describe(ec2, eid)["Status"]["Code"] == "available"
     assert describe(ec2, eid)["AssociatedTargetNetworks"] == [{"NetworkId": env["vpc"], "NetworkType": "vpc"}]
@@ -584,23 +720,29 @@ def test_association_lifecycle_and_local_routes(env, sandbox):
     assert (local["TargetSubnet"], local["Type"], local["Status"]["Code"]) == (env["subnets"]["a"], "Nat", "active")
 
     out = ec2.disassociate_client_vpn_target_network(ClientVpnEndpointId=eid, AssociationId=assoc)
-    assert out == {"AssociationId": assoc, "Status": {"Code": "disassociating"}, "ResponseMetadata": out[
-        "ResponseMetadata"]}
+    assert out == {
+        "AssociationId": assoc,
+        "Status": {"Code": "disassociating"},
+        "ResponseMetadata": out["ResponseMetadata"],
+    }
     assert assoc_state() == "disassociating"
     assert describe(ec2, eid)["Status"]["Code"] == "available"
     wait_for(lambda: assoc_state() == "disassociated")
     assert describe(ec2, eid)["Status"]["Code"] == "pending-associate"
     assert routes() == []
     wait_for(lambda: assoc_state() is None)
-    assert code_of(ec2.disassociate_client_vpn_target_network, ClientVpnEndpointId=eid,
-                   AssociationId=assoc) == "InvalidClientVpnAssociationIdNotFound"
+    assert (
+        code_of(ec2.disassociate_client_vpn_target_network, ClientVpnEndpointId=eid, AssociationId=assoc)
+        == "InvalidClientVpnAssociationIdNotFound"
+    )
 
 
 def test_one_local_route_per_associated_subnet(env):
     associate(env, "a")
     associate(env, "b")
     routes = env["ec2"].describe_client_vpn_routes(
-        ClientVpnEndpointId=env["eid"], Filters=[{"Name": "origin", "Values": ["associate"]}])["Routes"]
+        ClientVpnEndpointId=env["eid"], Filters=[{"Name": "origin", "Values": ["associate"]}]
+    )["Routes"]
     assert sorted(r["TargetSubnet"] for r in routes) == sorted([env["subnets"]["a"], env["subnets"]["b"]])
     assert {r["DestinationCidr"] for r in routes} == {"10.0.0.0/16"}
 
@@ -608,17 +750,32 @@ def test_one_local_route_per_associated_subnet(env):
 def test_apply_security_groups(env):
     ec2, eid = env["ec2"], env["eid"]
     sg = ec2.create_security_group(GroupName="vpn", Description="vpn", VpcId=env["vpc"])["GroupId"]
-    assert code_of(ec2.apply_security_groups_to_client_vpn_target_network, ClientVpnEndpointId=eid,
-                   VpcId=env["vpc"], SecurityGroupIds=[sg]) == "InvalidClientVpnActiveAssociationNotFound"
+    assert (
+        code_of(
+            ec2.apply_security_groups_to_client_vpn_target_network,
+            ClientVpnEndpointId=eid,
+            VpcId=env["vpc"],
+            SecurityGroupIds=[sg],
+        )
+        == "InvalidClientVpnActiveAssociationNotFound"
+    )
     associate(env)
     out = ec2.apply_security_groups_to_client_vpn_target_network(
-        ClientVpnEndpointId=eid, VpcId=env["vpc"], SecurityGroupIds=[sg])
+        ClientVpnEndpointId=eid, VpcId=env["vpc"], SecurityGroupIds=[sg]
+    )
     assert out["SecurityGroupIds"] == [sg]
     assert describe(ec2, eid)["SecurityGroupIds"] == [sg]
     nets = ec2.describe_client_vpn_target_networks(ClientVpnEndpointId=eid)["ClientVpnTargetNetworks"]
     assert nets[0]["SecurityGroups"] == [sg]
-    assert code_of(ec2.apply_security_groups_to_client_vpn_target_network, ClientVpnEndpointId=eid,
-                   VpcId=env["vpc"], SecurityGroupIds=["sg-0123456789abcdef0"]) == "InvalidGroup.NotFound"
+    assert (
+        code_of(
+            ec2.apply_security_groups_to_client_vpn_target_network,
+            ClientVpnEndpointId=eid,
+            VpcId=env["vpc"],
+            SecurityGroupIds=["sg-0123456789abcdef0"],
+        )
+        == "InvalidGroup.NotFound"
+    )
 
 
 # ===================================================================== delete
@@ -645,55 +802,94 @@ def test_delete_needs_disassociation_then_deletes_after_a_delay(env, sandbox):
 
 def rules(env, **kwargs):
     return env["ec2"].describe_client_vpn_authorization_rules(ClientVpnEndpointId=env["eid"], **kwargs)[
-        "AuthorizationRules"]
+        "AuthorizationRules"
+    ]
 
 
 def test_authorization_rules(env, sandbox):
     ec2, eid = env["ec2"], env["eid"]
     sandbox.set_time_scale(0.3 / DURATIONS["vpn_authorization"])
-    out = ec2.authorize_client_vpn_ingress(ClientVpnEndpointId=eid, TargetNetworkCidr="10.0.0.0/16",
-                                           AuthorizeAllGroups=True, Description="everyone")
+    out = ec2.authorize_client_vpn_ingress(
+        ClientVpnEndpointId=eid, TargetNetworkCidr="10.0.0.0/16", AuthorizeAllGroups=True, Description="everyone"
+    )
     assert out["Status"] == {"Code": "authorizing"}
-    ec2.authorize_client_vpn_ingress(ClientVpnEndpointId=eid, TargetNetworkCidr="10.0.0.0/16",
-                                     AccessGroupId="S-1-5-21-1-2-3-1105")
+    ec2.authorize_client_vpn_ingress(
+        ClientVpnEndpointId=eid, TargetNetworkCidr="10.0.0.0/16", AccessGroupId="S-1-5-21-1-2-3-1105"
+    )
     assert rules(env)[0]["Status"]["Code"] == "authorizing"
     wait_for(lambda: all(r["Status"]["Code"] == "active" for r in rules(env)))
     everyone = [r for r in rules(env) if r["AccessAll"]][0]
-    assert everyone == {"ClientVpnEndpointId": eid, "GroupId": "", "AccessAll": True, "DestinationCidr": "10.0.0.0/16",
-                        "Description": "everyone", "Status": {"Code": "active"}}
+    assert everyone == {
+        "ClientVpnEndpointId": eid,
+        "GroupId": "",
+        "AccessAll": True,
+        "DestinationCidr": "10.0.0.0/16",
+        "Description": "everyone",
+        "Status": {"Code": "active"},
+    }
     assert [r["GroupId"] for r in rules(env, Filters=[{"Name": "group-id", "Values": ["S-1-5-21-1-2-3-1105"]}])] == [
-        "S-1-5-21-1-2-3-1105"]
+        "S-1-5-21-1-2-3-1105"
+    ]
 
     def authorize(**kwargs):
         return ec2.authorize_client_vpn_ingress(ClientVpnEndpointId=eid, **kwargs)
 
-    assert code_of(authorize, TargetNetworkCidr="10.0.0.0/16", AuthorizeAllGroups=True) == \
-        "InvalidClientVpnDuplicateAuthorizationRule"
-    assert code_of(authorize, TargetNetworkCidr="10.0.0.0/16", AccessGroupId="S-1-5-21-1-2-3-1105") == \
-        "InvalidClientVpnDuplicateAuthorizationRule"
-    assert code_of(authorize, TargetNetworkCidr="10.0.0.0/16", AccessGroupId="g", AuthorizeAllGroups=True) == \
-        "InvalidParameterCombination"
+    assert (
+        code_of(authorize, TargetNetworkCidr="10.0.0.0/16", AuthorizeAllGroups=True)
+        == "InvalidClientVpnDuplicateAuthorizationRule"
+    )
+    assert (
+        code_of(authorize, TargetNetworkCidr="10.0.0.0/16", AccessGroupId="S-1-5-21-1-2-3-1105")
+        == "InvalidClientVpnDuplicateAuthorizationRule"
+    )
+    assert (
+        code_of(authorize, TargetNetworkCidr="10.0.0.0/16", AccessGroupId="g", AuthorizeAllGroups=True)
+        == "InvalidParameterCombination"
+    )
     assert code_of(authorize, TargetNetworkCidr="10.0.0.0/16") == "MissingParameter"
     assert code_of(authorize, TargetNetworkCidr="10.0.0.300/16", AuthorizeAllGroups=True) == "InvalidParameterValue"
 
     sandbox.set_time_scale(0.3 / DURATIONS["vpn_revoke"])
-    assert ec2.revoke_client_vpn_ingress(ClientVpnEndpointId=eid, TargetNetworkCidr="10.0.0.0/16",
-                                         RevokeAllGroups=True)["Status"] == {"Code": "revoking"}
+    assert ec2.revoke_client_vpn_ingress(
+        ClientVpnEndpointId=eid, TargetNetworkCidr="10.0.0.0/16", RevokeAllGroups=True
+    )["Status"] == {"Code": "revoking"}
     assert any(r["Status"]["Code"] == "revoking" for r in rules(env))
     wait_for(lambda: len(rules(env)) == 1)
-    assert code_of(ec2.revoke_client_vpn_ingress, ClientVpnEndpointId=eid, TargetNetworkCidr="10.0.0.0/16",
-                   RevokeAllGroups=True) == "InvalidClientVpnEndpointAuthorizationRuleNotFound"
-    assert code_of(ec2.revoke_client_vpn_ingress, ClientVpnEndpointId=eid, TargetNetworkCidr="10.9.0.0/16",
-                   AccessGroupId="S-1-5-21-1-2-3-1105") == "InvalidClientVpnEndpointAuthorizationRuleNotFound"
+    assert (
+        code_of(
+            ec2.revoke_client_vpn_ingress,
+            ClientVpnEndpointId=eid,
+            TargetNetworkCidr="10.0.0.0/16",
+            RevokeAllGroups=True,
+        )
+        == "InvalidClientVpnEndpointAuthorizationRuleNotFound"
+    )
+    assert (
+        code_of(
+            ec2.revoke_client_vpn_ingress,
+            ClientVpnEndpointId=eid,
+            TargetNetworkCidr="10.9.0.0/16",
+            AccessGroupId="S-1-5-21-1-2-3-1105",
+        )
+        == "InvalidClientVpnEndpointAuthorizationRuleNotFound"
+    )
 
 
 def test_authorization_rule_quota_and_pagination(env):
     ec2, eid = env["ec2"], env["eid"]
     for i in range(200):
-        ec2.authorize_client_vpn_ingress(ClientVpnEndpointId=eid, TargetNetworkCidr=f"10.{i}.0.0/16",
-                                         AuthorizeAllGroups=True)
-    assert code_of(ec2.authorize_client_vpn_ingress, ClientVpnEndpointId=eid, TargetNetworkCidr="11.0.0.0/16",
-                   AuthorizeAllGroups=True) == "ClientVpnAuthorizationRuleLimitExceeded"
+        ec2.authorize_client_vpn_ingress(
+            ClientVpnEndpointId=eid, TargetNetworkCidr=f"10.{i}.0.0/16", AuthorizeAllGroups=True
+        )
+    assert (
+        code_of(
+            ec2.authorize_client_vpn_ingress,
+            ClientVpnEndpointId=eid,
+            TargetNetworkCidr="11.0.0.0/16",
+            AuthorizeAllGroups=True,
+        )
+        == "ClientVpnAuthorizationRuleLimitExceeded"
+    )
     first = ec2.describe_client_vpn_authorization_rules(ClientVpnEndpointId=eid, MaxResults=50)
     assert len(first["AuthorizationRules"]) == 50 and first["NextToken"]
     paginator = ec2.get_paginator("describe_client_vpn_authorization_rules")
@@ -707,18 +903,24 @@ def test_concurrent_operations_per_endpoint(env, sandbox):
     ec2, eid = env["ec2"], env["eid"]
     sandbox.set_time_scale(1.0)  # everything stays in flight for the rest of the test
     for i in range(10):
-        ec2.authorize_client_vpn_ingress(ClientVpnEndpointId=eid, TargetNetworkCidr=f"10.{i}.0.0/16",
-                                         AuthorizeAllGroups=True)
+        ec2.authorize_client_vpn_ingress(
+            ClientVpnEndpointId=eid, TargetNetworkCidr=f"10.{i}.0.0/16", AuthorizeAllGroups=True
+        )
     with pytest.raises(botocore.exceptions.ClientError) as err:
-        ec2.authorize_client_vpn_ingress(ClientVpnEndpointId=eid, TargetNetworkCidr="10.99.0.0/16",
-                                         AuthorizeAllGroups=True)
+        ec2.authorize_client_vpn_ingress(
+            ClientVpnEndpointId=eid, TargetNetworkCidr="10.99.0.0/16", AuthorizeAllGroups=True
+        )
     assert err.value.response["Error"]["Code"] == "ConcurrentMutationLimitExceeded"
     assert code_of(associate, env) == "ConcurrentMutationLimitExceeded"
     # Reads and other endpoints are unaffected.
     assert len(rules(env)) == 10
     other = create_endpoint(ec2, env["cert"])["ClientVpnEndpointId"]
-    assert ec2.authorize_client_vpn_ingress(ClientVpnEndpointId=other, TargetNetworkCidr="10.0.0.0/16",
-                                            AuthorizeAllGroups=True)["Status"]["Code"] == "authorizing"
+    assert (
+        ec2.authorize_client_vpn_ingress(
+            ClientVpnEndpointId=other, TargetNetworkCidr="10.0.0.0/16", AuthorizeAllGroups=True
+        )["Status"]["Code"]
+        == "authorizing"
+    )
 
 
 # ===================================================================== routes
@@ -732,15 +934,17 @@ def test_routes(env, sandbox):
     ec2, eid, subnet = env["ec2"], env["eid"], env["subnets"]["a"]
 
     def create(cidr, target=subnet, **kwargs):
-        return ec2.create_client_vpn_route(ClientVpnEndpointId=eid, DestinationCidrBlock=cidr,
-                                           TargetVpcSubnetId=target, **kwargs)
+        return ec2.create_client_vpn_route(
+            ClientVpnEndpointId=eid, DestinationCidrBlock=cidr, TargetVpcSubnetId=target, **kwargs
+        )
 
     assert code_of(create, "0.0.0.0/0") == "InvalidClientVpnActiveAssociationNotFound"
     associate(env)
     sandbox.set_time_scale(0.3 / DURATIONS["vpn_route"])
     assert create("0.0.0.0/0", Description="internet")["Status"] == {"Code": "creating"}
     assert [r["Status"]["Code"] for r in routes_of(env, Filters=[{"Name": "origin", "Values": ["add-route"]}])] == [
-        "creating"]
+        "creating"
+    ]
     wait_for(lambda: all(r["Status"]["Code"] == "active" for r in routes_of(env)))
     added = routes_of(env, Filters=[{"Name": "destination-cidr", "Values": ["0.0.0.0/0"]}])[0]
     assert (added["Origin"], added["TargetSubnet"], added["Description"]) == ("add-route", subnet, "internet")
@@ -751,8 +955,7 @@ def test_routes(env, sandbox):
     assert code_of(create, "192.168.0.0/16", target=env["subnets"]["b"]) == "InvalidClientVpnActiveAssociationNotFound"
 
     def delete(cidr, target=subnet):
-        return ec2.delete_client_vpn_route(ClientVpnEndpointId=eid, DestinationCidrBlock=cidr,
-                                           TargetVpcSubnetId=target)
+        return ec2.delete_client_vpn_route(ClientVpnEndpointId=eid, DestinationCidrBlock=cidr, TargetVpcSubnetId=target)
 
     assert code_of(delete, "192.168.0.0/16") == "InvalidClientVpnRouteNotFound"
     assert code_of(delete, "10.0.0.0/16") == "InvalidParameterValue"  # automatic routes go with the association
@@ -766,10 +969,18 @@ def test_route_quota_per_association(env):
     ec2, eid, subnet = env["ec2"], env["eid"], env["subnets"]["a"]
     associate(env)
     for i in range(99):  # plus the automatic local route: 100
-        ec2.create_client_vpn_route(ClientVpnEndpointId=eid, DestinationCidrBlock=f"192.168.{i}.0/24",
-                                    TargetVpcSubnetId=subnet)
-    assert code_of(ec2.create_client_vpn_route, ClientVpnEndpointId=eid, DestinationCidrBlock="192.168.200.0/24",
-                   TargetVpcSubnetId=subnet) == "ClientVpnRouteLimitExceeded"
+        ec2.create_client_vpn_route(
+            ClientVpnEndpointId=eid, DestinationCidrBlock=f"192.168.{i}.0/24", TargetVpcSubnetId=subnet
+        )
+    assert (
+        code_of(
+            ec2.create_client_vpn_route,
+            ClientVpnEndpointId=eid,
+            DestinationCidrBlock="192.168.200.0/24",
+            TargetVpcSubnetId=subnet,
+        )
+        == "ClientVpnRouteLimitExceeded"
+    )
     assert len(routes_of(env, MaxResults=1000)) == 100
 
 
@@ -789,8 +1000,8 @@ def test_routes_via_a_subnet_go_when_it_is_disassociated(env):
 def parse_config(text):
     lines = text.splitlines()
     start, end = lines.index("<ca>"), lines.index("</ca>")
-    ca = "\n".join(lines[start + 1:end]).strip()
-    directives = [ln for ln in lines[:start] + lines[end + 1:] if ln.strip()]
+    ca = "\n".join(lines[start + 1 : end]).strip()
+    directives = [ln for ln in lines[:start] + lines[end + 1 :] if ln.strip()]
     return directives, ca
 
 
@@ -799,15 +1010,26 @@ def test_export_client_configuration(env, sandbox, pki):
     text = ec2.export_client_vpn_client_configuration(ClientVpnEndpointId=eid)["ClientConfiguration"]
     directives, ca = parse_config(text)
     assert directives == [
-        "client", "dev tun", "proto tcp", f"remote {eid}.prod.clientvpn.us-east-1.amazonaws.com 443",
-        "remote-random-hostname", "resolv-retry infinite", "nobind", "remote-cert-tls server",
-        "cipher AES-256-GCM", "verb 3", "reneg-sec 0"]
+        "client",
+        "dev tun",
+        "proto tcp",
+        f"remote {eid}.prod.clientvpn.us-east-1.amazonaws.com 443",
+        "remote-random-hostname",
+        "resolv-retry infinite",
+        "nobind",
+        "remote-cert-tls server",
+        "cipher AES-256-GCM",
+        "verb 3",
+        "reneg-sec 0",
+    ]
     assert ca == pki["ca"].decode().strip()
     ec2.modify_client_vpn_endpoint(ClientVpnEndpointId=eid, VpnPort=1194)
     text = ec2.export_client_vpn_client_configuration(ClientVpnEndpointId=eid)["ClientConfiguration"]
     assert f"remote {eid}.prod.clientvpn.us-east-1.amazonaws.com 1194" in text.splitlines()
-    assert code_of(ec2.export_client_vpn_client_configuration, ClientVpnEndpointId="cvpn-endpoint-0123456789abcdef0") \
+    assert (
+        code_of(ec2.export_client_vpn_client_configuration, ClientVpnEndpointId="cvpn-endpoint-0123456789abcdef0")
         == "InvalidClientVpnEndpointId.NotFound"
+    )
 
 
 def test_export_with_directory_auth_and_no_chain(sandbox, pki):
@@ -815,11 +1037,15 @@ def test_export_with_directory_auth_and_no_chain(sandbox, pki):
     vpc, subnets = network(sandbox, region="eu-west-1")
     directory_id = directory(sandbox, vpc, subnets, region="eu-west-1")
     cert = import_server_cert(sandbox, pki, region="eu-west-1", chain=False, which="self")
-    eid = create_endpoint(ec2, cert, auth=[
-        {"Type": "directory-service-authentication", "ActiveDirectory": {"DirectoryId": directory_id}}],
-        TransportProtocol="udp")["ClientVpnEndpointId"]
+    eid = create_endpoint(
+        ec2,
+        cert,
+        auth=[{"Type": "directory-service-authentication", "ActiveDirectory": {"DirectoryId": directory_id}}],
+        TransportProtocol="udp",
+    )["ClientVpnEndpointId"]
     directives, ca = parse_config(
-        ec2.export_client_vpn_client_configuration(ClientVpnEndpointId=eid)["ClientConfiguration"])
+        ec2.export_client_vpn_client_configuration(ClientVpnEndpointId=eid)["ClientConfiguration"]
+    )
     assert "auth-user-pass" in directives and "proto udp" in directives
     assert f"remote {eid}.prod.clientvpn.eu-west-1.amazonaws.com 443" in directives
     assert directives[-1] == "reneg-sec 0"
@@ -840,16 +1066,42 @@ def test_connections(env, sandbox):
     assert conn["region"] == REGION
     listed = ec2.describe_client_vpn_connections(ClientVpnEndpointId=eid)["Connections"]
     assert [(c["Username"], c["Status"]["Code"], c["ClientVpnEndpointId"]) for c in listed] == [
-        ("alice", "active", eid)]
-    assert ec2.describe_client_vpn_connections(
-        ClientVpnEndpointId=eid, Filters=[{"Name": "username", "Values": ["bob"]}])["Connections"] == []
+        ("alice", "active", eid)
+    ]
+    assert (
+        ec2.describe_client_vpn_connections(ClientVpnEndpointId=eid, Filters=[{"Name": "username", "Values": ["bob"]}])[
+            "Connections"
+        ]
+        == []
+    )
     # Changing the DNS servers resets client connections.
-    ec2.modify_client_vpn_endpoint(ClientVpnEndpointId=eid, DnsServers={"CustomDnsServers": ["10.0.0.2"],
-                                                                        "Enabled": True})
-    assert ec2.describe_client_vpn_connections(ClientVpnEndpointId=eid)["Connections"][0]["Status"]["Code"] == \
-        "terminated"
-    assert code_of(ec2.describe_client_vpn_connections, ClientVpnEndpointId="cvpn-endpoint-0123456789abcdef0") == \
-        "InvalidClientVpnEndpointId.NotFound"
+    ec2.modify_client_vpn_endpoint(
+        ClientVpnEndpointId=eid, DnsServers={"CustomDnsServers": ["10.0.0.2"], "Enabled": True}
+    )
+    assert (
+        ec2.describe_client_vpn_connections(ClientVpnEndpointId=eid)["Connections"][0]["Status"]["Code"] == "terminated"
+    )
+    assert (
+        code_of(ec2.describe_client_vpn_connections, ClientVpnEndpointId="cvpn-endpoint-0123456789abcdef0")
+        == "InvalidClientVpnEndpointId.NotFound"
+    )
+    bob = sandbox.control("POST", "client-vpn/connections", {"ClientVpnEndpointId": eid, "Username": "bob"})
+    out = ec2.terminate_client_vpn_connections(ClientVpnEndpointId=eid, Username="bob")
+    assert out["ConnectionStatuses"] == [
+        {
+            "ConnectionId": bob["connection"]["ConnectionId"],
+            "PreviousStatus": {"Code": "active"},
+            "CurrentStatus": {"Code": "terminated"},
+        }
+    ]
+    assert (
+        code_of(ec2.terminate_client_vpn_connections, ClientVpnEndpointId=eid, Username="bob")
+        == "InvalidClientVpnConnection.UserNotFound"
+    )
+    assert (
+        code_of(ec2.terminate_client_vpn_connections, ClientVpnEndpointId=eid, ConnectionId="cvpn-connection-x")
+        == "InvalidClientVpnConnection.IdNotFound"
+    )
 
 
 # ======================================================================= tags
@@ -863,7 +1115,9 @@ def test_tags_on_endpoints_and_other_resources(env):
     assert {t["Key"]: t["Value"] for t in vpc_tags} == {"env": "prod", "team": "net"}
     mine = ec2.describe_tags(Filters=[{"Name": "resource-type", "Values": ["client-vpn-endpoint"]}])["Tags"]
     assert sorted((t["ResourceId"], t["Key"], t["ResourceType"]) for t in mine) == [
-        (eid, "env", "client-vpn-endpoint"), (eid, "team", "client-vpn-endpoint")]
+        (eid, "env", "client-vpn-endpoint"),
+        (eid, "team", "client-vpn-endpoint"),
+    ]
     every = ec2.describe_tags(Filters=[{"Name": "key", "Values": ["env"]}])["Tags"]
     assert sorted(t["ResourceId"] for t in every) == sorted([eid, vpc])
     vpc_only = ec2.describe_tags(Filters=[{"Name": "resource-type", "Values": ["vpc"]}])["Tags"]
@@ -871,8 +1125,10 @@ def test_tags_on_endpoints_and_other_resources(env):
     ec2.delete_tags(Resources=[eid], Tags=[{"Key": "team"}])
     ec2.delete_tags(Resources=[eid], Tags=[{"Key": "env", "Value": "other"}])  # value differs: kept
     assert describe(ec2, eid)["Tags"] == [{"Key": "env", "Value": "prod"}]
-    assert code_of(ec2.create_tags, Resources=["cvpn-endpoint-0123456789abcdef0"],
-                   Tags=[{"Key": "a", "Value": "b"}]) == "InvalidClientVpnEndpointId.NotFound"
+    assert (
+        code_of(ec2.create_tags, Resources=["cvpn-endpoint-0123456789abcdef0"], Tags=[{"Key": "a", "Value": "b"}])
+        == "InvalidClientVpnEndpointId.NotFound"
+    )
     # Other resources keep going through moto untouched.
     ec2.create_tags(Resources=[vpc], Tags=[{"Key": "solo", "Value": "1"}])
     ec2.delete_tags(Resources=[vpc], Tags=[{"Key": "team"}])
@@ -887,8 +1143,12 @@ def test_find_endpoint_by_hostname_and_list_endpoints(env, sandbox):
     dns = describe(env["ec2"], eid)["DnsName"]
     for name in (dns.replace("*", "probe"), dns.replace("*.", ""), dns, dns.replace("*", "a1") + "."):
         found = client_vpn.find_endpoint_by_hostname(name)
-        assert found == {"account_id": "123456789012", "region": REGION, "ClientVpnEndpointId": eid,
-                         "Status": "pending-associate"}, name
+        assert found == {
+            "account_id": "123456789012",
+            "region": REGION,
+            "ClientVpnEndpointId": eid,
+            "Status": "pending-associate",
+        }, name
     assert client_vpn.find_endpoint_by_hostname(dns.replace("us-east-1", "us-west-2")) is None
     assert client_vpn.find_endpoint_by_hostname("vpn.example.com") is None
     associate(env)
