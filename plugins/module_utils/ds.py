@@ -60,7 +60,9 @@ class AnsibleDSError(AnsibleAWSError):
 
 
 def is_busy_error(code, message):
-    return code == "DirectoryUnavailableException" or (code == "ClientException" and bool(BUSY_MESSAGE.search(message or "")))
+    return code == "DirectoryUnavailableException" or (
+        code == "ClientException" and bool(BUSY_MESSAGE.search(message or ""))
+    )
 
 
 class DSRetry(AWSRetry):
@@ -216,7 +218,10 @@ def describe_domain_controllers(client, directory_id):
 
 
 def _retry_acceptors():
-    return [dict(state="retry", matcher="error", expected=code) for code in ("ThrottlingException", "DirectoryUnavailableException")]
+    return [
+        dict(state="retry", matcher="error", expected=code)
+        for code in ("ThrottlingException", "DirectoryUnavailableException")
+    ]
 
 
 class DSWaiterFactory(BaseWaiterFactory):
@@ -235,7 +240,12 @@ class DSWaiterFactory(BaseWaiterFactory):
                     dict(state="failure", matcher="pathAny", argument=stage, expected="RestoreFailed"),
                     dict(state="failure", matcher="pathAny", argument=stage, expected="Deleting"),
                     dict(state="failure", matcher="pathAny", argument=stage, expected="Deleted"),
-                    dict(state="failure", matcher="path", argument="length(DirectoryDescriptions[]) == `0`", expected=True),
+                    dict(
+                        state="failure",
+                        matcher="path",
+                        argument="length(DirectoryDescriptions[]) == `0`",
+                        expected=True,
+                    ),
                     dict(state="failure", matcher="error", expected="EntityDoesNotExistException"),
                 ]
                 + _retry_acceptors(),
@@ -246,7 +256,12 @@ class DSWaiterFactory(BaseWaiterFactory):
                 maxAttempts=1200,
                 acceptors=[
                     dict(state="success", matcher="error", expected="EntityDoesNotExistException"),
-                    dict(state="success", matcher="path", argument="length(DirectoryDescriptions[]) == `0`", expected=True),
+                    dict(
+                        state="success",
+                        matcher="path",
+                        argument="length(DirectoryDescriptions[]) == `0`",
+                        expected=True,
+                    ),
                     dict(state="success", matcher="pathAll", argument=stage, expected="Deleted"),
                     dict(state="failure", matcher="pathAny", argument=stage, expected="Failed"),
                 ]
@@ -262,7 +277,9 @@ class DSWaiterFactory(BaseWaiterFactory):
                     dict(state="failure", matcher="pathAny", argument=status, expected="RestoreFailed"),
                     dict(state="failure", matcher="pathAny", argument=status, expected="Deleting"),
                     dict(state="failure", matcher="pathAny", argument=status, expected="Deleted"),
-                    dict(state="failure", matcher="path", argument="length(RegionsDescription[]) == `0`", expected=True),
+                    dict(
+                        state="failure", matcher="path", argument="length(RegionsDescription[]) == `0`", expected=True
+                    ),
                     dict(state="failure", matcher="error", expected="EntityDoesNotExistException"),
                     dict(state="failure", matcher="error", expected="DirectoryDoesNotExistException"),
                 ]
@@ -273,7 +290,9 @@ class DSWaiterFactory(BaseWaiterFactory):
                 delay=WAITER_DELAY,
                 maxAttempts=1200,
                 acceptors=[
-                    dict(state="success", matcher="path", argument="length(RegionsDescription[]) == `0`", expected=True),
+                    dict(
+                        state="success", matcher="path", argument="length(RegionsDescription[]) == `0`", expected=True
+                    ),
                     dict(state="success", matcher="pathAll", argument=status, expected="Deleted"),
                     dict(state="success", matcher="error", expected="EntityDoesNotExistException"),
                     dict(state="success", matcher="error", expected="DirectoryDoesNotExistException"),
@@ -323,7 +342,9 @@ def wait_for_directory(client, directory_id, state, wait_timeout, what="director
             message += f": {reason}"
         raise AnsibleDSError(message=message) from e
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        raise AnsibleDSError(message=f"Failed while waiting for {what} {directory_id} to be {target}", exception=e) from e
+        raise AnsibleDSError(
+            message=f"Failed while waiting for {what} {directory_id} to be {target}", exception=e
+        ) from e
 
 
 def wait_for_region(client, directory_id, region_name, state, wait_timeout):
@@ -344,11 +365,14 @@ def wait_for_region(client, directory_id, region_name, state, wait_timeout):
         if status:
             message = f"Region {region_name} of directory {directory_id} reached status {status} instead of {target}"
         else:
-            message = f"Region {region_name} of directory {directory_id} no longer exists (waiting for it to be {target})"
+            message = (
+                f"Region {region_name} of directory {directory_id} no longer exists (waiting for it to be {target})"
+            )
         raise AnsibleDSError(message=message) from e
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         raise AnsibleDSError(
-            message=f"Failed while waiting for Region {region_name} of directory {directory_id} to be {target}", exception=e
+            message=f"Failed while waiting for Region {region_name} of directory {directory_id} to be {target}",
+            exception=e,
         ) from e
 
 
@@ -375,7 +399,9 @@ def password_problems(password):
         bool(PASSWORD_SYMBOL.search(password)),
     ]
     if sum(categories) < 3:
-        problems.append("it must contain characters from 3 of these 4 categories: lowercase, uppercase, digits, symbols")
+        problems.append(
+            "it must contain characters from 3 of these 4 categories: lowercase, uppercase, digits, symbols"
+        )
     if "admin" in password.lower():
         problems.append('it must not contain the word "admin"')
     return problems
@@ -413,7 +439,9 @@ def select_directory(directories, name, directory_type, vpc_id=None):
     if len(matches) > 1:
         ids = ", ".join(sorted(d["DirectoryId"] for d in matches))
         hint = "" if vpc_id else " Set vpc_id to choose one."
-        raise AnsibleDSError(message=f"Found {len(matches)} directories named {name} of type {directory_type} ({ids}).{hint}")
+        raise AnsibleDSError(
+            message=f"Found {len(matches)} directories named {name} of type {directory_type} ({ids}).{hint}"
+        )
     return matches[0] if matches else None
 
 
@@ -426,12 +454,22 @@ def immutable_differences(current, desired):
     vpc_id, subnets = directory_vpc(current)
     connect = current.get("ConnectSettings") or {}
     checks = [
-        ("short_name", current.get("ShortName"), desired.get("short_name"), lambda a, b: (a or "").lower() == b.lower()),
+        (
+            "short_name",
+            current.get("ShortName"),
+            desired.get("short_name"),
+            lambda a, b: (a or "").lower() == b.lower(),
+        ),
         ("edition", current.get("Edition"), desired.get("edition"), None),
         ("size", current.get("Size"), desired.get("size"), None),
         ("description", current.get("Description") or "", desired.get("description"), None),
         ("vpc_id", vpc_id, desired.get("vpc_id"), None),
-        ("subnet_ids", subnets, normalize_subnets(desired.get("subnet_ids")) if desired.get("subnet_ids") is not None else None, None),
+        (
+            "subnet_ids",
+            subnets,
+            normalize_subnets(desired.get("subnet_ids")) if desired.get("subnet_ids") is not None else None,
+            None,
+        ),
         ("customer_user_name", connect.get("CustomerUserName"), desired.get("customer_user_name"), None),
         ("network_type", current.get("NetworkType"), desired.get("network_type"), None),
     ]

@@ -212,7 +212,6 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import FAILED_STAGES
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import AnsibleDSError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import apply_tags
@@ -254,7 +253,9 @@ def predicted_connector(params):
 def validate_create(params):
     missing = missing_for_create(params, ["password", "customer_user_name", "customer_dns_ips", "vpc_id", "subnet_ids"])
     if missing:
-        raise AnsibleDSError(message=f"AD Connector {params['name']} does not exist; to create it also set: {', '.join(missing)}.")
+        raise AnsibleDSError(
+            message=f"AD Connector {params['name']} does not exist; to create it also set: {', '.join(missing)}."
+        )
     if len(set(params["subnet_ids"])) != 2:
         raise AnsibleDSError(
             message=f"subnet_ids must list exactly 2 subnets in different Availability Zones (got {len(set(params['subnet_ids']))})."
@@ -293,7 +294,11 @@ def ensure_present(client, params, check_mode):
 
     diffs = immutable_differences(current, {option: params.get(option) for option in IMMUTABLE_OPTIONS})
     if diffs:
-        raise immutable_error(f"AD Connector {directory_id}", diffs, "Delete the AD Connector (state=absent) and create it again with the new settings.")
+        raise immutable_error(
+            f"AD Connector {directory_id}",
+            diffs,
+            "Delete the AD Connector (state=absent) and create it again with the new settings.",
+        )
 
     tags = list_tags(client, directory_id)
     changed, new_tags = apply_tags(client, directory_id, tags, params.get("tags"), params["purge_tags"], check_mode)

@@ -175,7 +175,6 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import describe_directories
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import describe_domain_controllers
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import describe_regions
@@ -190,7 +189,8 @@ def filter_directories(directories, names=None, directory_type=None):
     return [
         d
         for d in directories
-        if (not wanted or (d.get("Name") or "").lower() in wanted) and (not directory_type or d.get("Type") == directory_type)
+        if (not wanted or (d.get("Name") or "").lower() in wanted)
+        and (not directory_type or d.get("Type") == directory_type)
     ]
 
 
@@ -199,14 +199,18 @@ def gather(client, client_for_region, params, client_region):
 
     ``client_for_region(name)`` returns a ds client in that Region (domain controllers of a Region are listed there).
     """
-    directories = filter_directories(describe_directories(client, params.get("directory_ids")), params.get("names"), params.get("type"))
+    directories = filter_directories(
+        describe_directories(client, params.get("directory_ids")), params.get("names"), params.get("type")
+    )
     result = []
     for directory in directories:
         directory_id = directory["DirectoryId"]
         entry = normalize_directory(directory, list_tags(client, directory_id))
         replicable = directory.get("Type") == "MicrosoftAD"
         if replicable and params.get("include_domain_controllers"):
-            entry["domain_controllers"] = normalize_domain_controllers(describe_domain_controllers(client, directory_id))
+            entry["domain_controllers"] = normalize_domain_controllers(
+                describe_domain_controllers(client, directory_id)
+            )
         if replicable and params.get("include_regions"):
             regions = []
             for region in describe_regions(client, directory_id):

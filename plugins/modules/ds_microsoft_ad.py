@@ -228,7 +228,6 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import FAILED_STAGES
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import AnsibleDSError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import apply_tags
@@ -268,14 +267,18 @@ def predicted_directory(params):
 def validate_create(params):
     missing = missing_for_create(params, ["password", "vpc_id", "subnet_ids"])
     if missing:
-        raise AnsibleDSError(message=f"Directory {params['name']} does not exist; to create it also set: {', '.join(missing)}.")
+        raise AnsibleDSError(
+            message=f"Directory {params['name']} does not exist; to create it also set: {', '.join(missing)}."
+        )
     if len(set(params["subnet_ids"])) != 2:
         raise AnsibleDSError(
             message=f"subnet_ids must list exactly 2 subnets in different Availability Zones (got {len(set(params['subnet_ids']))})."
         )
     problems = password_problems(params["password"])
     if problems:
-        raise AnsibleDSError(message="The directory admin password does not meet AWS's requirements: " + "; ".join(problems) + ".")
+        raise AnsibleDSError(
+            message="The directory admin password does not meet AWS's requirements: " + "; ".join(problems) + "."
+        )
 
 
 def ensure_present(client, params, check_mode):
@@ -301,11 +304,17 @@ def ensure_present(client, params, check_mode):
             message=f"Directory {params['name']} ({directory_id}) is in stage {stage}{reason}. Delete it (state=absent) and create it again."
         )
     if stage == "Deleting":
-        raise AnsibleDSError(message=f"Directory {params['name']} ({directory_id}) is being deleted; wait for the deletion to finish and run again.")
+        raise AnsibleDSError(
+            message=f"Directory {params['name']} ({directory_id}) is being deleted; wait for the deletion to finish and run again."
+        )
 
     diffs = immutable_differences(current, {option: params.get(option) for option in IMMUTABLE_OPTIONS})
     if diffs:
-        raise immutable_error(f"directory {directory_id}", diffs, "Delete the directory (state=absent) and create it again with the new settings.")
+        raise immutable_error(
+            f"directory {directory_id}",
+            diffs,
+            "Delete the directory (state=absent) and create it again with the new settings.",
+        )
 
     tags = list_tags(client, directory_id)
     changed, new_tags = apply_tags(client, directory_id, tags, params.get("tags"), params["purge_tags"], check_mode)

@@ -214,7 +214,6 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import FAILED_STAGES
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import AnsibleDSError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import add_region
@@ -282,7 +281,9 @@ def add_preconditions(directory, params):
     problems = []
     directory_id = directory["DirectoryId"]
     if directory.get("Type") != "MicrosoftAD":
-        problems.append(f"directory {directory_id} is of type {directory.get('Type')}; only AWS Managed Microsoft AD can be replicated")
+        problems.append(
+            f"directory {directory_id} is of type {directory.get('Type')}; only AWS Managed Microsoft AD can be replicated"
+        )
     elif directory.get("Edition") != "Enterprise":
         problems.append(
             f"directory {directory_id} is of the {directory.get('Edition')} edition; multi-Region replication needs the Enterprise edition"
@@ -291,7 +292,9 @@ def add_preconditions(directory, params):
     if missing:
         problems.append(f"to add Region {params['replica_region']} also set: {', '.join(missing)}")
     elif len(set(params["subnet_ids"])) != 2:
-        problems.append(f"subnet_ids must list exactly 2 subnets in different Availability Zones (got {len(set(params['subnet_ids']))})")
+        problems.append(
+            f"subnet_ids must list exactly 2 subnets in different Availability Zones (got {len(set(params['subnet_ids']))})"
+        )
     return problems
 
 
@@ -300,8 +303,12 @@ def region_immutable_differences(region, params):
     settings = region.get("VpcSettings") or {}
     if params.get("vpc_id") and settings.get("VpcId") != params["vpc_id"]:
         diffs.append(("vpc_id", settings.get("VpcId"), params["vpc_id"]))
-    if params.get("subnet_ids") and normalize_subnets(settings.get("SubnetIds")) != normalize_subnets(params["subnet_ids"]):
-        diffs.append(("subnet_ids", normalize_subnets(settings.get("SubnetIds")), normalize_subnets(params["subnet_ids"])))
+    if params.get("subnet_ids") and normalize_subnets(settings.get("SubnetIds")) != normalize_subnets(
+        params["subnet_ids"]
+    ):
+        diffs.append(
+            ("subnet_ids", normalize_subnets(settings.get("SubnetIds")), normalize_subnets(params["subnet_ids"]))
+        )
     return diffs
 
 
@@ -339,14 +346,19 @@ def ensure_present(primary_client, replica_client, params, check_mode, client_re
     if region is None:
         problems = add_preconditions(directory, params)
         if problems:
-            raise AnsibleDSError(message=f"Cannot add Region {params['replica_region']} to directory {directory_id}: " + "; ".join(problems) + ".")
+            raise AnsibleDSError(
+                message=f"Cannot add Region {params['replica_region']} to directory {directory_id}: "
+                + "; ".join(problems)
+                + "."
+            )
         stage = directory.get("Stage")
         if stage != "Active" and not check_mode:
             if stage in FAILED_STAGES or stage in ("Deleting", "Deleted") or not params["wait"]:
                 raise AnsibleDSError(
                     message=(
                         f"Cannot add Region {params['replica_region']} to directory {directory_id}: the directory is {stage},"
-                        " AddRegion needs it Active." + ("" if stage in FAILED_STAGES else " Set wait=true to wait for it.")
+                        " AddRegion needs it Active."
+                        + ("" if stage in FAILED_STAGES else " Set wait=true to wait for it.")
                     )
                 )
             wait_for_directory(primary_client, directory_id, "active", params["wait_timeout"])
@@ -358,14 +370,22 @@ def ensure_present(primary_client, replica_client, params, check_mode, client_re
             "desired_number_of_domain_controllers": desired or DEFAULT_DOMAIN_CONTROLLERS,
         }
         if check_mode:
-            return dict(changed=True, directory_id=directory_id, directory_region={}, domain_controllers=[], dns_ip_addrs=[],
-                        diff=dict(before={}, after=after))
+            return dict(
+                changed=True,
+                directory_id=directory_id,
+                directory_region={},
+                domain_controllers=[],
+                dns_ip_addrs=[],
+                diff=dict(before={}, after=after),
+            )
         add_region(primary_client, directory_id, params["replica_region"], params["vpc_id"], params["subnet_ids"])
         if params["wait"]:
             wait_for_region(primary_client, directory_id, params["replica_region"], "active", params["wait_timeout"])
             if desired is not None and desired != DEFAULT_DOMAIN_CONTROLLERS:
                 update_number_of_domain_controllers(replica_client, directory_id, desired)
-                wait_for_region(primary_client, directory_id, params["replica_region"], "active", params["wait_timeout"])
+                wait_for_region(
+                    primary_client, directory_id, params["replica_region"], "active", params["wait_timeout"]
+                )
         region, controllers = region_result(primary_client, replica_client, directory_id, params["replica_region"])
         return build_result(True, directory_id, region, controllers, {})
 

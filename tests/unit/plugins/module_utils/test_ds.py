@@ -6,9 +6,8 @@ from unittest.mock import MagicMock
 import boto3
 import botocore
 import pytest
-from botocore.stub import Stubber
-
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import ds
+from botocore.stub import Stubber
 
 
 def client_error(code, message="boom", operation="DescribeDirectories"):
@@ -163,7 +162,10 @@ def test_directory_waiter_stops_at_failed_with_reason(ds_client, no_sleep):
         )
         with pytest.raises(ds.AnsibleDSError) as exc:
             ds.wait_for_directory(ds_client, "d-1234567890", "active", 3600, what="AD Connector")
-    assert exc.value.message == "AD Connector d-1234567890 reached stage Failed instead of Active: Invalid credentials: check them"
+    assert (
+        exc.value.message
+        == "AD Connector d-1234567890 reached stage Failed instead of Active: Invalid credentials: check them"
+    )
     assert no_sleep == []
 
 
@@ -171,24 +173,34 @@ def test_directory_waiter_times_out_with_last_stage(ds_client, no_sleep):
     with Stubber(ds_client) as stub:
         for _ in range(2):
             stub.add_response(
-                "describe_directories", {"DirectoryDescriptions": [{"DirectoryId": "d-1234567890", "Stage": "Creating"}]}
+                "describe_directories",
+                {"DirectoryDescriptions": [{"DirectoryId": "d-1234567890", "Stage": "Creating"}]},
             )
         with pytest.raises(ds.AnsibleDSError) as exc:
             ds.wait_for_directory(ds_client, "d-1234567890", "active", 6)
-    assert "Timed out after 6 seconds waiting for directory d-1234567890 to be Active (last stage: Creating)" in exc.value.message
+    assert (
+        "Timed out after 6 seconds waiting for directory d-1234567890 to be Active (last stage: Creating)"
+        in exc.value.message
+    )
 
 
 def test_directory_waiter_retries_throttling(ds_client, no_sleep):
     with Stubber(ds_client) as stub:
         stub.add_client_error("describe_directories", "ThrottlingException", "Rate exceeded")
-        stub.add_response("describe_directories", {"DirectoryDescriptions": [{"DirectoryId": "d-1234567890", "Stage": "Active"}]})
+        stub.add_response(
+            "describe_directories", {"DirectoryDescriptions": [{"DirectoryId": "d-1234567890", "Stage": "Active"}]}
+        )
         ds.wait_for_directory(ds_client, "d-1234567890", "active", 60)
 
 
 def test_directory_deleted_waiter_accepts_disappearance(ds_client, no_sleep):
     with Stubber(ds_client) as stub:
-        stub.add_response("describe_directories", {"DirectoryDescriptions": [{"DirectoryId": "d-1234567890", "Stage": "Deleting"}]})
-        stub.add_client_error("describe_directories", "EntityDoesNotExistException", "Directory d-1234567890 does not exist.")
+        stub.add_response(
+            "describe_directories", {"DirectoryDescriptions": [{"DirectoryId": "d-1234567890", "Stage": "Deleting"}]}
+        )
+        stub.add_client_error(
+            "describe_directories", "EntityDoesNotExistException", "Directory d-1234567890 does not exist."
+        )
         ds.wait_for_directory(ds_client, "d-1234567890", "deleted", 60)
 
 
@@ -208,9 +220,13 @@ def test_region_waiters(ds_client, no_sleep):
 def test_region_waiter_failed(ds_client, no_sleep):
     with Stubber(ds_client) as stub:
         stub.add_response(
-            "describe_regions", {"RegionsDescription": [{"DirectoryId": "d-1234567890", "RegionName": "us-west-2", "Status": "Failed"}]}
+            "describe_regions",
+            {"RegionsDescription": [{"DirectoryId": "d-1234567890", "RegionName": "us-west-2", "Status": "Failed"}]},
         )
-        with pytest.raises(ds.AnsibleDSError, match="Region us-west-2 of directory d-1234567890 reached status Failed instead of Active"):
+        with pytest.raises(
+            ds.AnsibleDSError,
+            match="Region us-west-2 of directory d-1234567890 reached status Failed instead of Active",
+        ):
             ds.wait_for_region(ds_client, "d-1234567890", "us-west-2", "active", 60)
 
 
@@ -243,15 +259,21 @@ def test_select_directory_by_name_type_and_vpc():
     connector = directory(DirectoryId="d-0000000009", Type="ADConnector", VpcSettings=None)
     deleted = directory(DirectoryId="d-0000000008", Stage="Deleted")
     other = directory(DirectoryId="d-0000000007", Name="other.example.com")
-    assert ds.select_directory([connector, deleted, other, directory(Name="CORP.example.com")], "corp.example.com", "MicrosoftAD")[
-        "DirectoryId"
-    ] == "d-1234567890"
+    assert (
+        ds.select_directory(
+            [connector, deleted, other, directory(Name="CORP.example.com")], "corp.example.com", "MicrosoftAD"
+        )["DirectoryId"]
+        == "d-1234567890"
+    )
     assert ds.select_directory([connector], "corp.example.com", "MicrosoftAD") is None
 
     twin = directory(DirectoryId="d-0000000002", VpcSettings={"VpcId": "vpc-22222222", "SubnetIds": []})
     with pytest.raises(ds.AnsibleDSError, match=r"Found 2 directories named corp.example.com .*Set vpc_id"):
         ds.select_directory([directory(), twin], "corp.example.com", "MicrosoftAD")
-    assert ds.select_directory([directory(), twin], "corp.example.com", "MicrosoftAD", "vpc-22222222")["DirectoryId"] == "d-0000000002"
+    assert (
+        ds.select_directory([directory(), twin], "corp.example.com", "MicrosoftAD", "vpc-22222222")["DirectoryId"]
+        == "d-0000000002"
+    )
 
 
 def test_connector_vpc_comes_from_connect_settings():

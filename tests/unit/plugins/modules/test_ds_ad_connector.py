@@ -5,7 +5,6 @@ from unittest.mock import MagicMock
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import AnsibleDSError
 from ansible_collections.multiregion.client_vpn.plugins.modules import ds_ad_connector as module
@@ -61,7 +60,9 @@ REPLICA = {"DirectoryId": "d-1234567890", "Name": "corp.example.com", "Type": "M
 def make_client(directories):
     client = MagicMock()
     client.describe_directories.side_effect = lambda **kw: {
-        "DirectoryDescriptions": [d for d in directories if not kw.get("DirectoryIds") or d["DirectoryId"] in kw["DirectoryIds"]]
+        "DirectoryDescriptions": [
+            d for d in directories if not kw.get("DirectoryIds") or d["DirectoryId"] in kw["DirectoryIds"]
+        ]
     }
     client.list_tags_for_resource.return_value = {"Tags": []}
     return client
@@ -74,7 +75,9 @@ def writes(client):
 @pytest.fixture
 def waits(monkeypatch):
     calls = []
-    monkeypatch.setattr(module, "wait_for_directory", lambda client, i, state, timeout, what: calls.append((i, state, what)))
+    monkeypatch.setattr(
+        module, "wait_for_directory", lambda client, i, state, timeout, what: calls.append((i, state, what))
+    )
     return calls
 
 
@@ -83,7 +86,9 @@ def test_create(waits):
     client = make_client(directories)
     assert module.ensure_present(client, params(), True)["changed"]
     assert writes(client) == [] and waits == []
-    client.connect_directory.side_effect = lambda **kw: directories.append(connector()) or {"DirectoryId": "d-0000000009"}
+    client.connect_directory.side_effect = lambda **kw: directories.append(connector()) or {
+        "DirectoryId": "d-0000000009"
+    }
     result = module.ensure_present(client, params(), False)
     request = client.connect_directory.call_args.kwargs
     assert request["ConnectSettings"]["CustomerDnsIps"] == ["10.1.1.10", "10.1.2.10"]

@@ -5,7 +5,6 @@ from unittest.mock import MagicMock
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiregion.client_vpn.plugins.modules import ds_directory_info as module
 
@@ -63,7 +62,12 @@ def test_regions_and_domain_controllers_per_region(client):
         asked.append(name)
         return west
 
-    result = module.gather(client, client_for_region, params(names=["corp.example.com"], include_regions=True, include_domain_controllers=True), "us-east-1")
+    result = module.gather(
+        client,
+        client_for_region,
+        params(names=["corp.example.com"], include_regions=True, include_domain_controllers=True),
+        "us-east-1",
+    )
     managed, connector = result
     assert managed["tags"] == {"k": "v"}
     assert [r["region_name"] for r in managed["regions"]] == ["us-east-1", "us-west-2"]

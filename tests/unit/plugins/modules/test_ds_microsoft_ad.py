@@ -6,7 +6,6 @@ from unittest.mock import MagicMock
 import botocore
 import pytest
 from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import AnsibleDSError
 from ansible_collections.multiregion.client_vpn.plugins.modules import ds_microsoft_ad as module
@@ -53,7 +52,9 @@ def directory(**kw):
 def make_client(directories, tags=None):
     client = MagicMock()
     client.describe_directories.side_effect = lambda **kw: {
-        "DirectoryDescriptions": [d for d in directories if not kw.get("DirectoryIds") or d["DirectoryId"] in kw["DirectoryIds"]]
+        "DirectoryDescriptions": [
+            d for d in directories if not kw.get("DirectoryIds") or d["DirectoryId"] in kw["DirectoryIds"]
+        ]
     }
     client.list_tags_for_resource.return_value = {"Tags": [{"Key": k, "Value": v} for k, v in (tags or {}).items()]}
     client.create_microsoft_ad.return_value = {"DirectoryId": "d-1234567890"}
@@ -67,7 +68,11 @@ def writes(client):
 @pytest.fixture
 def waits(monkeypatch):
     calls = []
-    monkeypatch.setattr(module, "wait_for_directory", lambda client, i, state, timeout, what="directory": calls.append((i, state, timeout)))
+    monkeypatch.setattr(
+        module,
+        "wait_for_directory",
+        lambda client, i, state, timeout, what="directory": calls.append((i, state, timeout)),
+    )
     return calls
 
 
@@ -82,10 +87,16 @@ def test_create_in_check_mode_makes_no_write_call(waits):
 def test_create_waits_and_returns_the_directory(waits):
     directories = []
     client = make_client(directories)
-    client.create_microsoft_ad.side_effect = lambda **kw: directories.append(directory()) or {"DirectoryId": "d-1234567890"}
+    client.create_microsoft_ad.side_effect = lambda **kw: directories.append(directory()) or {
+        "DirectoryId": "d-1234567890"
+    }
     result = module.ensure_present(client, params(tags={"a": "1"}, wait_timeout=120), check_mode=False)
     request = client.create_microsoft_ad.call_args.kwargs
-    assert request["Edition"] == "Enterprise" and request["ShortName"] == "CORP" and request["Tags"] == [{"Key": "a", "Value": "1"}]
+    assert (
+        request["Edition"] == "Enterprise"
+        and request["ShortName"] == "CORP"
+        and request["Tags"] == [{"Key": "a", "Value": "1"}]
+    )
     assert request["VpcSettings"] == {"VpcId": "vpc-11111111", "SubnetIds": ["subnet-11111111", "subnet-22222222"]}
     assert waits == [("d-1234567890", "active", 120)]
     assert result["changed"] and result["directory"]["dns_ip_addrs"] == ["10.0.1.10", "10.0.2.10"]
@@ -107,7 +118,9 @@ def test_existing_directory_without_password_is_fine(waits):
 def test_immutable_fields_are_an_error_naming_them(waits):
     client = make_client([directory()])
     with pytest.raises(AnsibleDSError) as exc:
-        module.ensure_present(client, params(edition="Standard", subnet_ids=["subnet-11111111", "subnet-33333333"]), False)
+        module.ensure_present(
+            client, params(edition="Standard", subnet_ids=["subnet-11111111", "subnet-33333333"]), False
+        )
     assert exc.value.message.startswith("Cannot change edition, subnet_ids of directory d-1234567890")
     assert writes(client) == []
 

@@ -5,7 +5,6 @@ from unittest.mock import MagicMock
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import AnsibleDSError
 from ansible_collections.multiregion.client_vpn.plugins.modules import ds_region as module
@@ -77,7 +76,9 @@ def writes(*clients_):
 @pytest.fixture
 def waits(monkeypatch):
     calls = []
-    monkeypatch.setattr(module, "wait_for_directory", lambda client, i, state, timeout: calls.append(("directory", state)))
+    monkeypatch.setattr(
+        module, "wait_for_directory", lambda client, i, state, timeout: calls.append(("directory", state))
+    )
     monkeypatch.setattr(module, "wait_for_region", lambda client, i, name, state, timeout: calls.append((name, state)))
     return calls
 
@@ -113,12 +114,22 @@ def test_existing_region_returns_dns_ips_without_change(waits):
 @pytest.mark.parametrize(
     "directory_kw, p, client_region, text",
     [
-        (dict(Edition="Standard"), {}, "us-east-1", "Standard edition; multi-Region replication needs the Enterprise edition"),
+        (
+            dict(Edition="Standard"),
+            {},
+            "us-east-1",
+            "Standard edition; multi-Region replication needs the Enterprise edition",
+        ),
         ({}, dict(replica_region="us-east-1"), "us-east-1", "is the primary Region of directory"),
         ({}, {}, "eu-west-1", "has its primary Region in us-east-1: set region to us-east-1"),
         ({}, dict(vpc_id=None), "us-east-1", "also set: vpc_id"),
         ({}, dict(subnet_ids=["subnet-33333333"]), "us-east-1", "exactly 2 subnets"),
-        (dict(Stage="Creating"), dict(wait=False), "us-east-1", "the directory is Creating, AddRegion needs it Active. Set wait=true"),
+        (
+            dict(Stage="Creating"),
+            dict(wait=False),
+            "us-east-1",
+            "the directory is Creating, AddRegion needs it Active. Set wait=true",
+        ),
         (dict(Stage="Failed"), {}, "us-east-1", "the directory is Failed"),
         ({}, dict(desired_number_of_domain_controllers=1), "us-east-1", "at least 2"),
     ],
@@ -161,8 +172,12 @@ def test_resize_existing_region(waits):
 
 def test_immutable_vpc_of_a_region(waits):
     primary, replica = clients([directory()], [region("us-east-1"), region()])
-    with pytest.raises(AnsibleDSError, match="Cannot change vpc_id, subnet_ids of Region us-west-2 of directory d-1234567890"):
-        module.ensure_present(primary, replica, params(vpc_id="vpc-99999999", subnet_ids=["subnet-1", "subnet-2"]), False, "us-east-1")
+    with pytest.raises(
+        AnsibleDSError, match="Cannot change vpc_id, subnet_ids of Region us-west-2 of directory d-1234567890"
+    ):
+        module.ensure_present(
+            primary, replica, params(vpc_id="vpc-99999999", subnet_ids=["subnet-1", "subnet-2"]), False, "us-east-1"
+        )
 
 
 def test_failed_region_is_an_error(waits):
