@@ -74,8 +74,7 @@ def create_endpoint(sandbox, region, prefix):
     return endpoint["DnsName"]
 
 
-@pytest.fixture
-def topology(sandbox):
+def make_topology(sandbox):
     endpoints = {region: create_endpoint(sandbox, region, prefix) for region, prefix in REGIONS.items()}
     route53 = sandbox.client("route53")
     zone_id = route53.create_hosted_zone(Name=ZONE, CallerReference="route53-integration")["HostedZone"]["Id"]
@@ -86,6 +85,11 @@ def topology(sandbox):
         route53_endpoints=endpoints,
         route53_clients=CLIENTS,
     )
+
+
+@pytest.fixture
+def topology(sandbox):
+    return make_topology(sandbox)
 
 
 def zone_records(sandbox, zone_id):
@@ -100,50 +104,46 @@ def test_latency_records_four_runs_answers_and_drain(sandbox, run_playbook, topo
     assert sandbox.client("route53").list_health_checks()["HealthChecks"] == []
 
 
-def test_rerun_makes_no_write_call_and_absent_leaves_nothing(sandbox, run_playbook, topology):
-    run_playbook(PLAYBOOKS / "apply.yml", extra_vars=topology)
+def test_rerun_interrupted_run_absent_and_recreate(sandbox, run_playbook, topology):
+    """A re-run makes no write call; an interrupted run is finished without a second health check;
+    absent leaves no orphaned health check; a removed unit can be created again."""
     route53 = sandbox.client("route53")
+    zone_id = topology["route53_zone_id"]
+    run_playbook(PLAYBOOKS / "apply.yml", extra_vars=topology)
     checks = route53.list_health_checks()["HealthChecks"]
     assert len(checks) == 2
     assert {c["HealthCheckConfig"]["Type"] for c in checks} == {"TCP"}
     assert all(c["HealthCheckConfig"]["FullyQualifiedDomainName"].startswith("vpn.cvpn-endpoint-") for c in checks)
-    assert all(len(c["CallerReference"]) <= 64 for c in checks)
-    assert len(zone_records(sandbox, topology["route53_zone_id"])) == 3  # two latency records + the wildcard
+    assert all(len(c["CallerReference"]) <= 64 and c["CallerReference"].endswith("-1") for c in checks)
+    assert len(zone_records(sandbox, zone_id)) == 3  # two latency records + the wildcard
 
     sandbox.clear_calls()
     run_playbook(PLAYBOOKS / "apply.yml", extra_vars=topology)
     assert sandbox.write_calls() == []
     ours = [c["action"] for c in sandbox.calls() if c["service"] == "route53"]
-    # per latency record: the zone by name, the record sets of the name, the record's health check
+    # per latency record: the zone by name, the record sets of the name, the record's health check, its tags
     assert ours.count("GetHealthCheck") == 2
     assert "ListHealthChecks" not in ours
     assert "GetHealthCheckStatus" not in ours
 
-    run_playbook(PLAYBOOKS / "absent.yml", extra_vars=topology)
-    assert route53.list_health_checks()["HealthChecks"] == []
-    assert zone_records(sandbox, topology["route53_zone_id"]) == []
-
-    sandbox.clear_calls()
-    run_playbook(PLAYBOOKS / "absent.yml", extra_vars=topology)
-    assert sandbox.write_calls() == []
-
-
-def test_interrupted_run_and_recreate_leave_one_health_check(sandbox, run_playbook, topology):
-    """A health check left without its record (interrupted run) is reused, and a unit can be created again."""
-    route53 = sandbox.client("route53")
-    run_playbook(PLAYBOOKS / "apply.yml", extra_vars=topology)
-    record = next(r for r in zone_records(sandbox, topology["route53_zone_id"]) if r.get("Region") == "eu-west-1")
-    # simulate a run interrupted between CreateHealthCheck and ChangeResourceRecordSets
+    # a run interrupted between CreateHealthCheck and ChangeResourceRecordSets: the record is missing
+    record = next(r for r in zone_records(sandbox, zone_id) if r.get("Region") == "eu-west-1")
     route53.change_resource_record_sets(
-        HostedZoneId=topology["route53_zone_id"], ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]}
+        HostedZoneId=zone_id, ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": record}]}
     )
     run_playbook(PLAYBOOKS / "apply.yml", extra_vars=topology)
     checks = route53.list_health_checks()["HealthChecks"]
     assert len(checks) == 2
     assert record["HealthCheckId"] in {c["Id"] for c in checks}
 
-    # absent then present again: AWS refuses a deleted health check's caller reference; the next generation is used
     run_playbook(PLAYBOOKS / "absent.yml", extra_vars=topology)
+    assert route53.list_health_checks()["HealthChecks"] == []
+    assert zone_records(sandbox, zone_id) == []
+    sandbox.clear_calls()
+    run_playbook(PLAYBOOKS / "absent.yml", extra_vars=topology)
+    assert sandbox.write_calls() == []
+
+    # AWS refuses a deleted health check's caller reference: the next generation is used
     run_playbook(PLAYBOOKS / "apply.yml", extra_vars=topology)
     checks = route53.list_health_checks()["HealthChecks"]
     assert len(checks) == 2
