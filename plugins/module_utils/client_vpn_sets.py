@@ -209,6 +209,10 @@ def _index_desired(desired, key_fn, what):
     return index
 
 
+def _sort_key(item):
+    return tuple("" if part is None else str(part) for part in item["_key"])
+
+
 def plan_set(
     current,
     desired,
@@ -279,11 +283,10 @@ def plan_set(
                 kept.pop(key)
         plan.ignored = [wanted[key] for key in wanted if key in protected]
 
-    sort_key = lambda item: tuple("" if part is None else str(part) for part in item["_key"])  # noqa: E731
-    plan.to_add.sort(key=sort_key)
-    plan.to_remove.sort(key=sort_key)
-    plan.before = [summary_fn(item) for item in sorted(present.values(), key=sort_key)]
-    plan.after = [summary_fn(item) for item in sorted(list(kept.values()) + plan.to_add, key=sort_key)]
+    plan.to_add.sort(key=_sort_key)
+    plan.to_remove.sort(key=_sort_key)
+    plan.before = [summary_fn(item) for item in sorted(present.values(), key=_sort_key)]
+    plan.after = [summary_fn(item) for item in sorted(list(kept.values()) + plan.to_add, key=_sort_key)]
     return plan
 
 
@@ -454,6 +457,8 @@ def plan_associations(current, desired, purge, state, subnet_azs=None, subnet_vp
                 plan.disassociate.append(existing)
                 kept.pop(subnet)
 
+    plan.associate_first.sort()
+    plan.associate_after.sort()
     plan.disassociate.sort(key=lambda a: a["subnet_id"] or "")
     plan.before = sorted(present)
     plan.after = sorted(set(kept) | set(to_add))

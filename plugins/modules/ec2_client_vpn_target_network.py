@@ -21,7 +21,7 @@ description:
     last association drops every client connection.
   - Mutations are bounded to 10 in flight at a time, the endpoint's concurrent-operation quota;
     throttling and C(ConcurrentMutationLimitExceeded) answers are retried with jittered backoff.
-  - Security groups of the associations are not managed here: they belong to the endpoint
+  - Security groups of the associations are not managed here, they belong to the endpoint
     (the C(security_group_ids) option of M(multiregion.client_vpn.ec2_client_vpn_endpoint)).
 author:
   - "multiregion.client_vpn contributors (@multiregion)"
@@ -41,7 +41,7 @@ options:
   purge:
     description:
       - With O(state=present), disassociate the subnets that are not in O(subnet_ids).
-      - Defaults to V(true): O(subnet_ids) is the whole set of the endpoint's subnets.
+      - Defaults to V(true), so O(subnet_ids) is the whole set of the endpoint's subnets.
         With O(purge=false) the declared subnets are added to the existing ones.
     type: bool
     default: true

@@ -58,7 +58,9 @@ def endpoint(sandbox, certificate):
     acm = sandbox.client("acm", REGION)
     vpc_id = ec2.create_vpc(CidrBlock="10.60.0.0/16")["Vpc"]["VpcId"]
     zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
-    subnet = lambda cidr, az: ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=az)["Subnet"]["SubnetId"]  # noqa: E731
+    subnet = lambda cidr, az: ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=az)["Subnet"][
+        "SubnetId"
+    ]  # noqa: E731
     subnets = {
         "a": subnet("10.60.0.0/24", zones[0]),
         "b": subnet("10.60.1.0/24", zones[1]),
@@ -92,12 +94,16 @@ def writes(sandbox):
 
 def manual_routes(endpoint):
     routes = endpoint["ec2"].describe_client_vpn_routes(ClientVpnEndpointId=endpoint["id"])["Routes"]
-    return sorted((r["DestinationCidr"], r["TargetSubnet"], r.get("Description")) for r in routes if r["Origin"] != "associate")
+    return sorted(
+        (r["DestinationCidr"], r["TargetSubnet"], r.get("Description")) for r in routes if r["Origin"] != "associate"
+    )
 
 
 def rules(endpoint):
     found = endpoint["ec2"].describe_client_vpn_authorization_rules(ClientVpnEndpointId=endpoint["id"])
-    return sorted((r["DestinationCidr"], r.get("GroupId") or None, r.get("Description")) for r in found["AuthorizationRules"])
+    return sorted(
+        (r["DestinationCidr"], r.get("GroupId") or None, r.get("Description")) for r in found["AuthorizationRules"]
+    )
 
 
 def play_vars(endpoint, **extra):
@@ -276,7 +282,9 @@ def test_route_to_unassociated_subnet_rejected(sandbox, run_playbook, endpoint):
     associate(endpoint, "a")
     sandbox.clear_calls()
     declared = [{"destination_cidr": "10.70.0.0/16", "target_subnet": endpoint["subnets"]["b"]}]
-    proc = run_playbook(PLAYBOOKS / "apply_route.yml", extra_vars=play_vars(endpoint, cvpn_routes=declared), expect_rc=2)
+    proc = run_playbook(
+        PLAYBOOKS / "apply_route.yml", extra_vars=play_vars(endpoint, cvpn_routes=declared), expect_rc=2
+    )
     assert f"Failed to create Client VPN route 10.70.0.0/16 via {endpoint['subnets']['b']}" in proc.stdout
     assert "InvalidClientVpnActiveAssociationNotFound" in proc.stdout
     assert f"Subnet {endpoint['subnets']['b']} is not an associated target network" in proc.stdout
@@ -290,8 +298,12 @@ def test_route_duplicate_declared_refused_before_any_call(sandbox, run_playbook,
         {"destination_cidr": "10.70.0.0/16", "target_subnet": a},
         {"destination_cidr": "10.70.0.0/16", "target_subnet": a, "description": "again"},
     ]
-    proc = run_playbook(PLAYBOOKS / "apply_route.yml", extra_vars=play_vars(endpoint, cvpn_routes=declared), expect_rc=2)
-    assert f"duplicate routes (destination CIDR, target subnet) in the declared list: 10.70.0.0/16 -> {a}" in proc.stdout
+    proc = run_playbook(
+        PLAYBOOKS / "apply_route.yml", extra_vars=play_vars(endpoint, cvpn_routes=declared), expect_rc=2
+    )
+    assert (
+        f"duplicate routes (destination CIDR, target subnet) in the declared list: 10.70.0.0/16 -> {a}" in proc.stdout
+    )
     assert writes(sandbox) == []
 
 
@@ -300,6 +312,8 @@ def test_route_duplicate_rejected_by_aws(sandbox, endpoint):
     associate(endpoint, "a")
     with pytest.raises(endpoint["ec2"].exceptions.ClientError) as err:
         endpoint["ec2"].create_client_vpn_route(
-            ClientVpnEndpointId=endpoint["id"], DestinationCidrBlock="10.60.0.0/16", TargetVpcSubnetId=endpoint["subnets"]["a"]
+            ClientVpnEndpointId=endpoint["id"],
+            DestinationCidrBlock="10.60.0.0/16",
+            TargetVpcSubnetId=endpoint["subnets"]["a"],
         )
     assert err.value.response["Error"]["Code"] == "InvalidClientVpnDuplicateRoute"

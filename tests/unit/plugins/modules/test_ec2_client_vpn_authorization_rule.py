@@ -1,0 +1,224 @@
+"""ec2_client_vpn_authorization_rule: the logic against a stub EC2 client, and main() in check mode."""
+
+import json
+from unittest.mock import MagicMock
+
+import botocore.exceptions
+import pytest
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import client_vpn_sets
+from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_client_vpn_authorization_rule as module
+
+EID = "cvpn-endpoint-0123456789abcdef0"
+SID = "S-1-5-21-1111111111-2222222222-3333333333-1104"
+WRITES = ("authorize_client_vpn_ingress", "revoke_client_vpn_ingress")
+
+
+def client_error(code, operation="AuthorizeClientVpnIngress"):
+    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": f"{code} happened"}}, operation)
+
+
+def rule(cidr, group=None, description=None, status="active"):
+    found = {"ClientVpnEndpointId": EID, "DestinationCidr": cidr, "Status": {"Code": status}}
+    found.update(GroupId=group, AccessAll=False) if group else found.update(GroupId="", AccessAll=True)
+    if description:
+        found["Description"] = description
+    return found
+
+
+def stub_client(rules_before, rules_after=None, endpoint=True):
+    """A MagicMock EC2 client whose paginated describe calls answer from these lists."""
+    client = MagicMock()
+    answers = {
+        "describe_client_vpn_authorization_rules": [
+            rules_before,
+            rules_after if rules_after is not None else rules_before,
+        ]
+    }
+    endpoints = [{"ClientVpnEndpointId": EID, "Status": {"Code": "available"}}] if endpoint else []
+
+    def paginator(name):
+        pager = MagicMock()
+        if name == "describe_client_vpn_endpoints":
+            pager.paginate.return_value.build_full_result.return_value = {"ClientVpnEndpoints": endpoints}
+        else:
+            queue = answers[name]
+            data = queue.pop(0) if len(queue) > 1 else queue[0]
+            pager.paginate.return_value.build_full_result.return_value = {"AuthorizationRules": data}
+        return pager
+
+    client.get_paginator.side_effect = paginator
+    return client
+
+
+def writes(client):
+    return [(name, kwargs) for name, args, kwargs in client.method_calls if name in WRITES]
+
+
+def params(**overrides):
+    base = dict(client_vpn_endpoint_id=EID, rules=[], purge=False, state="present", wait=True, wait_timeout=60)
+    base.update(overrides)
+    return base
+
+
+@pytest.fixture
+def waits(monkeypatch):
+    recorder = MagicMock()
+    monkeypatch.setattr(module, "wait_for", recorder)
+    return recorder
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+
+
+def test_check_mode_makes_no_write_call(waits):
+    client = stub_client([rule("10.0.0.0/16")])
+    result = module.ensure_authorization_rules(
+        client, params(rules=[{"destination_cidr": "10.1.0.0/16", "description": "new"}], purge=True), check_mode=True
+    )
+    assert result["changed"]
+    assert writes(client) == []
+    assert not waits.called
+    assert result["added"] == [{"destination_cidr": "10.1.0.0/16", "access_group_id": None, "description": "new"}]
+    assert result["removed"] == [{"destination_cidr": "10.0.0.0/16", "access_group_id": None, "description": None}]
+    assert result["diff"]["before"]["authorization_rules"][0]["destination_cidr"] == "10.0.0.0/16"
+    assert [r["destination_cidr"] for r in result["diff"]["after"]["authorization_rules"]] == ["10.1.0.0/16"]
+
+
+def test_authorize_all_users_and_group_with_the_right_parameters(waits):
+    client = stub_client([], [rule("10.0.0.0/16"), rule("10.9.0.0/24", SID, "admins")])
+    declared = [
+        {"destination_cidr": "10.9.0.0/24", "access_group_id": SID, "description": "admins"},
+        {"destination_cidr": "10.0.0.0/16", "access_group_id": None, "description": None},
+    ]
+    result = module.ensure_authorization_rules(client, params(rules=declared), check_mode=False)
+    assert result["changed"]
+    assert writes(client) == [
+        (
+            "authorize_client_vpn_ingress",
+            dict(ClientVpnEndpointId=EID, TargetNetworkCidr="10.0.0.0/16", AuthorizeAllGroups=True),
+        ),
+        (
+            "authorize_client_vpn_ingress",
+            dict(ClientVpnEndpointId=EID, TargetNetworkCidr="10.9.0.0/24", AccessGroupId=SID, Description="admins"),
+        ),
+    ]
+    assert waits.call_args.args[1] == "client_vpn_authorization_rules_settled"
+    assert len(result["authorization_rules"]) == 2 and result["authorization_rules"][1]["group_id"] == SID
+
+
+def test_idempotent_run_reads_only(waits):
+    client = stub_client([rule("10.0.0.0/16", description="vpc")])
+    result = module.ensure_authorization_rules(
+        client, params(rules=[{"destination_cidr": "10.0.0.0/16", "description": "vpc"}]), check_mode=False
+    )
+    assert not result["changed"] and writes(client) == [] and not waits.called
+
+
+def test_description_change_revokes_waits_then_authorizes(waits):
+    client = stub_client([rule("10.9.0.0/24", SID, "old")], [rule("10.9.0.0/24", SID, "new")])
+    declared = [{"destination_cidr": "10.9.0.0/24", "access_group_id": SID, "description": "new"}]
+    module.ensure_authorization_rules(client, params(rules=declared, wait=False), check_mode=False)
+    names = [name for name, args, kwargs in client.method_calls if name in WRITES]
+    assert names == ["revoke_client_vpn_ingress", "authorize_client_vpn_ingress"]
+    assert client.revoke_client_vpn_ingress.call_args.kwargs == dict(
+        ClientVpnEndpointId=EID, TargetNetworkCidr="10.9.0.0/24", AccessGroupId=SID
+    )
+    assert waits.call_count == 1  # between the revoke and the authorize, even with wait=false
+
+
+def test_revoke_all_users_rule_uses_revoke_all_groups(waits):
+    client = stub_client([rule("10.0.0.0/16")], [])
+    result = module.ensure_authorization_rules(client, params(rules=None, state="absent"), check_mode=False)
+    assert result["changed"]
+    assert client.revoke_client_vpn_ingress.call_args.kwargs == dict(
+        ClientVpnEndpointId=EID, TargetNetworkCidr="10.0.0.0/16", RevokeAllGroups=True
+    )
+
+
+def test_failed_rule_after_wait_is_an_error(waits):
+    client = stub_client([], [rule("10.0.0.0/16", status="failed")])
+    with pytest.raises(AnsibleAWSError, match="10.0.0.0/16 for all users: failed"):
+        module.ensure_authorization_rules(client, params(rules=[{"destination_cidr": "10.0.0.0/16"}]), check_mode=False)
+
+
+def test_concurrent_mutation_limit_is_retried(waits):
+    client = stub_client([], [rule("10.0.0.0/16")])
+    client.authorize_client_vpn_ingress.side_effect = [
+        client_error("ConcurrentMutationLimitExceeded"),
+        {"Status": {"Code": "authorizing"}},
+    ]
+    result = module.ensure_authorization_rules(
+        client, params(rules=[{"destination_cidr": "10.0.0.0/16"}]), check_mode=False
+    )
+    assert result["changed"] and client.authorize_client_vpn_ingress.call_count == 2
+
+
+def test_aws_error_names_the_rule(waits):
+    client = stub_client([])
+    client.authorize_client_vpn_ingress.side_effect = client_error("ClientVpnAuthorizationRuleLimitExceeded")
+    with pytest.raises(AnsibleAWSError) as err:
+        module.ensure_authorization_rules(client, params(rules=[{"destination_cidr": "10.0.0.0/16"}]), check_mode=False)
+    assert err.value.message == "Failed to authorize Client VPN ingress 10.0.0.0/16 for all users"
+    assert err.value.exception.response["Error"]["Code"] == "ClientVpnAuthorizationRuleLimitExceeded"
+
+
+def test_already_revoked_is_not_an_error(waits):
+    client = stub_client([rule("10.0.0.0/16")], [])
+    client.revoke_client_vpn_ingress.side_effect = client_error("InvalidClientVpnEndpointAuthorizationRuleNotFound")
+    result = module.ensure_authorization_rules(client, params(rules=None, state="absent"), check_mode=False)
+    assert result["changed"]
+
+
+def test_missing_endpoint(waits):
+    client = stub_client([], endpoint=False)
+    assert not module.ensure_authorization_rules(client, params(rules=None, state="absent"), check_mode=False)[
+        "changed"
+    ]
+    with pytest.raises(AnsibleAWSError, match="does not exist"):
+        module.ensure_authorization_rules(client, params(rules=[]), check_mode=False)
+
+
+def test_many_rules_bounded_to_ten_in_flight(waits):
+    declared = [{"destination_cidr": f"10.{i}.0.0/16"} for i in range(21)]
+    after = [rule(r["destination_cidr"]) for r in declared]
+    client = stub_client([], after)
+    module.ensure_authorization_rules(client, params(rules=declared, wait=False), check_mode=False)
+    assert client.authorize_client_vpn_ingress.call_count == 21
+    assert waits.call_count == 2
+
+
+def test_main_check_mode(monkeypatch, capsys):
+    client = stub_client([rule("10.0.0.0/16")])
+    monkeypatch.setattr(module.AnsibleAWSModule, "client", lambda self, *a, **k: client)
+    args = dict(
+        client_vpn_endpoint_id=EID,
+        rules=[{"destination_cidr": "10.1.0.0/16"}],
+        _ansible_check_mode=True,
+        _ansible_diff=True,
+    )
+    with patch_module_args(args), pytest.raises(SystemExit):
+        module.main()
+    result = json.loads(capsys.readouterr().out)
+    assert result["changed"] is True
+    assert result["diff"]["after"]["authorization_rules"][1]["destination_cidr"] == "10.1.0.0/16"
+    assert writes(client) == []
+
+
+def test_main_rejects_bad_cidr_before_any_call(monkeypatch, capsys):
+    client = stub_client([])
+    monkeypatch.setattr(module.AnsibleAWSModule, "client", lambda self, *a, **k: client)
+    with patch_module_args(dict(client_vpn_endpoint_id=EID, rules=[{"destination_cidr": "10.1.0.0"}])), pytest.raises(
+        SystemExit
+    ):
+        module.main()
+    result = json.loads(capsys.readouterr().out)
+    assert result["failed"] and "is not a CIDR block" in result["msg"]
+    assert writes(client) == []
+
+
+def test_quota_constant_matches_aws():
+    assert client_vpn_sets.MAX_CONCURRENT_OPERATIONS == 10

@@ -1,0 +1,204 @@
+"""ec2_client_vpn_target_network: the logic against a stub EC2 client, and main() in check mode."""
+
+import json
+from unittest.mock import MagicMock
+
+import botocore.exceptions
+import pytest
+from ansible.module_utils.testing import patch_module_args
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_client_vpn_target_network as module
+
+EID = "cvpn-endpoint-0123456789abcdef0"
+WRITES = ("associate_client_vpn_target_network", "disassociate_client_vpn_target_network")
+SUBNETS = {
+    "subnet-a": "us-east-1a",
+    "subnet-b": "us-east-1b",
+    "subnet-a2": "us-east-1a",
+    "subnet-c": "us-east-1c",
+}
+
+
+def client_error(code, operation="AssociateClientVpnTargetNetwork"):
+    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": f"{code} happened"}}, operation)
+
+
+def assoc(subnet, status="associated"):
+    return {
+        "AssociationId": f"cvpn-assoc-{subnet}",
+        "TargetNetworkId": subnet,
+        "VpcId": "vpc-1",
+        "ClientVpnEndpointId": EID,
+        "SecurityGroups": ["sg-1"],
+        "Status": {"Code": status},
+    }
+
+
+def stub_client(before, after=None, endpoint=True):
+    client = MagicMock()
+    queue = [before, after if after is not None else before]
+    endpoints = [{"ClientVpnEndpointId": EID, "Status": {"Code": "available"}}] if endpoint else []
+
+    def paginator(name):
+        pager = MagicMock()
+        result = pager.paginate.return_value.build_full_result
+        if name == "describe_client_vpn_endpoints":
+            result.return_value = {"ClientVpnEndpoints": endpoints}
+        elif name == "describe_subnets":
+
+            def subnets(**kwargs):
+                ids = kwargs["SubnetIds"]
+                answer = MagicMock()
+                answer.build_full_result.return_value = {
+                    "Subnets": [dict(SubnetId=s, AvailabilityZone=SUBNETS[s], VpcId="vpc-1") for s in ids]
+                }
+                return answer
+
+            pager.paginate.side_effect = subnets
+        else:
+            data = queue.pop(0) if len(queue) > 1 else queue[0]
+            result.return_value = {"ClientVpnTargetNetworks": data}
+        return pager
+
+    client.get_paginator.side_effect = paginator
+    return client
+
+
+def writes(client):
+    return [(name, kwargs) for name, args, kwargs in client.method_calls if name in WRITES]
+
+
+def paginated(client):
+    return [c.args[0] for c in client.get_paginator.call_args_list]
+
+
+def params(**overrides):
+    base = dict(client_vpn_endpoint_id=EID, subnet_ids=[], purge=True, state="present", wait=True, wait_timeout=60)
+    base.update(overrides)
+    return base
+
+
+@pytest.fixture
+def waits(monkeypatch):
+    recorder = MagicMock()
+    monkeypatch.setattr(module, "wait_for", recorder)
+    return recorder
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+
+
+def test_check_mode_makes_no_write_call(waits):
+    client = stub_client([assoc("subnet-a")])
+    result = module.ensure_target_networks(client, params(subnet_ids=["subnet-b", "subnet-c"]), check_mode=True)
+    assert result["changed"] and writes(client) == [] and not waits.called
+    assert result["associated"] == ["subnet-b", "subnet-c"]
+    assert result["disassociated"] == ["subnet-a"]
+    assert result["diff"] == {"before": {"subnet_ids": ["subnet-a"]}, "after": {"subnet_ids": ["subnet-b", "subnet-c"]}}
+
+
+def test_associate_and_wait(waits):
+    client = stub_client([], [assoc("subnet-a"), assoc("subnet-b")])
+    result = module.ensure_target_networks(client, params(subnet_ids=["subnet-b", "subnet-a"]), check_mode=False)
+    assert writes(client) == [
+        ("associate_client_vpn_target_network", dict(ClientVpnEndpointId=EID, SubnetId="subnet-a")),
+        ("associate_client_vpn_target_network", dict(ClientVpnEndpointId=EID, SubnetId="subnet-b")),
+    ]
+    assert waits.call_args.args[1:] == ("client_vpn_target_networks_settled", 60)
+    assert [a["target_network_id"] for a in result["associations"]] == ["subnet-a", "subnet-b"]
+
+
+def test_idempotent_run_does_not_even_describe_subnets(waits):
+    client = stub_client([assoc("subnet-a"), assoc("subnet-b")])
+    result = module.ensure_target_networks(client, params(subnet_ids=["subnet-b", "subnet-a"]), check_mode=False)
+    assert not result["changed"] and writes(client) == [] and not waits.called
+    assert "describe_subnets" not in paginated(client)
+
+
+def test_two_subnets_in_one_az_refused_before_any_write(waits):
+    client = stub_client([])
+    with pytest.raises(ValueError, match="subnet-a and subnet-a2 are both in us-east-1a"):
+        module.ensure_target_networks(client, params(subnet_ids=["subnet-a", "subnet-a2"]), check_mode=False)
+    assert writes(client) == []
+
+
+def test_replacement_in_same_az_disassociates_waits_then_associates(waits):
+    client = stub_client([assoc("subnet-a"), assoc("subnet-b")], [assoc("subnet-a2"), assoc("subnet-b")])
+    module.ensure_target_networks(client, params(subnet_ids=["subnet-a2", "subnet-b"], wait=False), check_mode=False)
+    assert writes(client) == [
+        ("disassociate_client_vpn_target_network", dict(ClientVpnEndpointId=EID, AssociationId="cvpn-assoc-subnet-a")),
+        ("associate_client_vpn_target_network", dict(ClientVpnEndpointId=EID, SubnetId="subnet-a2")),
+    ]
+    assert waits.call_count == 1  # the AZ must be free before the new association, even with wait=false
+
+
+def test_absent_without_list_disassociates_everything(waits):
+    client = stub_client([assoc("subnet-a"), assoc("subnet-b", "associating"), assoc("subnet-c", "disassociated")], [])
+    result = module.ensure_target_networks(client, params(subnet_ids=None, state="absent"), check_mode=False)
+    assert [kwargs["AssociationId"] for name, kwargs in writes(client)] == [
+        "cvpn-assoc-subnet-a",
+        "cvpn-assoc-subnet-b",
+    ]
+    assert result["disassociated"] == ["subnet-a", "subnet-b"]
+    assert result["associations"] == []
+
+
+def test_already_disassociated_is_not_an_error(waits):
+    client = stub_client([assoc("subnet-a")], [])
+    client.disassociate_client_vpn_target_network.side_effect = client_error(
+        "InvalidClientVpnAssociationIdNotFound", "DisassociateClientVpnTargetNetwork"
+    )
+    assert module.ensure_target_networks(client, params(subnet_ids=None, state="absent"), check_mode=False)["changed"]
+
+
+def test_association_failed_is_reported(waits):
+    failed = assoc("subnet-a", "association-failed")
+    failed["Status"]["Message"] = "no free addresses"
+    client = stub_client([], [failed])
+    with pytest.raises(AnsibleAWSError, match="subnet-a: association failed \\(no free addresses\\)"):
+        module.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
+
+
+def test_concurrency_limit_retried_and_aws_error_named(waits):
+    client = stub_client([], [assoc("subnet-a")])
+    client.associate_client_vpn_target_network.side_effect = [
+        client_error("ConcurrentMutationLimitExceeded"),
+        {"AssociationId": "cvpn-assoc-subnet-a", "Status": {"Code": "associating"}},
+    ]
+    module.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
+    assert client.associate_client_vpn_target_network.call_count == 2
+
+    client = stub_client([])
+    client.associate_client_vpn_target_network.side_effect = client_error("InvalidClientVpnSubnetId.OverlappingCidr")
+    with pytest.raises(AnsibleAWSError) as err:
+        module.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
+    assert err.value.message == f"Failed to associate subnet subnet-a with Client VPN endpoint {EID}"
+
+
+def test_missing_endpoint(waits):
+    client = stub_client([], endpoint=False)
+    assert not module.ensure_target_networks(client, params(subnet_ids=None, state="absent"), check_mode=False)[
+        "changed"
+    ]
+    with pytest.raises(AnsibleAWSError, match="does not exist"):
+        module.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
+
+
+def test_main_check_mode_same_az(monkeypatch, capsys):
+    client = stub_client([])
+    monkeypatch.setattr(module.AnsibleAWSModule, "client", lambda self, *a, **k: client)
+    args = dict(client_vpn_endpoint_id=EID, subnet_ids=["subnet-a", "subnet-a2"], _ansible_check_mode=True)
+    with patch_module_args(args), pytest.raises(SystemExit):
+        module.main()
+    result = json.loads(capsys.readouterr().out)
+    assert result["failed"] and "one subnet per Availability Zone" in result["msg"]
+
+
+def test_main_requires_subnets_when_present(monkeypatch, capsys):
+    monkeypatch.setattr(module.AnsibleAWSModule, "client", lambda self, *a, **k: stub_client([]))
+    with patch_module_args(dict(client_vpn_endpoint_id=EID)), pytest.raises(SystemExit):
+        module.main()
+    result = json.loads(capsys.readouterr().out)
+    assert result["failed"] and "subnet_ids" in result["msg"]
