@@ -40,10 +40,28 @@ from . import ds_state as st
 DIRECTORY_ID = re.compile(r"^d-[0-9a-f]{10}$")
 DC_ID = re.compile(r"^dc-[0-9a-f]{10}$")
 IPV4 = re.compile(r"^(?:(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\.){3}(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)$")
+DESCRIPTION = re.compile(r"^([a-zA-Z0-9_])[\\a-zA-Z0-9_@#%*+=:?./!\s-]*$")
+# Per-Region quotas (Directory Service admin guide): 20 Managed Microsoft AD, 10 AD Connector.
+TYPE_LIMITS = {"MicrosoftAD": 20, "ADConnector": 10}
 SUBNETS_MESSAGE = "Invalid subnet ID(s). They must correspond to two subnets in different Availability Zones."
 
 
 # ------------------------------------------------------------------ helpers
+
+
+def _handler(action):
+    """Register a DS handler that also holds the emulation's lock (list_directories may run in another thread)."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def locked(call):
+            with st.LOCK:
+                return fn(call)
+
+        registry.handler("ds", action)(locked)
+        return fn
+
+    return wrap
 
 
 def _err(code, message):
@@ -78,6 +96,20 @@ def _backend(account_id, region):
 def _check_directory_id(value):
     if not isinstance(value, str) or not DIRECTORY_ID.match(value):
         raise _validation("directoryId", f"satisfy regular expression pattern: {DIRECTORY_ID.pattern}", value)
+
+
+def _check_common(params, directory_type, account_id, region):
+    description = params.get("Description")
+    if description and not DESCRIPTION.match(description):
+        raise _validation("description", f"satisfy regular expression pattern: {DESCRIPTION.pattern}", description)
+    backend = _backend(account_id, region)
+    count = sum(1 for d in backend.directories.values() if d.directory_type == directory_type)
+    if count >= TYPE_LIMITS[directory_type]:
+        raise _err(
+            "DirectoryLimitExceededException",
+            f"Directory limit exceeded. A maximum of {TYPE_LIMITS[directory_type]} {directory_type} directories "
+            "may be created in this Region.",
+        )
 
 
 def _vpc_settings(account_id, region, settings, field="vpcSettings"):
@@ -327,7 +359,7 @@ def _require_visible(account_id, region, directory_id, code="EntityDoesNotExistE
 # ----------------------------------------------------------------- handlers
 
 
-@registry.handler("ds", "CreateMicrosoftAD")
+@_handler("CreateMicrosoftAD")
 def create_microsoft_ad(call):
     _begin(call)
     p = call.params
@@ -341,6 +373,7 @@ def create_microsoft_ad(call):
             ("shortName", p.get("ShortName")),
         ],
     )
+    _check_common(p, "MicrosoftAD", call.account_id, call.region)
     if "admin" in password.lower():
         raise _err("InvalidParameterException", "Invalid directory password. The password must not contain the word 'admin'.")
     edition = p.get("Edition") or "Enterprise"
@@ -377,7 +410,7 @@ def create_microsoft_ad(call):
     return {"DirectoryId": directory_id}
 
 
-@registry.handler("ds", "ConnectDirectory")
+@_handler("ConnectDirectory")
 def connect_directory(call):
     _begin(call)
     p = call.params
@@ -399,6 +432,7 @@ def connect_directory(call):
     )
     if p["Size"] not in ("Small", "Large"):
         raise _validation("size", "satisfy enum value set: [Small, Large]", p["Size"])
+    _check_common(p, "ADConnector", call.account_id, call.region)
     if not dns_ips:
         if settings.get("CustomerDnsIpsV6"):
             raise _err("UnsupportedOperationException", "IPv6 DNS addresses are not supported by the sandbox.")
@@ -440,7 +474,7 @@ def connect_directory(call):
     return {"DirectoryId": directory_id}
 
 
-@registry.handler("ds", "DeleteDirectory")
+@_handler("DeleteDirectory")
 def delete_directory(call):
     _begin(call)
     directory_id = call.params["DirectoryId"]
@@ -478,7 +512,7 @@ def delete_directory(call):
     return {"DirectoryId": directory_id}
 
 
-@registry.handler("ds", "DescribeDirectories")
+@_handler("DescribeDirectories")
 def describe_directories(call):
     _begin(call)
     ids = call.params.get("DirectoryIds")
@@ -504,7 +538,7 @@ def _managed_ad(call, directory_id, code="EntityDoesNotExistException", action="
     return directory
 
 
-@registry.handler("ds", "AddRegion")
+@_handler("AddRegion")
 def add_region(call):
     _begin(call)
     p = call.params
@@ -573,7 +607,7 @@ def _total_controllers(directory):
     return sum(len(e.domain_controllers) for e in directory.regions.values())
 
 
-@registry.handler("ds", "DescribeRegions")
+@_handler("DescribeRegions")
 def describe_regions(call):
     _begin(call)
     p = call.params
@@ -602,7 +636,7 @@ def describe_regions(call):
     return out
 
 
-@registry.handler("ds", "RemoveRegion")
+@_handler("RemoveRegion")
 def remove_region(call):
     _begin(call)
     directory_id = call.params["DirectoryId"]
@@ -623,7 +657,7 @@ def remove_region(call):
     return {}
 
 
-@registry.handler("ds", "DescribeDomainControllers")
+@_handler("DescribeDomainControllers")
 def describe_domain_controllers(call):
     _begin(call)
     p = call.params
@@ -657,7 +691,7 @@ def describe_domain_controllers(call):
     return out
 
 
-@registry.handler("ds", "UpdateNumberOfDomainControllers")
+@_handler("UpdateNumberOfDomainControllers")
 def update_number_of_domain_controllers(call):
     _begin(call)
     p = call.params

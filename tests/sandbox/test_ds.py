@@ -142,6 +142,7 @@ def test_microsoft_ad_edition_defaults_to_enterprise_and_standard_is_accepted(sa
         ({"Password": "x" * 60 + "Aa1!x"}, "ValidationException"),  # > 64 characters
         ({"Password": "MyAdmin#2024"}, "InvalidParameterException"),  # contains "admin"
         ({"Name": "nodots"}, "ValidationException"),
+        ({"Description": "<script>"}, "ValidationException"),
         ({"Edition": "Hybrid"}, "InvalidParameterException"),
         ({"subnets": ("a",)}, "InvalidParameterException"),  # exactly two subnets
         ({"subnets": ("a", "c")}, "ClientException"),  # same Availability Zone
@@ -154,7 +155,7 @@ def test_create_microsoft_ad_rejections(sandbox, change, code):
     net = network(sandbox, HOME)
     other = network(sandbox, HOME, "10.50.0.0/16")
     args = {"Name": NAME, "Password": PASSWORD, "VpcSettings": vpc_settings(net), "Edition": "Enterprise"}
-    args.update({k: v for k, v in change.items() if k in ("Password", "Name", "Edition")})
+    args.update({k: v for k, v in change.items() if k in ("Password", "Name", "Edition", "Description")})
     if "subnets" in change:
         ids = [net["subnets"][s]["SubnetId"] if s in net["subnets"] else "subnet-0123456789abcdef0"
                for s in change["subnets"]]
@@ -538,6 +539,16 @@ def test_connect_directory_rejections(sandbox, change, code):
                              ConnectSettings=settings)
     assert error_code(exc) == code
     assert ds.describe_directories()["DirectoryDescriptions"] == []
+
+
+def test_connector_limit_is_ten_per_region(sandbox):
+    net = network(sandbox, HOME)
+    for _ in range(10):
+        connect(sandbox, HOME, net, ["10.0.1.200"])
+    with pytest.raises(botocore.exceptions.ClientError) as exc:
+        connect(sandbox, HOME, net, ["10.0.1.200"])
+    assert error_code(exc) == "DirectoryLimitExceededException"
+    connect(sandbox, BRANCH, network(sandbox, BRANCH, "10.1.0.0/16"), ["10.1.1.200"])  # per Region
 
 
 def test_connector_delete_and_unsupported_operations(sandbox):
