@@ -36,7 +36,6 @@ except ImportError:
     pass  # Modules are responsible for handling this.
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
@@ -52,7 +51,9 @@ ROUTE53_RETRY_CODES = [
     "ThrottlingException",
 ]
 
-route53_retry = AWSRetry.jittered_backoff(retries=10, delay=3, max_delay=60, catch_extra_error_codes=ROUTE53_RETRY_CODES)
+route53_retry = AWSRetry.jittered_backoff(
+    retries=10, delay=3, max_delay=60, catch_extra_error_codes=ROUTE53_RETRY_CODES
+)
 
 CALLER_REFERENCE_PREFIX = "mrcv-"
 CALLER_REFERENCE_MAX = 64
@@ -60,9 +61,18 @@ MAX_GENERATION_ATTEMPTS = 20
 WAITER_DELAY = 3
 
 # Health-check settings: which ones UpdateHealthCheck can change, which ones are fixed at creation.
-MODIFIABLE_HEALTH_CHECK_FIELDS = ("FullyQualifiedDomainName", "Port", "FailureThreshold", "Inverted", "Disabled", "Regions")
+MODIFIABLE_HEALTH_CHECK_FIELDS = (
+    "FullyQualifiedDomainName",
+    "Port",
+    "FailureThreshold",
+    "Inverted",
+    "Disabled",
+    "Regions",
+)
 IMMUTABLE_HEALTH_CHECK_FIELDS = ("Type", "RequestInterval", "MeasureLatency")
-HEALTH_CHECK_DEFAULTS = dict(FailureThreshold=3, RequestInterval=30, Inverted=False, Disabled=False, MeasureLatency=False)
+HEALTH_CHECK_DEFAULTS = dict(
+    FailureThreshold=3, RequestInterval=30, Inverted=False, Disabled=False, MeasureLatency=False
+)
 
 LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 HOSTED_ZONE_PREFIX = "/hostedzone/"
@@ -141,7 +151,9 @@ def list_record_sets(client, zone_id, name, record_type):
             found.append(rrset)
         if not page.get("IsTruncated"):
             return found
-        params = dict(HostedZoneId=zone_id, StartRecordName=page["NextRecordName"], StartRecordType=page["NextRecordType"])
+        params = dict(
+            HostedZoneId=zone_id, StartRecordName=page["NextRecordName"], StartRecordType=page["NextRecordType"]
+        )
         if page.get("NextRecordIdentifier"):
             params["StartRecordIdentifier"] = page["NextRecordIdentifier"]
 
@@ -256,7 +268,7 @@ def normalise_name(name):
 
 def strip_zone_id(zone_id):
     if zone_id and zone_id.startswith(HOSTED_ZONE_PREFIX):
-        return zone_id[len(HOSTED_ZONE_PREFIX):]
+        return zone_id[len(HOSTED_ZONE_PREFIX) :]
     return zone_id
 
 
@@ -327,7 +339,7 @@ def reference_generation(reference, prefix):
     """The generation of a caller reference with ``prefix``, or None when it is not one of ours."""
     if not reference or not reference.startswith(prefix):
         return None
-    tail = reference[len(prefix):]
+    tail = reference[len(prefix) :]
     return int(tail) if tail.isdigit() else None
 
 
@@ -429,7 +441,14 @@ def predicted_health_check(current, updates=None, config=None, caller_ref=None):
 # Records and change batches
 # ---------------------------------------------------------------------------
 
-ROUTING_POLICY_KEYS = ("Weight", "GeoLocation", "Failover", "MultiValueAnswer", "CidrRoutingConfig", "GeoProximityLocation")
+ROUTING_POLICY_KEYS = (
+    "Weight",
+    "GeoLocation",
+    "Failover",
+    "MultiValueAnswer",
+    "CidrRoutingConfig",
+    "GeoProximityLocation",
+)
 
 
 def desired_record(record_name, record_type, set_identifier, latency_region, ttl, value, health_check_id):
@@ -568,7 +587,9 @@ def resolve_zone(client, zone_id=None, zone_name=None):
         raise ValueError(f"no public hosted zone named {normalise_name(zone_name)!r}")
     if len(zones) > 1:
         ids = ", ".join(strip_zone_id(z["Id"]) for z in zones)
-        raise ValueError(f"several public hosted zones are named {normalise_name(zone_name)!r} ({ids}): give hosted_zone_id")
+        raise ValueError(
+            f"several public hosted zones are named {normalise_name(zone_name)!r} ({ids}): give hosted_zone_id"
+        )
     return strip_zone_id(zones[0]["Id"]), normalise_name(zones[0]["Name"]), False
 
 
@@ -686,7 +707,9 @@ def ensure_latency_record(client, params, check_mode=False, warn=None):
         if check_mode:
             health_check = predicted_health_check(health_check, updates)
         else:
-            health_check = update_health_check(client, health_check["Id"], health_check.get("HealthCheckVersion", 1), **updates)
+            health_check = update_health_check(
+                client, health_check["Id"], health_check.get("HealthCheckVersion", 1), **updates
+            )
 
     tags = None
     if hc_params.get("name") is not None:
@@ -786,7 +809,9 @@ def ensure_latency_record_absent(client, params, check_mode=False):
 
 def dns_answer_queries(params, zone_id):
     """The TestDNSAnswer requests for the module's parameters: one per client address (or one)."""
-    base = dict(HostedZoneId=zone_id, RecordName=normalise_name(params["record"]), RecordType=params.get("type") or "CNAME")
+    base = dict(
+        HostedZoneId=zone_id, RecordName=normalise_name(params["record"]), RecordType=params.get("type") or "CNAME"
+    )
     if params.get("resolver_ip"):
         base["ResolverIP"] = params["resolver_ip"]
     mask = params.get("client_subnet_mask")

@@ -142,7 +142,6 @@ import ipaddress
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import LatencyRecordError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import dns_answers
 
@@ -179,8 +178,25 @@ def main():
         record=dict(type="str", required=True),
         type=dict(
             type="str",
-            choices=["SOA", "A", "TXT", "NS", "CNAME", "MX", "NAPTR", "PTR", "SRV", "SPF", "AAAA", "CAA", "DS", "TLSA",
-                     "SSHFP", "SVCB", "HTTPS"],
+            choices=[
+                "SOA",
+                "A",
+                "TXT",
+                "NS",
+                "CNAME",
+                "MX",
+                "NAPTR",
+                "PTR",
+                "SRV",
+                "SPF",
+                "AAAA",
+                "CAA",
+                "DS",
+                "TLSA",
+                "SSHFP",
+                "SVCB",
+                "HTTPS",
+            ],
             default="CNAME",
         ),
         resolver_ip=dict(type="str"),

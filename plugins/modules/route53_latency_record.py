@@ -343,7 +343,6 @@ actions:
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import LatencyRecordError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import ensure_latency_record
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import ensure_latency_record_absent

@@ -4,11 +4,10 @@ import copy
 import uuid
 
 import pytest
-from botocore.exceptions import ClientError
-
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import route53 as r53
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import AnsibleRoute53Error
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import LatencyRecordError
+from botocore.exceptions import ClientError
 
 ENDPOINT_EU = "*.cvpn-endpoint-0123456789abcdef0.prod.clientvpn.eu-west-1.amazonaws.com"
 ENDPOINT_US = "*.cvpn-endpoint-0fedcba9876543210.prod.clientvpn.us-east-1.amazonaws.com"
@@ -16,7 +15,9 @@ ZONE_ID = "Z0123456789ABCDEFGHIJ"
 
 
 def client_error(code, operation="Op", status=400):
-    return ClientError({"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, operation)
+    return ClientError(
+        {"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, operation
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -31,7 +32,11 @@ def client_error(code, operation="Op", status=400):
         (ENDPOINT_EU + ".", "vpn", "vpn.cvpn-endpoint-0123456789abcdef0.prod.clientvpn.eu-west-1.amazonaws.com"),
         (ENDPOINT_EU.upper(), "vpn", "vpn.cvpn-endpoint-0123456789abcdef0.prod.clientvpn.eu-west-1.amazonaws.com"),
         (ENDPOINT_EU, "Check1", "check1.cvpn-endpoint-0123456789abcdef0.prod.clientvpn.eu-west-1.amazonaws.com"),
-        ("\\052.cvpn-endpoint-1.prod.clientvpn.eu-west-1.amazonaws.com", "x", "x.cvpn-endpoint-1.prod.clientvpn.eu-west-1.amazonaws.com"),
+        (
+            "\\052.cvpn-endpoint-1.prod.clientvpn.eu-west-1.amazonaws.com",
+            "x",
+            "x.cvpn-endpoint-1.prod.clientvpn.eu-west-1.amazonaws.com",
+        ),
         ("host.example.com", "vpn", "host.example.com"),
     ],
 )
@@ -148,16 +153,33 @@ FQDN = "vpn.cvpn-endpoint-0123456789abcdef0.prod.clientvpn.eu-west-1.amazonaws.c
 
 
 def hc_params(**kw):
-    base = dict(port=443, request_interval=30, failure_threshold=3, regions=None, inverted=False, disabled=False,
-                measure_latency=False, name=None, replace=False)
+    base = dict(
+        port=443,
+        request_interval=30,
+        failure_threshold=3,
+        regions=None,
+        inverted=False,
+        disabled=False,
+        measure_latency=False,
+        name=None,
+        replace=False,
+    )
     base.update(kw)
     return base
 
 
 def test_desired_config_defaults():
     config = r53.desired_health_check_config(hc_params(), FQDN)
-    assert config == dict(Type="TCP", FullyQualifiedDomainName=FQDN, Port=443, RequestInterval=30, FailureThreshold=3,
-                          Inverted=False, Disabled=False, MeasureLatency=False)
+    assert config == dict(
+        Type="TCP",
+        FullyQualifiedDomainName=FQDN,
+        Port=443,
+        RequestInterval=30,
+        FailureThreshold=3,
+        Inverted=False,
+        Disabled=False,
+        MeasureLatency=False,
+    )
 
 
 def test_desired_config_regions_sorted():
@@ -223,8 +245,14 @@ def test_validate_health_check_params(params, message):
 
 
 def test_modifiable_and_immutable_sets():
-    assert set(r53.MODIFIABLE_HEALTH_CHECK_FIELDS) == {"FullyQualifiedDomainName", "Port", "FailureThreshold",
-                                                      "Inverted", "Disabled", "Regions"}
+    assert set(r53.MODIFIABLE_HEALTH_CHECK_FIELDS) == {
+        "FullyQualifiedDomainName",
+        "Port",
+        "FailureThreshold",
+        "Inverted",
+        "Disabled",
+        "Regions",
+    }
     assert set(r53.IMMUTABLE_HEALTH_CHECK_FIELDS) == {"Type", "RequestInterval", "MeasureLatency"}
 
 
@@ -263,7 +291,9 @@ def test_delete_uses_exact_current_values():
     current = dict(latency(ttl=300), ResponseMetadata={"x": 1})
     current["ResourceRecords"] = [dict(Value="Old.Example.com.")]
     batch = r53.build_change_batch(current, None)
-    assert batch == [dict(Action="DELETE", ResourceRecordSet={k: v for k, v in current.items() if k != "ResponseMetadata"})]
+    assert batch == [
+        dict(Action="DELETE", ResourceRecordSet={k: v for k, v in current.items() if k != "ResponseMetadata"})
+    ]
     assert batch[0]["ResourceRecordSet"]["ResourceRecords"] == [dict(Value="Old.Example.com.")]
     assert batch[0]["ResourceRecordSet"]["TTL"] == 300
 
@@ -273,8 +303,14 @@ def test_nothing_to_delete():
 
 
 def test_other_routing_policy_is_replaced_atomically():
-    current = dict(Name="vpn.example.com.", Type="CNAME", SetIdentifier="eu-west-1", Weight=10, TTL=300,
-                   ResourceRecords=[dict(Value="x.example.com")])
+    current = dict(
+        Name="vpn.example.com.",
+        Type="CNAME",
+        SetIdentifier="eu-west-1",
+        Weight=10,
+        TTL=300,
+        ResourceRecords=[dict(Value="x.example.com")],
+    )
     desired = latency()
     assert r53.build_change_batch(current, desired) == [
         dict(Action="DELETE", ResourceRecordSet=current),
@@ -301,20 +337,42 @@ def test_record_conflicts():
 
 
 def test_dns_answer_queries_one_per_client():
-    params = dict(record="VPN.example.com.", type="CNAME", resolver_ip="192.0.2.53", client_ips=["198.51.100.1", "203.0.113.1"],
-                  client_ip=None, client_subnet_mask=24)
+    params = dict(
+        record="VPN.example.com.",
+        type="CNAME",
+        resolver_ip="192.0.2.53",
+        client_ips=["198.51.100.1", "203.0.113.1"],
+        client_ip=None,
+        client_subnet_mask=24,
+    )
     queries = r53.dns_answer_queries(params, ZONE_ID)
     assert queries == [
-        dict(HostedZoneId=ZONE_ID, RecordName="vpn.example.com", RecordType="CNAME", ResolverIP="192.0.2.53",
-             EDNS0ClientSubnetIP="198.51.100.1", EDNS0ClientSubnetMask="24"),
-        dict(HostedZoneId=ZONE_ID, RecordName="vpn.example.com", RecordType="CNAME", ResolverIP="192.0.2.53",
-             EDNS0ClientSubnetIP="203.0.113.1", EDNS0ClientSubnetMask="24"),
+        dict(
+            HostedZoneId=ZONE_ID,
+            RecordName="vpn.example.com",
+            RecordType="CNAME",
+            ResolverIP="192.0.2.53",
+            EDNS0ClientSubnetIP="198.51.100.1",
+            EDNS0ClientSubnetMask="24",
+        ),
+        dict(
+            HostedZoneId=ZONE_ID,
+            RecordName="vpn.example.com",
+            RecordType="CNAME",
+            ResolverIP="192.0.2.53",
+            EDNS0ClientSubnetIP="203.0.113.1",
+            EDNS0ClientSubnetMask="24",
+        ),
     ]
 
 
 def test_dns_answer_queries_without_client():
-    params = dict(record="vpn.example.com", type="A", resolver_ip=None, client_ips=[], client_ip=None, client_subnet_mask=None)
-    assert r53.dns_answer_queries(params, ZONE_ID) == [dict(HostedZoneId=ZONE_ID, RecordName="vpn.example.com", RecordType="A")]
+    params = dict(
+        record="vpn.example.com", type="A", resolver_ip=None, client_ips=[], client_ip=None, client_subnet_mask=None
+    )
+    assert r53.dns_answer_queries(params, ZONE_ID) == [
+        dict(HostedZoneId=ZONE_ID, RecordName="vpn.example.com", RecordType="A")
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -325,8 +383,13 @@ def test_dns_answer_queries_without_client():
 class FakeRoute53:
     """Just enough Route 53 for the module logic: zones, record sets, health checks, tags, call log."""
 
-    WRITES = {"change_resource_record_sets", "create_health_check", "update_health_check", "delete_health_check",
-              "change_tags_for_resource"}
+    WRITES = {
+        "change_resource_record_sets",
+        "create_health_check",
+        "update_health_check",
+        "delete_health_check",
+        "change_tags_for_resource",
+    }
 
     def __init__(self):
         self.zones = {ZONE_ID: dict(Id="/hostedzone/" + ZONE_ID, Name="example.com.", Config=dict(PrivateZone=False))}
@@ -362,8 +425,12 @@ class FakeRoute53:
     def list_resource_record_sets(self, HostedZoneId, StartRecordName, StartRecordType, **_kw):
         self._log("list_resource_record_sets")
         rrsets = sorted(self.rrsets.values(), key=lambda r: (r["Name"], r["Type"], r.get("SetIdentifier", "")))
-        return dict(ResourceRecordSets=[copy.deepcopy(r) for r in rrsets if (r["Name"], r["Type"]) >= (StartRecordName, StartRecordType)],
-                    IsTruncated=False)
+        return dict(
+            ResourceRecordSets=[
+                copy.deepcopy(r) for r in rrsets if (r["Name"], r["Type"]) >= (StartRecordName, StartRecordType)
+            ],
+            IsTruncated=False,
+        )
 
     def change_resource_record_sets(self, HostedZoneId, ChangeBatch):
         self._log("change_resource_record_sets")
@@ -406,8 +473,11 @@ class FakeRoute53:
 
     def get_health_check_status(self, HealthCheckId):
         self._log("get_health_check_status")
-        return dict(HealthCheckObservations=[dict(Region="us-east-1", IPAddress="192.0.2.1",
-                                                  StatusReport=dict(Status="Success: ok"))])
+        return dict(
+            HealthCheckObservations=[
+                dict(Region="us-east-1", IPAddress="192.0.2.1", StatusReport=dict(Status="Success: ok"))
+            ]
+        )
 
     def create_health_check(self, CallerReference, HealthCheckConfig):
         self._log("create_health_check")
@@ -420,8 +490,12 @@ class FakeRoute53:
                     raise client_error("HealthCheckAlreadyExists", "CreateHealthCheck", 409)
                 return dict(HealthCheck=copy.deepcopy(hc))
         hc_id = str(uuid.uuid4())
-        self.health_checks[hc_id] = dict(Id=hc_id, CallerReference=CallerReference, HealthCheckVersion=1,
-                                         HealthCheckConfig=copy.deepcopy(HealthCheckConfig))
+        self.health_checks[hc_id] = dict(
+            Id=hc_id,
+            CallerReference=CallerReference,
+            HealthCheckVersion=1,
+            HealthCheckConfig=copy.deepcopy(HealthCheckConfig),
+        )
         return dict(HealthCheck=copy.deepcopy(self.health_checks[hc_id]))
 
     def update_health_check(self, HealthCheckId, HealthCheckVersion, **changes):
@@ -446,8 +520,11 @@ class FakeRoute53:
     def list_tags_for_resource(self, ResourceType, ResourceId):
         self._log("list_tags_for_resource")
         tags = self.tags.get(ResourceId, {})
-        return dict(ResourceTagSet=dict(ResourceType=ResourceType, ResourceId=ResourceId,
-                                        Tags=[dict(Key=k, Value=v) for k, v in tags.items()]))
+        return dict(
+            ResourceTagSet=dict(
+                ResourceType=ResourceType, ResourceId=ResourceId, Tags=[dict(Key=k, Value=v) for k, v in tags.items()]
+            )
+        )
 
     def change_tags_for_resource(self, ResourceType, ResourceId, AddTags=(), RemoveTagKeys=()):
         self._log("change_tags_for_resource")
@@ -456,9 +533,22 @@ class FakeRoute53:
 
 
 def params(**kw):
-    base = dict(state="present", zone="example.com", hosted_zone_id=None, record="vpn.example.com", type="CNAME",
-                target=ENDPOINT_EU, target_label="vpn", latency_region="eu-west-1", set_identifier=None, ttl=60,
-                health_check=hc_params(), include_health_status=False, wait=True, wait_timeout=30)
+    base = dict(
+        state="present",
+        zone="example.com",
+        hosted_zone_id=None,
+        record="vpn.example.com",
+        type="CNAME",
+        target=ENDPOINT_EU,
+        target_label="vpn",
+        latency_region="eu-west-1",
+        set_identifier=None,
+        ttl=60,
+        health_check=hc_params(),
+        include_health_status=False,
+        wait=True,
+        wait_timeout=30,
+    )
     hc = kw.pop("health_check", {})
     base.update(kw)
     base["health_check"] = dict(base["health_check"], **hc)
@@ -513,10 +603,14 @@ def test_interrupted_run_finds_health_check_by_caller_reference(fake):
 def test_modifiable_setting_updated_in_place_with_version(fake):
     first = r53.ensure_latency_record(fake, params(), check_mode=False)
     fake.calls.clear()
-    check = r53.ensure_latency_record(fake, params(health_check=dict(inverted=True, failure_threshold=5)), check_mode=True)
+    check = r53.ensure_latency_record(
+        fake, params(health_check=dict(inverted=True, failure_threshold=5)), check_mode=True
+    )
     assert check["changed"] and fake.writes() == []
     assert check["health_check"]["health_check_config"]["inverted"] is True
-    result = r53.ensure_latency_record(fake, params(health_check=dict(inverted=True, failure_threshold=5)), check_mode=False)
+    result = r53.ensure_latency_record(
+        fake, params(health_check=dict(inverted=True, failure_threshold=5)), check_mode=False
+    )
     assert result["actions"] == ["update_health_check"]
     assert result["health_check"]["id"] == first["health_check"]["id"]
     assert result["health_check"]["health_check_version"] == 2
@@ -535,13 +629,17 @@ def test_immutable_setting_is_a_clear_error(fake):
 
 def test_immutable_setting_replaced_when_asked(fake):
     first = r53.ensure_latency_record(fake, params(), check_mode=False)
-    result = r53.ensure_latency_record(fake, params(health_check=dict(request_interval=10, replace=True)), check_mode=False)
+    result = r53.ensure_latency_record(
+        fake, params(health_check=dict(request_interval=10, replace=True)), check_mode=False
+    )
     assert result["actions"] == ["create_health_check", "update_record", "delete_health_check"]
     assert list(fake.health_checks) == [result["health_check"]["id"]]
     assert result["health_check"]["id"] != first["health_check"]["id"]
     assert result["health_check"]["caller_reference"].endswith("-2")
     assert fake.rrsets[("vpn.example.com.", "CNAME", "eu-west-1")]["HealthCheckId"] == result["health_check"]["id"]
-    again = r53.ensure_latency_record(fake, params(health_check=dict(request_interval=10, replace=True)), check_mode=False)
+    again = r53.ensure_latency_record(
+        fake, params(health_check=dict(request_interval=10, replace=True)), check_mode=False
+    )
     assert again["changed"] is False
 
 
@@ -569,7 +667,9 @@ def test_apex_refused_before_any_record_read(fake):
 
 
 def test_zone_by_id_and_missing_zone(fake):
-    result = r53.ensure_latency_record(fake, params(zone=None, hosted_zone_id="/hostedzone/" + ZONE_ID), check_mode=True)
+    result = r53.ensure_latency_record(
+        fake, params(zone=None, hosted_zone_id="/hostedzone/" + ZONE_ID), check_mode=True
+    )
     assert result["changed"]
     with pytest.raises(LatencyRecordError, match="does not exist"):
         r53.ensure_latency_record(fake, params(zone=None, hosted_zone_id="ZNOPE"), check_mode=True)
@@ -586,8 +686,9 @@ def test_private_zone_with_same_name_is_ignored_and_duplicates_refused(fake):
 
 
 def test_conflicting_records_refused_without_writes(fake):
-    fake.rrsets[("vpn.example.com.", "CNAME", None)] = dict(Name="vpn.example.com.", Type="CNAME", TTL=60,
-                                                            ResourceRecords=[dict(Value="x.example.com")])
+    fake.rrsets[("vpn.example.com.", "CNAME", None)] = dict(
+        Name="vpn.example.com.", Type="CNAME", TTL=60, ResourceRecords=[dict(Value="x.example.com")]
+    )
     with pytest.raises(LatencyRecordError, match="simple CNAME record"):
         r53.ensure_latency_record(fake, params(), check_mode=False)
     assert fake.writes() == []
@@ -601,7 +702,9 @@ def test_two_regions_share_the_name(fake):
 
 
 def test_foreign_health_check_on_record_is_left_alone(fake):
-    foreign = fake.create_health_check(CallerReference="someone-else", HealthCheckConfig=dict(Type="TCP", Port=443))["HealthCheck"]
+    foreign = fake.create_health_check(CallerReference="someone-else", HealthCheckConfig=dict(Type="TCP", Port=443))[
+        "HealthCheck"
+    ]
     fake.rrsets[("vpn.example.com.", "CNAME", "eu-west-1")] = latency(hc=foreign["Id"])
     result = r53.ensure_latency_record(fake, params(), check_mode=False)
     assert result["health_check"]["id"] != foreign["Id"]
@@ -627,8 +730,9 @@ def test_absent_removes_orphaned_health_check_without_record(fake):
     fake.fail_next["change_resource_record_sets"] = ["InvalidInput"]
     with pytest.raises(AnsibleRoute53Error):
         r53.ensure_latency_record(fake, params(), check_mode=False)
-    result = r53.ensure_latency_record_absent(fake, params(state="absent", target=None, latency_region=None,
-                                                          set_identifier="eu-west-1"), check_mode=False)
+    result = r53.ensure_latency_record_absent(
+        fake, params(state="absent", target=None, latency_region=None, set_identifier="eu-west-1"), check_mode=False
+    )
     assert result["actions"] == ["delete_health_check"]
     assert fake.health_checks == {}
 
@@ -662,11 +766,27 @@ def test_health_status_only_when_asked(fake):
 
 
 def test_dns_answers(fake):
-    fake.test_dns_answer = lambda **kw: dict(Nameserver="ns-1", RecordName=kw["RecordName"], RecordType="CNAME",
-                                             RecordData=["vpn." + kw.get("EDNS0ClientSubnetIP", "x")],
-                                             ResponseCode="NOERROR", Protocol="UDP", ResponseMetadata={})
-    answers = r53.dns_answers(fake, dict(zone="example.com", record="vpn.example.com", type="CNAME", resolver_ip=None,
-                                         client_ips=["198.51.100.1", "203.0.113.1"], client_ip=None, client_subnet_mask=None))
+    fake.test_dns_answer = lambda **kw: dict(
+        Nameserver="ns-1",
+        RecordName=kw["RecordName"],
+        RecordType="CNAME",
+        RecordData=["vpn." + kw.get("EDNS0ClientSubnetIP", "x")],
+        ResponseCode="NOERROR",
+        Protocol="UDP",
+        ResponseMetadata={},
+    )
+    answers = r53.dns_answers(
+        fake,
+        dict(
+            zone="example.com",
+            record="vpn.example.com",
+            type="CNAME",
+            resolver_ip=None,
+            client_ips=["198.51.100.1", "203.0.113.1"],
+            client_ip=None,
+            client_subnet_mask=None,
+        ),
+    )
     assert [a["record_data"] for a in answers] == [["vpn.198.51.100.1"], ["vpn.203.0.113.1"]]
     assert answers[0]["client_ip"] == "198.51.100.1" and answers[0]["client_subnet_mask"] is None
     assert answers[0]["response_code"] == "NOERROR" and answers[0]["hosted_zone_id"] == ZONE_ID

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 import yaml
 from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiregion.client_vpn.plugins.modules import route53_dns_answer_info as module
 
@@ -27,9 +26,14 @@ class Answering(helpers.FakeRoute53):
         self._log("test_dns_answer")
         self.queries.append(kw)
         region = "eu-west-1" if kw.get("EDNS0ClientSubnetIP", "").startswith("198.") else "us-east-1"
-        return dict(Nameserver="ns-1.awsdns-01.org", RecordName=kw["RecordName"] + ".", RecordType=kw["RecordType"],
-                    RecordData=[f"vpn.cvpn-endpoint-1.prod.clientvpn.{region}.amazonaws.com"], ResponseCode="NOERROR",
-                    Protocol="UDP")
+        return dict(
+            Nameserver="ns-1.awsdns-01.org",
+            RecordName=kw["RecordName"] + ".",
+            RecordType=kw["RecordType"],
+            RecordData=[f"vpn.cvpn-endpoint-1.prod.clientvpn.{region}.amazonaws.com"],
+            ResponseCode="NOERROR",
+            Protocol="UDP",
+        )
 
 
 def run(args, fake, capsys, monkeypatch, check_mode=False):
@@ -43,8 +47,18 @@ def run(args, fake, capsys, monkeypatch, check_mode=False):
 
 def test_one_answer_per_client(capsys, monkeypatch):
     fake = Answering()
-    result = run(dict(zone="example.com", record="vpn.example.com", client_ips=["198.51.100.7", "203.0.113.9"],
-                      client_subnet_mask=24), fake, capsys, monkeypatch, check_mode=True)
+    result = run(
+        dict(
+            zone="example.com",
+            record="vpn.example.com",
+            client_ips=["198.51.100.7", "203.0.113.9"],
+            client_subnet_mask=24,
+        ),
+        fake,
+        capsys,
+        monkeypatch,
+        check_mode=True,
+    )
     assert result["changed"] is False
     assert [a["client_ip"] for a in result["answers"]] == ["198.51.100.7", "203.0.113.9"]
     assert "eu-west-1" in result["answers"][0]["record_data"][0]
@@ -56,11 +70,16 @@ def test_one_answer_per_client(capsys, monkeypatch):
 
 def test_single_answer_without_client(capsys, monkeypatch):
     fake = Answering()
-    result = run(dict(hosted_zone_id=helpers.ZONE_ID, record="vpn.example.com", resolver_ip="192.0.2.53", type="A"),
-                 fake, capsys, monkeypatch)
+    result = run(
+        dict(hosted_zone_id=helpers.ZONE_ID, record="vpn.example.com", resolver_ip="192.0.2.53", type="A"),
+        fake,
+        capsys,
+        monkeypatch,
+    )
     assert len(result["answers"]) == 1
-    assert fake.queries == [dict(HostedZoneId=helpers.ZONE_ID, RecordName="vpn.example.com", RecordType="A",
-                                 ResolverIP="192.0.2.53")]
+    assert fake.queries == [
+        dict(HostedZoneId=helpers.ZONE_ID, RecordName="vpn.example.com", RecordType="A", ResolverIP="192.0.2.53")
+    ]
 
 
 @pytest.mark.parametrize(

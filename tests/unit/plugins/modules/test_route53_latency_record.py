@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 import yaml
 from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiregion.client_vpn.plugins.modules import route53_latency_record as module
 
@@ -98,8 +97,12 @@ def test_aws_error_is_reported(fake, capsys, monkeypatch):
 
 def test_absent(fake, capsys, monkeypatch):
     run(BASE, fake, capsys, monkeypatch)
-    result = run(dict(zone="example.com", record="vpn.example.com", latency_region="eu-west-1", state="absent"),
-                 fake, capsys, monkeypatch)
+    result = run(
+        dict(zone="example.com", record="vpn.example.com", latency_region="eu-west-1", state="absent"),
+        fake,
+        capsys,
+        monkeypatch,
+    )
     assert result["changed"] and result["record"] == {} and result["health_check"] == {}
     assert fake.rrsets == {} and fake.health_checks == {}
 
@@ -107,8 +110,13 @@ def test_absent(fake, capsys, monkeypatch):
 def _options(doc_options):
     out = {}
     for name, spec in doc_options.items():
-        entry = dict(type=spec.get("type", "str"), default=spec.get("default"), choices=spec.get("choices"),
-                     elements=spec.get("elements"), required=spec.get("required", False))
+        entry = dict(
+            type=spec.get("type", "str"),
+            default=spec.get("default"),
+            choices=spec.get("choices"),
+            elements=spec.get("elements"),
+            required=spec.get("required", False),
+        )
         if "suboptions" in spec:
             entry["options"] = _options(spec["suboptions"])
         out[name] = entry
@@ -118,8 +126,13 @@ def _options(doc_options):
 def _argspec(spec):
     out = {}
     for name, value in spec.items():
-        entry = dict(type=value.get("type", "str"), default=value.get("default"), choices=value.get("choices"),
-                     elements=value.get("elements"), required=value.get("required", False))
+        entry = dict(
+            type=value.get("type", "str"),
+            default=value.get("default"),
+            choices=value.get("choices"),
+            elements=value.get("elements"),
+            required=value.get("required", False),
+        )
         if "options" in value:
             entry["options"] = _argspec(value["options"])
         out[name] = entry
