@@ -1390,20 +1390,29 @@ def describe_tags(call):
     params = _begin(call)
     store = _store(call.account_id, call.region)
     filters = params.get("Filters") or []
-    for flt in filters:
-        if flt.get("Name") not in ("key", "resource-id", "resource-type", "value"):
-            raise _bad(f"The filter '{flt.get('Name')}' is invalid")
     mine = []
     for eid, ep in store.items():
         for key, value in ep["tags"].items():
             mine.append({"Key": key, "ResourceId": eid, "ResourceType": "client-vpn-endpoint", "Value": value})
     if not mine:
         return registry.PASS
+    fields = {"key": "Key", "resource-id": "ResourceId", "resource-type": "ResourceType", "value": "Value"}
     for flt in filters:
-        name, values = flt["Name"], flt.get("Values", [])
-        field = {"key": "Key", "resource-id": "ResourceId", "resource-type": "ResourceType", "value": "Value"}[name]
+        name, values = flt.get("Name", ""), flt.get("Values", [])
         patterns = [re.compile("^" + re.escape(v).replace(r"\*", ".*").replace(r"\?", ".") + "$") for v in values]
-        mine = [t for t in mine if any(p.match(t[field]) for p in patterns)]
+        if name.startswith("tag:"):
+            # Rows of resources carrying that tag with one of the values.
+            key = name[4:]
+            tagged = {
+                eid
+                for eid, ep in store.items()
+                if key in ep["tags"] and any(p.match(ep["tags"][key]) for p in patterns)
+            }
+            mine = [t for t in mine if t["ResourceId"] in tagged]
+        elif name in fields:
+            mine = [t for t in mine if any(p.match(t[fields[name]]) for p in patterns)]
+        else:
+            raise _bad(f"The filter '{name}' is invalid")
     theirs = call.moto().get("Tags", [])
     items = sorted(theirs + mine, key=lambda t: (t["ResourceId"], t["Key"]))
     max_results = params.get("MaxResults")
