@@ -1,0 +1,246 @@
+"""ec2_client_vpn_endpoint, _info and _client_config through ansible-playbook against the sandbox.
+
+Setup with boto3: a VPC 10.70.0.0/16 with two subnets in two AZs and a security
+group, a test CA and an RSA 2048 server certificate it signed, imported into ACM
+with the CA as chain, and an Active (time scale 0) Managed Microsoft AD in the
+endpoint's Region (plus one in another Region, for the rejection). The
+playbooks assert the four-run pattern themselves; this side asserts the write
+calls and checks the client file independently of the module's own parser.
+"""
+
+import datetime
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+PLAYBOOKS = Path(__file__).parent / "playbooks" / "client_vpn_endpoint"
+REGION = "us-east-1"
+OTHER_REGION = "us-west-2"
+VPN_NAME = "vpn.example.com"
+PASSWORD = "Sup3r-Secret-Pw"
+
+
+# ------------------------------------------------------------------ PKI
+
+
+def _name(cn):
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def _certificate(cn, key, issuer_cn, issuer_key, ca):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(_name(cn))
+        .issuer_name(_name(issuer_cn))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    if not ca:
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(cn)]), critical=False)
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+@pytest.fixture(scope="module")
+def pki():
+    """A test CA and a server certificate it signed (PEM bytes), RSA 2048."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca = _certificate("Client VPN Test CA", ca_key, "Client VPN Test CA", ca_key, ca=True)
+    server_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    server = _certificate("server.vpn.example.com", server_key, "Client VPN Test CA", ca_key, ca=False)
+    pem = serialization.Encoding.PEM
+    return {
+        "ca": ca.public_bytes(pem),
+        "server": server.public_bytes(pem),
+        "server_key": server_key.private_bytes(
+            pem, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        ),
+    }
+
+
+# ------------------------------------------------------------------ setup
+
+
+def _network(sandbox, region, prefix):
+    ec2 = sandbox.client("ec2", region)
+    vpc_id = ec2.create_vpc(CidrBlock=f"{prefix}.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"{prefix}.{i}.0/24", AvailabilityZone=f"{region}{az}")["Subnet"][
+            "SubnetId"
+        ]
+        for i, az in ((1, "a"), (2, "b"))
+    ]
+    return ec2, vpc_id, subnets
+
+
+def _directory(sandbox, region, vpc_id, subnets):
+    return sandbox.client("ds", region).create_microsoft_ad(
+        Name="corp.example.com",
+        ShortName="CORP",
+        Password=PASSWORD,
+        Edition="Enterprise",
+        VpcSettings={"VpcId": vpc_id, "SubnetIds": subnets},
+    )["DirectoryId"]
+
+
+@pytest.fixture
+def setup(sandbox, pki, tmp_path):
+    ec2, vpc_id, subnets = _network(sandbox, REGION, "10.70")
+    sg_id = ec2.create_security_group(GroupName="cvpn", Description="Client VPN", VpcId=vpc_id)["GroupId"]
+    cert_arn = sandbox.client("acm", REGION).import_certificate(
+        Certificate=pki["server"], PrivateKey=pki["server_key"], CertificateChain=pki["ca"]
+    )["CertificateArn"]
+    directory_id = _directory(sandbox, REGION, vpc_id, subnets)
+    _ec2w, vpc_w, subnets_w = _network(sandbox, OTHER_REGION, "10.71")
+    directory_west = _directory(sandbox, OTHER_REGION, vpc_w, subnets_w)
+    sandbox.clear_calls()
+    extra = dict(
+        cvpn_name="cvpn-it-" + os.urandom(3).hex(),
+        cvpn_region=REGION,
+        cvpn_cert_arn=cert_arn,
+        cvpn_directory_id=directory_id,
+        cvpn_directory_other_region=directory_west,
+        cvpn_vpc_id=vpc_id,
+        cvpn_subnet_a=subnets[0],
+        cvpn_sg_id=sg_id,
+        cvpn_vpn_name=VPN_NAME,
+        cvpn_dest=str(tmp_path / "client.ovpn"),
+    )
+    return dict(extra=extra, ec2=ec2, pki=pki, dest=tmp_path / "client.ovpn")
+
+
+def writes(sandbox):
+    return [c["action"] for c in sandbox.write_calls()]
+
+
+# ------------------------------------------------------- the client file
+
+
+def parse_openvpn(text):
+    """A minimal, independent structural parse: (directives [(name, args)], blocks {tag: text})."""
+    directives, blocks = [], {}
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i].strip()
+        i += 1
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("<") and line.endswith(">") and not line.startswith("</"):
+            tag = line[1:-1]
+            body = []
+            while lines[i].strip() != f"</{tag}>":
+                body.append(lines[i])
+                i += 1
+            i += 1
+            blocks[tag] = "\n".join(body) + "\n"
+            continue
+        assert not line.startswith("<"), f"stray tag {line}"
+        name, *args = line.split()
+        directives.append((name, args))
+    return directives, blocks
+
+
+def ca_verifies(ca_block, server_pem):
+    """True when one certificate of the <ca> block signed the server certificate."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    server = x509.load_pem_x509_certificate(server_pem)
+    for ca in x509.load_pem_x509_certificates(ca_block.encode()):
+        if ca.subject != server.issuer:
+            continue
+        try:
+            ca.public_key().verify(
+                server.signature, server.tbs_certificate_bytes, padding.PKCS1v15(), server.signature_hash_algorithm
+            )
+            return True
+        except Exception:  # cryptography.exceptions.InvalidSignature
+            continue
+    return False
+
+
+# ------------------------------------------------------------------ tests
+
+
+def test_endpoint_lifecycle(sandbox, run_playbook, setup):
+    run_playbook(PLAYBOOKS / "endpoint.yml", extra_vars=setup["extra"])
+    actions = writes(sandbox)
+    # One create (a re-run never creates a second endpoint), one modify, the tags, one delete;
+    # check mode, the idempotent runs, the refused immutable change and the client file made none.
+    assert actions.count("CreateClientVpnEndpoint") == 1
+    assert actions.count("ModifyClientVpnEndpoint") == 1
+    assert actions.count("DeleteClientVpnEndpoint") == 1
+    assert set(actions) <= {"CreateClientVpnEndpoint", "ModifyClientVpnEndpoint", "DeleteClientVpnEndpoint",
+                            "CreateTags", "DeleteTags"}, actions
+    assert all(c["status"] < 400 for c in sandbox.write_calls())
+
+
+def test_apply_twice_writes_nothing_the_second_time(sandbox, run_playbook, setup):
+    extra = setup["extra"]
+    run_playbook(PLAYBOOKS / "apply.yml", extra_vars=extra)
+    assert writes(sandbox) == ["CreateClientVpnEndpoint"]
+    mode = stat.S_IMODE(os.stat(setup["dest"]).st_mode)
+    assert mode == 0o600
+    first = setup["dest"].read_bytes()
+    sandbox.clear_calls()
+    run_playbook(PLAYBOOKS / "apply.yml", extra_vars=extra)
+    assert writes(sandbox) == []
+    assert setup["dest"].read_bytes() == first
+
+
+def test_client_file_points_at_the_vpn_name_and_verifies_the_server(sandbox, run_playbook, setup):
+    run_playbook(PLAYBOOKS / "apply.yml", extra_vars=setup["extra"])
+    text = setup["dest"].read_text()
+    directives, blocks = parse_openvpn(text)
+    names = [d[0] for d in directives]
+    assert names[0] == "client"
+    assert ("dev", ["tun"]) in directives
+    assert ("proto", ["tcp"]) in directives
+    assert [args for name, args in directives if name == "remote"] == [[VPN_NAME, "443"]]
+    assert "remote-random-hostname" not in names
+    assert "auth-user-pass" in names
+    assert set(blocks) == {"ca"}
+    assert ca_verifies(blocks["ca"], setup["pki"]["server"])
+    # The check is not vacuous: the server certificate itself (not a CA of it) does not verify it.
+    assert not ca_verifies(setup["pki"]["server"].decode(), setup["pki"]["server"])
+
+
+def test_rejections(sandbox, run_playbook, setup):
+    run_playbook(PLAYBOOKS / "errors.yml", extra_vars=setup["extra"])
+    # The only successful writes are the endpoint made for the overlap check and its cleanup.
+    ok = [c["action"] for c in sandbox.write_calls() if c["status"] < 400]
+    assert sorted(ok) == ["CreateClientVpnEndpoint", "DeleteClientVpnEndpoint"]
+
+
+def test_replace_disassociates_and_recreates(sandbox, run_playbook, setup):
+    run_playbook(PLAYBOOKS / "replace.yml", extra_vars=setup["extra"])
+    actions = [c["action"] for c in sandbox.write_calls() if c["status"] < 400]
+    # create, associate, [replace: disassociate, delete, create], cleanup: delete (disassociation of nothing)
+    assert actions[:2] == ["CreateClientVpnEndpoint", "AssociateClientVpnTargetNetwork"]
+    assert actions[2:5] == ["DisassociateClientVpnTargetNetwork", "DeleteClientVpnEndpoint", "CreateClientVpnEndpoint"]
+    endpoints = setup["ec2"].describe_client_vpn_endpoints()["ClientVpnEndpoints"]
+    assert [e for e in endpoints if e["Status"]["Code"] not in ("deleting", "deleted")] == []
+
+
+def test_retries_concurrent_mutation_limit(sandbox, run_playbook, setup):
+    """A ConcurrentMutationLimitExceeded answer is retried, not reported."""
+    rule = {"service": "ec2", "action": "CreateClientVpnEndpoint", "code": "ConcurrentMutationLimitExceeded", "count": 1}
+    sandbox.control("POST", "faults", {"rules": [rule]})
+    run_playbook(PLAYBOOKS / "apply.yml", extra_vars=setup["extra"])
+    statuses = [c["status"] for c in sandbox.write_calls() if c["action"] == "CreateClientVpnEndpoint"]
+    assert len(statuses) == 2 and statuses[0] >= 400 and statuses[1] < 400
