@@ -16,14 +16,14 @@ description:
     the Region, and by O(vpc_id) too when several share that name, so running the module again never creates a second one.
   - With O(wait=true) the module waits for the connector to be C(Active); a connector that ends C(Failed) (for example
     because the DNS addresses do not answer or the service account credentials are wrong) is an error carrying the reason
-    AWS gives (C(StageReason)). A failed connector stays in AWS: delete it (O(state=absent)) before trying again.
+    AWS gives (C(StageReason)). A failed connector stays in AWS; delete it (O(state=absent)) before trying again.
   - AWS has no API to change the short name, the size, the description, the VPC, the subnets or the service account
-    user name of a connector: a difference is an error naming the fields.
+    user name of a connector; a difference is an error naming the fields.
   - O(customer_dns_ips) are only used at creation. AWS does not return them (C(DescribeDirectories) has no such field)
     and has no API to change them (C(UpdateDirectorySetup) only changes IPv6 DNS addresses together with the network
     type), so the module cannot detect a difference. To point a connector at other DNS servers, delete it and create
     it again.
-  - The service account password cannot be compared (AWS never returns it): it is only used at creation and never
+  - The service account password cannot be compared (AWS never returns it); it is only used at creation and never
     reported as a change.
 author:
   - "multiregion.client_vpn contributors (@multiregion)"

@@ -341,6 +341,14 @@ def ensure_absent(client, params, check_mode):
         return dict(changed=False, directory={}, diff=dict(before={}, after={}))
     directory_id = current["DirectoryId"]
     before = normalize_directory(current)
+    replicas = (current.get("RegionsInfo") or {}).get("AdditionalRegions") or []
+    if replicas:
+        raise AnsibleDSError(
+            message=(
+                f"Directory {params['name']} ({directory_id}) is replicated to {', '.join(replicas)}: remove those Regions"
+                " first (multiregion.client_vpn.ds_region with state=absent), then delete the directory."
+            )
+        )
     if check_mode:
         return dict(changed=True, directory={}, diff=dict(before=before, after={}))
     if current.get("Stage") != "Deleting":

@@ -18,7 +18,7 @@ description:
     O(replica_region) is the primary Region, or when the directory is not C(Active) yet. In that last case, with
     O(wait=true) it first waits (within O(wait_timeout)) for the directory to be C(Active); with O(wait=false) it fails.
   - The number of domain controllers of the replicated Region is changed in place with C(UpdateNumberOfDomainControllers)
-    (called in O(replica_region)). The VPC and the subnets of a replicated Region cannot be changed: a difference is an
+    (called in O(replica_region)). The VPC and the subnets of a replicated Region cannot be changed; a difference is an
     error naming the fields; remove the Region and add it again to move it.
   - Returns the status of the Region and the addresses of its domain controllers (C(DescribeDomainControllers) called in
     O(replica_region)), which is what an AD Connector in that Region points at.
@@ -200,7 +200,9 @@ domain_controllers:
       description: Why the domain controller is in this status.
       type: str
 dns_ip_addrs:
-  description: The IP addresses of the domain controllers in O(replica_region), ready for an AD Connector's O(multiregion.client_vpn.ds_ad_connector#module:customer_dns_ips).
+  description:
+    - The IP addresses of the domain controllers in O(replica_region).
+    - Ready for O(multiregion.client_vpn.ds_ad_connector#module:customer_dns_ips) of an AD Connector in that Region.
   returned: always
   type: list
   elements: str
@@ -452,7 +454,11 @@ def ensure_absent(primary_client, replica_client, params, check_mode, client_reg
     before = normalize_region(region)
     if check_mode:
         return build_result(True, directory_id, None, [], before)
-    if region.get("Status") not in ("Deleting", "Deleted"):
+    status = region.get("Status")
+    if status not in ("Deleting", "Deleted"):
+        if status != "Active" and status not in FAILED_STAGES and params["wait"]:
+            # AWS refuses RemoveRegion (DirectoryUnavailableException) while the Region is being added or updated.
+            wait_for_region(primary_client, directory_id, params["replica_region"], "active", params["wait_timeout"])
         # RemoveRegion has no Region parameter: AWS removes the Region of the client that calls it.
         remove_region(replica_client, directory_id)
     if params["wait"]:

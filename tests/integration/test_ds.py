@@ -10,6 +10,8 @@ from pathlib import Path
 
 PLAYBOOKS = Path(__file__).parent / "playbooks" / "ds"
 PASSWORD = "Sandbox-Pa55word!zq"
+# The playbooks read the password from the environment (never -e: ansible-playbook -vvvv prints extra vars).
+ENV = {"DS_ADMIN_PASSWORD": PASSWORD}
 
 
 def _ds_calls(sandbox, action=None):
@@ -17,7 +19,7 @@ def _ds_calls(sandbox, action=None):
 
 
 def test_microsoft_ad_lifecycle(sandbox, run_playbook):
-    run_playbook(PLAYBOOKS / "microsoft_ad.yml", extra_vars={"ds_admin_password": PASSWORD})
+    run_playbook(PLAYBOOKS / "microsoft_ad.yml", env=ENV)
     creates = _ds_calls(sandbox, "CreateMicrosoftAD")
     # check mode never calls AWS to write: one creation for four runs, none for the weak password.
     assert len(creates) == 1
@@ -25,7 +27,7 @@ def test_microsoft_ad_lifecycle(sandbox, run_playbook):
 
 
 def test_region_and_connector_lifecycle(sandbox, run_playbook):
-    run_playbook(PLAYBOOKS / "region_connector.yml", extra_vars={"ds_admin_password": PASSWORD})
+    run_playbook(PLAYBOOKS / "region_connector.yml", env=ENV)
     add_region = _ds_calls(sandbox, "AddRegion")
     assert len(add_region) == 1 and add_region[0]["region"] == "us-east-1"
     # RemoveRegion is made in the Region being removed, without the user saying so.
@@ -42,12 +44,12 @@ def test_region_and_connector_lifecycle(sandbox, run_playbook):
 
 
 def test_multi_region_rerun_makes_no_write_call_and_leaks_no_password(sandbox, run_playbook):
-    first = run_playbook(PLAYBOOKS / "multi_region.yml", extra_vars={"ds_admin_password": PASSWORD}, verbosity=4)
+    first = run_playbook(PLAYBOOKS / "multi_region.yml", env=ENV, verbosity=4)
     assert {c["region"] for c in _ds_calls(sandbox, "ConnectDirectory")} == {"us-west-2", "eu-west-1"}
     assert {c["region"] for c in _ds_calls(sandbox, "AddRegion")} == {"us-east-1"}
 
     sandbox.clear_calls()
-    second = run_playbook(PLAYBOOKS / "multi_region.yml", extra_vars={"ds_admin_password": PASSWORD}, verbosity=4)
+    second = run_playbook(PLAYBOOKS / "multi_region.yml", env=ENV, verbosity=4)
     assert sandbox.write_calls() == []
     assert "changed=0" in second.stdout
 
@@ -63,5 +65,5 @@ def test_multi_region_rerun_makes_no_write_call_and_leaks_no_password(sandbox, r
 def test_wait_timeout(sandbox, run_playbook):
     # 30 min of creation at scale 0.02 is 36 s: longer than a 3 s wait_timeout, which allows a single poll.
     sandbox.set_time_scale(0.02)
-    run_playbook(PLAYBOOKS / "wait_timeout.yml", extra_vars={"ds_admin_password": PASSWORD, "ds_wait_timeout": 3})
+    run_playbook(PLAYBOOKS / "wait_timeout.yml", extra_vars={"ds_wait_timeout": 3}, env=ENV)
     assert len(_ds_calls(sandbox, "CreateMicrosoftAD")) == 1

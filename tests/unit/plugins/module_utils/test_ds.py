@@ -17,7 +17,7 @@ def client_error(code, message="boom", operation="DescribeDirectories"):
 @pytest.fixture
 def no_sleep(monkeypatch):
     slept = []
-    monkeypatch.setattr("time.sleep", lambda s: slept.append(s))
+    monkeypatch.setattr("time.sleep", slept.append)
     return slept
 
 
@@ -171,7 +171,7 @@ def test_directory_waiter_stops_at_failed_with_reason(ds_client, no_sleep):
 
 def test_directory_waiter_times_out_with_last_stage(ds_client, no_sleep):
     with Stubber(ds_client) as stub:
-        for _ in range(2):
+        for dummy in range(2):
             stub.add_response(
                 "describe_directories",
                 {"DirectoryDescriptions": [{"DirectoryId": "d-1234567890", "Stage": "Creating"}]},

@@ -69,7 +69,7 @@ def make_client(directories):
 
 
 def writes(client):
-    return [name for name, _, _ in client.method_calls if name in WRITES]
+    return [name for name, dummy_args, dummy_kwargs in client.method_calls if name in WRITES]
 
 
 @pytest.fixture

@@ -62,7 +62,7 @@ def make_client(directories, tags=None):
 
 
 def writes(client):
-    return [name for name, _, _ in client.method_calls if name in WRITES]
+    return [name for name, dummy_args, dummy_kwargs in client.method_calls if name in WRITES]
 
 
 @pytest.fixture
@@ -205,3 +205,10 @@ def test_main_reports_errors(capsys, monkeypatch):
     client = make_client([directory()])
     result = run_main(dict(name="corp.example.com", short_name="OTHER"), client, capsys, monkeypatch)
     assert result["failed"] and "Cannot change short_name of directory d-1234567890" in result["msg"]
+
+
+def test_absent_refuses_a_replicated_directory_before_calling_aws(waits):
+    client = make_client([directory(RegionsInfo={"PrimaryRegion": "us-east-1", "AdditionalRegions": ["us-west-2"]})])
+    with pytest.raises(AnsibleDSError, match="is replicated to us-west-2: remove those Regions first"):
+        module.ensure_absent(client, params(state="absent"), True)
+    assert writes(client) == []

@@ -70,7 +70,9 @@ def clients(directories, regions):
 
 
 def writes(*clients_):
-    return [(c._mock_name, name) for c in clients_ for name, _, _ in c.method_calls if name in WRITES]
+    return [
+        (c._mock_name, name) for c in clients_ for name, dummy_args, dummy_kwargs in c.method_calls if name in WRITES
+    ]
 
 
 @pytest.fixture
@@ -228,3 +230,10 @@ def test_main_requires_one_directory_option(capsys, monkeypatch):
         with pytest.raises(SystemExit):
             module.main()
     assert "one of the following is required: directory_id, directory_name" in capsys.readouterr().out
+
+
+def test_remove_waits_for_a_region_being_added(waits):
+    primary, replica = clients([directory()], [region("us-east-1"), region(Status="Creating")])
+    module.ensure_absent(primary, replica, params(state="absent"), False, "us-east-1")
+    assert waits == [("us-west-2", "active"), ("us-west-2", "removed")]
+    assert writes(primary, replica) == [("replica", "remove_region")]
