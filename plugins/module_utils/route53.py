@@ -42,6 +42,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
 
 # Route 53 answers "Throttling" (400) when throttled and "PriorRequestNotComplete"
 # while a previous change to the same zone is still being applied.
@@ -167,9 +168,25 @@ def change_resource_record_sets(client, zone_id, changes, comment=None):
     return client.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch=batch)["ChangeInfo"]
 
 
+class Route53WaiterFactory(BaseWaiterFactory):
+    """botocore's ``resource_record_sets_changed`` (GetChange until INSYNC), with the throttling retries
+    BaseWaiterFactory adds; the delay is ours (3 s) instead of botocore's 30 s."""
+
+    @property
+    def _waiter_model_data(self):
+        return dict(
+            resource_record_sets_changed=dict(
+                operation="GetChange",
+                delay=WAITER_DELAY,
+                maxAttempts=100,
+                acceptors=[dict(state="success", matcher="path", argument="ChangeInfo.Status", expected="INSYNC")],
+            ),
+        )
+
+
 @Route53ErrorHandler.common_error_handler("wait for the record change to be INSYNC")
 def wait_for_change(client, change_id, wait_timeout):
-    waiter = client.get_waiter("resource_record_sets_changed")
+    waiter = Route53WaiterFactory().get_waiter(client, "resource_record_sets_changed")
     attempts = max(1, int(wait_timeout) // WAITER_DELAY)
     waiter.wait(Id=change_id, WaiterConfig=dict(Delay=WAITER_DELAY, MaxAttempts=attempts))
 
@@ -685,11 +702,21 @@ def ensure_latency_record(client, params, check_mode=False, warn=None):
             if scanned is None:
                 scanned = our_health_checks(list_health_checks(client), prefix)
             obsolete.append(health_check)
-            health_check = None
-            updates = {}
+            # a replacement left by an interrupted run is reused rather than created again
+            health_check = next(
+                (
+                    hc
+                    for hc in scanned
+                    if hc["Id"] != obsolete[0]["Id"]
+                    and not health_check_diff(hc.get("HealthCheckConfig", {}), desired_config)[1]
+                ),
+                None,
+            )
+            updates = health_check_diff(health_check["HealthCheckConfig"], desired_config)[0] if health_check else {}
     if scanned:
         keep_id = health_check["Id"] if health_check else None
-        obsolete.extend(hc for hc in scanned if hc["Id"] != keep_id and hc not in obsolete)
+        obsolete_ids = {hc["Id"] for hc in obsolete}
+        obsolete.extend(hc for hc in scanned if hc["Id"] != keep_id and hc["Id"] not in obsolete_ids)
     known_generations = [reference_generation(hc["CallerReference"], prefix) for hc in (scanned or [])]
 
     created = False

@@ -3,6 +3,7 @@
 import copy
 import uuid
 
+import boto3
 import pytest
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import route53 as r53
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import AnsibleRoute53Error
@@ -399,6 +400,11 @@ class FakeRoute53:
         self.tags = {}
         self.calls = []
         self.fail_next = {}
+        self.pending_polls = 0
+        # botocore waiters read the client's service model and event emitter
+        self.meta = boto3.client(
+            "route53", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+        ).meta
 
     def _log(self, name):
         self.calls.append(name)
@@ -449,16 +455,12 @@ class FakeRoute53:
                 self.rrsets[key] = dict(copy.deepcopy(rrset), Name=name)
         return dict(ChangeInfo=dict(Id="/change/C1", Status="INSYNC"))
 
-    def get_waiter(self, name):
-        assert name == "resource_record_sets_changed"
-        fake = self
-
-        class Waiter:
-            def wait(self, Id, WaiterConfig):
-                fake.calls.append("wait")
-                assert WaiterConfig["Delay"] == 3
-
-        return Waiter()
+    def get_change(self, Id):
+        self._log("get_change")
+        if self.pending_polls:
+            self.pending_polls -= 1
+            return dict(ChangeInfo=dict(Id=Id, Status="PENDING"))
+        return dict(ChangeInfo=dict(Id=Id, Status="INSYNC"))
 
     # health checks
     def list_health_checks(self, **_kw):
@@ -572,7 +574,7 @@ def test_present_creates_then_is_idempotent_with_minimal_reads(fake):
     result = r53.ensure_latency_record(fake, params(), check_mode=False)
     assert result["changed"] is True
     assert fake.writes() == ["create_health_check", "change_resource_record_sets"]
-    assert "wait" in fake.calls
+    assert "get_change" in fake.calls
     hc_id = result["health_check"]["id"]
     assert result["record"]["health_check_id"] == hc_id
     assert result["record"]["resource_records"] == [{"value": FQDN}]
@@ -790,3 +792,49 @@ def test_dns_answers(fake):
     assert [a["record_data"] for a in answers] == [["vpn.198.51.100.1"], ["vpn.203.0.113.1"]]
     assert answers[0]["client_ip"] == "198.51.100.1" and answers[0]["client_subnet_mask"] is None
     assert answers[0]["response_code"] == "NOERROR" and answers[0]["hosted_zone_id"] == ZONE_ID
+
+
+def test_wait_polls_get_change_until_insync(fake, monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    fake.pending_polls = 2
+    fake.fail_next["get_change"] = ["Throttling"]
+    r53.ensure_latency_record(fake, params(), check_mode=False)
+    assert fake.calls.count("get_change") == 4  # throttled, PENDING, PENDING, INSYNC
+
+
+def test_wait_timeout_is_an_error(fake, monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    fake.pending_polls = 100
+    with pytest.raises(AnsibleRoute53Error, match="Timeout trying to wait for the record change"):
+        r53.ensure_latency_record(fake, params(wait_timeout=9), check_mode=False)
+    assert fake.calls.count("get_change") == 3
+
+
+def test_no_wait(fake):
+    r53.ensure_latency_record(fake, params(wait=False), check_mode=False)
+    assert "get_change" not in fake.calls
+
+
+def test_replace_without_record_deletes_the_old_check_once(fake):
+    fake.fail_next["change_resource_record_sets"] = ["InvalidInput"]
+    with pytest.raises(AnsibleRoute53Error):
+        r53.ensure_latency_record(fake, params(), check_mode=False)
+    result = r53.ensure_latency_record(
+        fake, params(health_check=dict(request_interval=10, replace=True)), check_mode=False
+    )
+    assert result["actions"] == ["create_health_check", "create_record", "delete_health_check"]
+    assert list(fake.health_checks) == [result["health_check"]["id"]]
+
+
+def test_leftover_from_interrupted_replace_is_deleted(fake):
+    r53.ensure_latency_record(fake, params(), check_mode=False)
+    # an interrupted replace: a newer health check of this unit exists that no record uses
+    prefix = r53.caller_reference_prefix(ZONE_ID, "vpn.example.com", "CNAME", "eu-west-1")
+    config = r53.desired_health_check_config(hc_params(request_interval=10), FQDN)
+    leftover = fake.create_health_check(CallerReference=prefix + "2", HealthCheckConfig=config)["HealthCheck"]
+    result = r53.ensure_latency_record(
+        fake, params(health_check=dict(request_interval=10, replace=True)), check_mode=False
+    )
+    assert result["health_check"]["id"] == leftover["Id"]  # reused, not a third one
+    assert result["actions"] == ["update_record", "delete_health_check"]
+    assert list(fake.health_checks) == [leftover["Id"]]
