@@ -422,7 +422,12 @@ def test_authentication_combinations(sandbox, pki):
     mutual = {"Type": CERT_AUTH, "MutualAuthentication": {"ClientRootCertificateChainArn": cert}}
     fed = {"Type": "federated-authentication", "FederatedAuthentication": {"SAMLProviderArn": saml}}
     assert create_endpoint(ec2, cert, auth=[fed, mutual])["ClientVpnEndpointId"]
-    assert create_endpoint(ec2, cert, auth=[fed])["ClientVpnEndpointId"]
+    fed_only = create_endpoint(ec2, cert, auth=[fed])["ClientVpnEndpointId"]
+    lines = ec2.export_client_vpn_client_configuration(ClientVpnEndpointId=fed_only)["ClientConfiguration"].splitlines()
+    assert {"auth-user-pass", "auth-federate"} <= set(lines)
+    assert describe(ec2, fed_only)["AuthenticationOptions"] == [
+        {"Type": "federated-authentication", "FederatedAuthentication": {"SamlProviderArn": saml}}
+    ]
     assert code_of(create_endpoint, ec2, cert, auth=[ad, fed]) == "InvalidParameterCombination"
     assert code_of(create_endpoint, ec2, cert, auth=[ad, mutual, fed]) == "InvalidParameterValue"
     assert code_of(create_endpoint, ec2, cert, auth=[mutual, mutual]) == "InvalidParameterValue"
@@ -698,7 +703,7 @@ def test_subnet_of_another_account(env, sandbox):
 
 def test_association_lifecycle_and_local_routes(env, sandbox):
     ec2, eid = env["ec2"], env["eid"]
-    sandbox.set_time_scale(0.4 / DURATIONS["vpn_association"])  # association ~0.4 s, disassociation ~0.15 s
+    sandbox.set_time_scale(1.0 / DURATIONS["vpn_association"])  # association ~1 s
     assoc = associate(env)["AssociationId"]
 
     def assoc_state():
@@ -719,6 +724,7 @@ def test_association_lifecycle_and_local_routes(env, sandbox):
     local = routes()[0]
     assert (local["TargetSubnet"], local["Type"], local["Status"]["Code"]) == (env["subnets"]["a"], "Nat", "active")
 
+    sandbox.set_time_scale(1.0 / DURATIONS["vpn_disassociation"])  # disassociation ~1 s, then visible ~1 s
     out = ec2.disassociate_client_vpn_target_network(ClientVpnEndpointId=eid, AssociationId=assoc)
     assert out == {
         "AssociationId": assoc,
@@ -789,7 +795,7 @@ def test_delete_needs_disassociation_then_deletes_after_a_delay(env, sandbox):
     assert err.value.response["Error"]["Code"] == "ClientVpnEndpointAssociationExists"
     assert assoc in err.value.response["Error"]["Message"]
     ec2.disassociate_client_vpn_target_network(ClientVpnEndpointId=eid, AssociationId=assoc)
-    sandbox.set_time_scale(0.3 / DURATIONS["vpn_endpoint_delete"])
+    sandbox.set_time_scale(0.6 / DURATIONS["vpn_endpoint_delete"])
     assert ec2.delete_client_vpn_endpoint(ClientVpnEndpointId=eid)["Status"] == {"Code": "deleting"}
     assert describe(ec2, eid)["Status"]["Code"] == "deleting"
     assert "DeletionTime" in describe(ec2, eid)
@@ -808,7 +814,7 @@ def rules(env, **kwargs):
 
 def test_authorization_rules(env, sandbox):
     ec2, eid = env["ec2"], env["eid"]
-    sandbox.set_time_scale(0.3 / DURATIONS["vpn_authorization"])
+    sandbox.set_time_scale(0.6 / DURATIONS["vpn_authorization"])
     out = ec2.authorize_client_vpn_ingress(
         ClientVpnEndpointId=eid, TargetNetworkCidr="10.0.0.0/16", AuthorizeAllGroups=True, Description="everyone"
     )
@@ -849,7 +855,7 @@ def test_authorization_rules(env, sandbox):
     assert code_of(authorize, TargetNetworkCidr="10.0.0.0/16") == "MissingParameter"
     assert code_of(authorize, TargetNetworkCidr="10.0.0.300/16", AuthorizeAllGroups=True) == "InvalidParameterValue"
 
-    sandbox.set_time_scale(0.3 / DURATIONS["vpn_revoke"])
+    sandbox.set_time_scale(0.6 / DURATIONS["vpn_revoke"])
     assert ec2.revoke_client_vpn_ingress(
         ClientVpnEndpointId=eid, TargetNetworkCidr="10.0.0.0/16", RevokeAllGroups=True
     )["Status"] == {"Code": "revoking"}
@@ -940,7 +946,7 @@ def test_routes(env, sandbox):
 
     assert code_of(create, "0.0.0.0/0") == "InvalidClientVpnActiveAssociationNotFound"
     associate(env)
-    sandbox.set_time_scale(0.3 / DURATIONS["vpn_route"])
+    sandbox.set_time_scale(0.6 / DURATIONS["vpn_route"])
     assert create("0.0.0.0/0", Description="internet")["Status"] == {"Code": "creating"}
     assert [r["Status"]["Code"] for r in routes_of(env, Filters=[{"Name": "origin", "Values": ["add-route"]}])] == [
         "creating"
@@ -959,7 +965,7 @@ def test_routes(env, sandbox):
 
     assert code_of(delete, "192.168.0.0/16") == "InvalidClientVpnRouteNotFound"
     assert code_of(delete, "10.0.0.0/16") == "InvalidParameterValue"  # automatic routes go with the association
-    sandbox.set_time_scale(0.3 / DURATIONS["vpn_route_delete"])
+    sandbox.set_time_scale(0.6 / DURATIONS["vpn_route_delete"])
     assert delete("0.0.0.0/0")["Status"] == {"Code": "deleting"}
     assert any(r["Status"]["Code"] == "deleting" for r in routes_of(env))
     wait_for(lambda: len(routes_of(env)) == 1)
