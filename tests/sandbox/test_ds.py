@@ -134,41 +134,41 @@ def test_microsoft_ad_edition_defaults_to_enterprise_and_standard_is_accepted(sa
     assert describe(sandbox, HOME, standard)["Edition"] == "Standard"
 
 
-@pytest.mark.parametrize(
-    "change,code",
-    [
-        ({"Password": "short1A"}, "ValidationException"),  # < 8 characters
-        ({"Password": "alllowercase"}, "ValidationException"),  # one class of four
-        ({"Password": "x" * 60 + "Aa1!x"}, "ValidationException"),  # > 64 characters
-        ({"Password": "MyAdmin#2024"}, "InvalidParameterException"),  # contains "admin"
-        ({"Name": "nodots"}, "ValidationException"),
-        ({"Description": "<script>"}, "ValidationException"),
-        ({"Edition": "Hybrid"}, "InvalidParameterException"),
-        ({"subnets": ("a",)}, "InvalidParameterException"),  # exactly two subnets
-        ({"subnets": ("a", "c")}, "ClientException"),  # same Availability Zone
-        ({"subnets": ("a", "missing")}, "InvalidParameterException"),
-        ({"vpc": "vpc-0123456789abcdef0"}, "ClientException"),  # unknown VPC
-        ({"vpc": "other"}, "InvalidParameterException"),  # subnets of another VPC
-    ],
-)
-def test_create_microsoft_ad_rejections(sandbox, change, code):
+CREATE_REJECTIONS = [
+    ({"Password": "short1A"}, "ValidationException"),  # < 8 characters
+    ({"Password": "alllowercase"}, "ValidationException"),  # one class of four
+    ({"Password": "x" * 60 + "Aa1!x"}, "ValidationException"),  # > 64 characters
+    ({"Password": "MyAdmin#2024"}, "InvalidParameterException"),  # contains "admin"
+    ({"Name": "nodots"}, "ValidationException"),
+    ({"Description": "<script>"}, "ValidationException"),
+    ({"Edition": "Hybrid"}, "InvalidParameterException"),
+    ({"subnets": ("a",)}, "InvalidParameterException"),  # exactly two subnets
+    ({"subnets": ("a", "c")}, "ClientException"),  # same Availability Zone
+    ({"subnets": ("a", "missing")}, "InvalidParameterException"),
+    ({"vpc": "vpc-0123456789abcdef0"}, "ClientException"),  # unknown VPC
+    ({"vpc": "other"}, "InvalidParameterException"),  # subnets of another VPC
+]
+
+
+def test_create_microsoft_ad_rejections(sandbox):
     net = network(sandbox, HOME)
     other = network(sandbox, HOME, "10.50.0.0/16")
-    args = {"Name": NAME, "Password": PASSWORD, "VpcSettings": vpc_settings(net), "Edition": "Enterprise"}
-    args.update({k: v for k, v in change.items() if k in ("Password", "Name", "Edition", "Description")})
-    if "subnets" in change:
-        ids = [net["subnets"][s]["SubnetId"] if s in net["subnets"] else "subnet-0123456789abcdef0"
-               for s in change["subnets"]]
-        args["VpcSettings"] = {"VpcId": net["vpc"], "SubnetIds": ids}
-    if change.get("vpc") == "other":
-        args["VpcSettings"] = {"VpcId": other["vpc"], "SubnetIds": vpc_settings(net)["SubnetIds"]}
-    elif "vpc" in change:
-        args["VpcSettings"]["VpcId"] = change["vpc"]
     ds = sandbox.client("ds", HOME)
-    with pytest.raises(botocore.exceptions.ClientError) as exc:
-        ds.create_microsoft_ad(**args)
-    assert error_code(exc) == code
-    assert args["Password"] not in str(exc.value)
+    for change, code in CREATE_REJECTIONS:
+        args = {"Name": NAME, "Password": PASSWORD, "VpcSettings": vpc_settings(net), "Edition": "Enterprise"}
+        args.update({k: v for k, v in change.items() if k in ("Password", "Name", "Edition", "Description")})
+        if "subnets" in change:
+            ids = [net["subnets"][s]["SubnetId"] if s in net["subnets"] else "subnet-0123456789abcdef0"
+                   for s in change["subnets"]]
+            args["VpcSettings"] = {"VpcId": net["vpc"], "SubnetIds": ids}
+        if change.get("vpc") == "other":
+            args["VpcSettings"] = {"VpcId": other["vpc"], "SubnetIds": vpc_settings(net)["SubnetIds"]}
+        elif "vpc" in change:
+            args["VpcSettings"]["VpcId"] = change["vpc"]
+        with pytest.raises(botocore.exceptions.ClientError) as exc:
+            ds.create_microsoft_ad(**args)
+        assert (change, error_code(exc)) == (change, code)
+        assert args["Password"] not in str(exc.value)
     assert ds.describe_directories()["DirectoryDescriptions"] == []
 
 
@@ -472,38 +472,26 @@ def test_connector_to_primary_in_same_region_is_active(sandbox):
         "DirectoryId": connector, "Type": "ADConnector", "Stage": "Active", "IsReplica": False}
 
 
-@pytest.mark.parametrize(
-    "case,reason",
-    [
-        ("wrong_password", "Invalid credentials"),
-        ("wrong_user", "Invalid credentials"),
-        ("unknown_ip", "DNS unavailable"),
-        ("other_domain_name", "SRV record"),
-        ("other_region", "DNS unavailable"),
-    ],
-)
-def test_connector_fails_with_reason(sandbox, case, reason):
+def test_connector_fails_with_reason(sandbox):
     directory_id, net = create_mad(sandbox)
     dns = describe(sandbox, HOME, directory_id)["DnsIpAddrs"]
-    region, kwargs = HOME, {}
-    if case == "wrong_password":
-        kwargs["password"] = "Wrong#Passw0rd"
-    elif case == "wrong_user":
-        kwargs["user"] = "svc-connector"
-    elif case == "unknown_ip":
-        dns = [dns[0], "10.0.99.99"]
-    elif case == "other_domain_name":
-        kwargs["name"] = "other.example.com"
-    elif case == "other_region":  # the primary's controllers are not in eu-west-1
-        region = "eu-west-1"
-        net = network(sandbox, region, "10.3.0.0/16")
+    far = network(sandbox, "eu-west-1", "10.3.0.0/16")
+    cases = {  # case: (region, network, DNS IPs, connect() arguments, expected reason)
+        "wrong_password": (HOME, net, dns, {"password": "Wrong#Passw0rd"}, "Invalid credentials"),
+        "wrong_user": (HOME, net, dns, {"user": "svc-connector"}, "Invalid credentials"),
+        "unknown_ip": (HOME, net, [dns[0], "10.0.99.99"], {}, "DNS unavailable"),
+        "other_domain_name": (HOME, net, dns, {"name": "other.example.com"}, "SRV record"),
+        # the primary's controllers are not in eu-west-1
+        "other_region": ("eu-west-1", far, dns, {}, "DNS unavailable"),
+    }
     sandbox.set_time_scale(scale_for("connector_create"))
-    connector = connect(sandbox, region, net, dns, **kwargs)
-    assert describe(sandbox, region, connector)["Stage"] == "Creating"
-    final, seen = wait_for(lambda: describe(sandbox, region, connector), lambda d: d["Stage"] != "Creating")
-    assert final["Stage"] == "Failed"
-    assert reason in final["StageReason"]
-    assert PASSWORD not in final["StageReason"] and "Wrong#Passw0rd" not in repr(final)
+    created = {case: (region, connect(sandbox, region, n, ips, **kwargs))
+               for case, (region, n, ips, kwargs, _) in cases.items()}
+    for case, (region, connector) in created.items():
+        final, _ = wait_for(lambda: describe(sandbox, region, connector), lambda d: d["Stage"] != "Creating")
+        assert (case, final["Stage"]) == (case, "Failed")
+        assert cases[case][4] in final["StageReason"]
+        assert PASSWORD not in final["StageReason"] and "Wrong#Passw0rd" not in repr(final)
 
 
 def test_connector_fails_when_replica_controllers_are_not_up_yet(sandbox):
@@ -518,26 +506,26 @@ def test_connector_fails_when_replica_controllers_are_not_up_yet(sandbox):
     assert final["Stage"] == "Failed" and "DNS unavailable" in final["StageReason"]
 
 
-@pytest.mark.parametrize(
-    "change,code",
-    [
-        ({"labels": ("a",)}, "InvalidParameterException"),
-        ({"labels": ("a", "c")}, "ClientException"),
-        ({"Size": "Medium"}, "ValidationException"),
-        ({"CustomerDnsIps": ["10.0.1.300"]}, "ValidationException"),
-        ({"CustomerDnsIps": []}, "InvalidParameterException"),
-        ({"Password": "x" * 129}, "ValidationException"),
-    ],
-)
-def test_connect_directory_rejections(sandbox, change, code):
+CONNECT_REJECTIONS = [
+    ({"labels": ("a",)}, "InvalidParameterException"),
+    ({"labels": ("a", "c")}, "ClientException"),
+    ({"Size": "Medium"}, "ValidationException"),
+    ({"CustomerDnsIps": ["10.0.1.300"]}, "ValidationException"),
+    ({"CustomerDnsIps": []}, "InvalidParameterException"),
+    ({"Password": "x" * 129}, "ValidationException"),
+]
+
+
+def test_connect_directory_rejections(sandbox):
     net = network(sandbox, HOME)
-    settings = {**vpc_settings(net, change.get("labels", ("a", "b"))),
-                "CustomerDnsIps": change.get("CustomerDnsIps", ["10.0.1.10"]), "CustomerUserName": "Admin"}
     ds = sandbox.client("ds", HOME)
-    with pytest.raises(botocore.exceptions.ClientError) as exc:
-        ds.connect_directory(Name=NAME, Password=change.get("Password", PASSWORD), Size=change.get("Size", "Small"),
-                             ConnectSettings=settings)
-    assert error_code(exc) == code
+    for change, code in CONNECT_REJECTIONS:
+        settings = {**vpc_settings(net, change.get("labels", ("a", "b"))),
+                    "CustomerDnsIps": change.get("CustomerDnsIps", ["10.0.1.10"]), "CustomerUserName": "Admin"}
+        with pytest.raises(botocore.exceptions.ClientError) as exc:
+            ds.connect_directory(Name=NAME, Password=change.get("Password", PASSWORD),
+                                 Size=change.get("Size", "Small"), ConnectSettings=settings)
+        assert (change, error_code(exc)) == (change, code)
     assert ds.describe_directories()["DirectoryDescriptions"] == []
 
 
