@@ -140,8 +140,39 @@ def _remember(call, key, result):
 def _store(account, region):
     store = _ENDPOINTS.setdefault((account, region), {})
     for eid in [e for e, ep in store.items() if ep["deleting_until"] is not None and _now() >= ep["deleting_until"]]:
-        del store[eid]
+        _certificates_in_use(store.pop(eid), release=True)
     return store
+
+
+def _endpoint_arn(ep):
+    return f"arn:aws:ec2:{ep['region']}:{ep['account']}:client-vpn-endpoint/{ep['id']}"
+
+
+def _certificate_arns(cfg):
+    arns = {cfg["ServerCertificateArn"]}
+    for option in cfg["AuthenticationOptions"]:
+        chain = option.get("MutualAuthentication", {}).get("ClientRootCertificateChain")
+        if chain:
+            arns.add(chain)
+    return arns
+
+
+def _certificates_in_use(ep, release=False, arns=None):
+    """Keep ACM's InUseBy of the endpoint's certificates in step (DescribeCertificate shows it, as on AWS)."""
+    try:
+        certificates = getattr(registry.moto_backend("acm", ep["account"], ep["region"]), "_certificates", {})
+    except Exception:  # pragma: no cover - moto always has ACM
+        return
+    user = _endpoint_arn(ep)
+    for arn in arns if arns is not None else _certificate_arns(ep["cfg"]):
+        bundle = certificates.get(arn)
+        in_use = getattr(bundle, "in_use_by", None)
+        if in_use is None:
+            continue
+        if release and user in in_use:
+            in_use.remove(user)
+        elif not release and user not in in_use:
+            in_use.append(user)
 
 
 def _settle(ep):
@@ -661,6 +692,7 @@ def create_endpoint(call):
         "rules": [],
         "connections": [],
     }
+    _certificates_in_use(store[eid])
     result = {
         "ClientVpnEndpointId": eid,
         "Status": {"Code": "pending-associate"},
@@ -796,7 +828,10 @@ def modify_endpoint(call):
         changes["SecurityGroupIds"] = _security_groups(call, groups, target_vpc)
         changes["VpcId"] = target_vpc
     _dry_run(params)
+    before = _certificate_arns(cfg)
     cfg.update(changes)
+    _certificates_in_use(ep, release=True, arns=before - _certificate_arns(cfg))
+    _certificates_in_use(ep)
     if reset_connections:
         _terminate_connections(ep)
     return {"Return": True}

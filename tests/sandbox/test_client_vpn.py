@@ -566,6 +566,11 @@ def test_modify_modifiable_members(env, sandbox, pki):
     )
     ep = describe(ec2, eid)
     assert ep["ServerCertificateArn"] == new_cert
+    acm = client(sandbox, "acm")
+    endpoint_arn = f"arn:aws:ec2:us-east-1:123456789012:client-vpn-endpoint/{eid}"
+    assert acm.describe_certificate(CertificateArn=new_cert)["Certificate"]["InUseBy"] == [endpoint_arn]
+    # The old certificate is still the client root chain of the endpoint's mutual authentication.
+    assert acm.describe_certificate(CertificateArn=env["cert"])["Certificate"]["InUseBy"] == [endpoint_arn]
     assert (ep["DnsServers"], ep["VpnPort"], ep["Description"], ep["SplitTunnel"]) == (
         ["10.0.0.2"],
         1194,
@@ -800,6 +805,7 @@ def test_delete_needs_disassociation_then_deletes_after_a_delay(env, sandbox):
     assert describe(ec2, eid)["Status"]["Code"] == "deleting"
     assert "DeletionTime" in describe(ec2, eid)
     wait_for(lambda: ec2.describe_client_vpn_endpoints()["ClientVpnEndpoints"] == [])
+    assert client(sandbox, "acm").describe_certificate(CertificateArn=env["cert"])["Certificate"]["InUseBy"] == []
     assert code_of(ec2.delete_client_vpn_endpoint, ClientVpnEndpointId=eid) == "InvalidClientVpnEndpointId.NotFound"
 
 
