@@ -303,6 +303,11 @@ def _server_certificate(call, arn, member="ServerCertificateArn"):
         key = bundle._cert.public_key()
         if not isinstance(key, rsa.RSAPublicKey) or key.key_size not in SERVER_KEY_SIZES:
             raise _bad(f"Certificate {arn} must use an RSA 1024 or RSA 2048 key")
+        # AWS answers "Certificate <arn> does not have a domain" for a server certificate whose subject and
+        # SANs hold no domain name (e.g. an easy-rsa certificate built without --san).
+        names = [getattr(bundle, "common_name", "")] + list(getattr(bundle, "sans", []) or [])
+        if not any(isinstance(n, str) and "." in n.strip(".") for n in names):
+            raise _bad(f"Certificate {arn} does not have a domain")
     return bundle
 
 

@@ -72,12 +72,24 @@ def pki():
     server = _cert("server.vpn.example.com", server_key, issuer_cn="Sandbox Test CA", issuer_key=ca_key)
     self_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     self_signed = _cert("self.vpn.example.com", self_key)
+    bare_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    bare = (
+        x509.CertificateBuilder()
+        .subject_name(_name("server"))
+        .issuer_name(_name("Sandbox Test CA"))
+        .public_key(bare_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1))
+        .not_valid_after(datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=365))
+        .sign(ca_key, hashes.SHA256())
+    )
     ec_key = ec.generate_private_key(ec.SECP256R1())
     ec_cert = _cert("ec.vpn.example.com", ec_key)
     return {
         "ca": _pem(ca),
         "server": (_pem(server), _key_pem(server_key)),
         "self": (_pem(self_signed), _key_pem(self_key)),
+        "bare": (_pem(bare), _key_pem(bare_key)),
         "ec": (
             _pem(ec_cert),
             ec_key.private_bytes(
@@ -341,6 +353,14 @@ def test_server_certificate_must_exist_in_acm_in_the_same_region(sandbox, pki):
     auth = [{"Type": CERT_AUTH, "MutualAuthentication": {"ClientRootCertificateChainArn": rsa_cert}}]
     assert code_of(create_endpoint, ec2, ec_cert, auth=auth) == "InvalidParameterValue"
     assert create_endpoint(ec2, rsa_cert, auth=auth)["ClientVpnEndpointId"]
+    # A server certificate without a domain name (CN "server", no SAN) is refused.
+    bare = import_server_cert(sandbox, pki, which="bare")
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        create_endpoint(ec2, bare, auth=auth)
+    assert err.value.response["Error"] == {
+        "Code": "InvalidParameterValue",
+        "Message": f"Certificate {bare} does not have a domain",
+    }
 
 
 def test_client_root_chain_must_exist(sandbox, pki):
