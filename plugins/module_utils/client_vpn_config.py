@@ -55,7 +55,7 @@ def segments(text):
             close = f"</{tag}>"
             for j in range(i + 1, len(lines)):
                 if lines[j].strip() == close:
-                    result.append(("block", tag, lines[i + 1:j]))
+                    result.append(("block", tag, lines[i + 1 : j]))
                     i = j + 1
                     break
             else:
@@ -130,11 +130,7 @@ def rewrite_remote(text, host):
 
 def remove_directive(text, name):
     newline = newline_of(text)
-    items = [
-        item
-        for item in segments(text)
-        if not (item[0] == "line" and (_directive(item[1]) or ("",))[0] == name)
-    ]
+    items = [item for item in segments(text) if not (item[0] == "line" and (_directive(item[1]) or ("",))[0] == name)]
     return _render(items, newline)
 
 
@@ -155,7 +151,7 @@ def split_certificates(pem_text):
         except (binascii.Error, ValueError) as e:
             raise ClientConfigError(f"invalid PEM certificate: {e}") from e
         encoded = base64.b64encode(der).decode("ascii")
-        wrapped = "\n".join(encoded[i:i + 64] for i in range(0, len(encoded), 64))
+        wrapped = "\n".join(encoded[i : i + 64] for i in range(0, len(encoded), 64))
         certs.append(f"-----BEGIN CERTIFICATE-----\n{wrapped}\n-----END CERTIFICATE-----\n")
     return certs
 

@@ -145,10 +145,8 @@ import tempfile
 
 from ansible.module_utils.common.text.converters import to_bytes
 from ansible.module_utils.common.text.converters import to_native
-
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import AnsibleClientVpnError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import (
     export_client_vpn_client_configuration,

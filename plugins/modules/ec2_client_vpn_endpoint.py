@@ -483,14 +483,12 @@ replaced_client_vpn_endpoint_id:
 import copy
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
-
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import AnsibleClientVpnError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import create_client_vpn_endpoint
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import create_tags
@@ -1174,7 +1172,7 @@ def main():
                     options=dict(
                         type=dict(type="str", required=True, choices=["crowdstrike", "jamf", "jumpcloud"]),
                         tenant_id=dict(type="str"),
-                        public_signing_key_url=dict(type="str"),
+                        public_signing_key_url=dict(type="str", no_log=False),
                     ),
                 ),
             ),

@@ -185,8 +185,13 @@ def test_endpoint_lifecycle(sandbox, run_playbook, setup):
     assert actions.count("CreateClientVpnEndpoint") == 1
     assert actions.count("ModifyClientVpnEndpoint") == 1
     assert actions.count("DeleteClientVpnEndpoint") == 1
-    assert set(actions) <= {"CreateClientVpnEndpoint", "ModifyClientVpnEndpoint", "DeleteClientVpnEndpoint",
-                            "CreateTags", "DeleteTags"}, actions
+    assert set(actions) <= {
+        "CreateClientVpnEndpoint",
+        "ModifyClientVpnEndpoint",
+        "DeleteClientVpnEndpoint",
+        "CreateTags",
+        "DeleteTags",
+    }, actions
     assert all(c["status"] < 400 for c in sandbox.write_calls())
 
 
@@ -239,7 +244,12 @@ def test_replace_disassociates_and_recreates(sandbox, run_playbook, setup):
 
 def test_retries_concurrent_mutation_limit(sandbox, run_playbook, setup):
     """A ConcurrentMutationLimitExceeded answer is retried, not reported."""
-    rule = {"service": "ec2", "action": "CreateClientVpnEndpoint", "code": "ConcurrentMutationLimitExceeded", "count": 1}
+    rule = {
+        "service": "ec2",
+        "action": "CreateClientVpnEndpoint",
+        "code": "ConcurrentMutationLimitExceeded",
+        "count": 1,
+    }
     sandbox.control("POST", "faults", {"rules": [rule]})
     run_playbook(PLAYBOOKS / "apply.yml", extra_vars=setup["extra"])
     statuses = [c["status"] for c in sandbox.write_calls() if c["action"] == "CreateClientVpnEndpoint"]

@@ -5,9 +5,8 @@ from unittest.mock import MagicMock
 import botocore.exceptions
 import botocore.session
 import pytest
-from botocore.stub import Stubber
-
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import client_vpn as cv
+from botocore.stub import Stubber
 
 
 def client_error(code, op="DescribeClientVpnEndpoints"):
@@ -18,9 +17,7 @@ SESSION = botocore.session.get_session()
 
 
 def ec2():
-    return SESSION.create_client(
-        "ec2", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
-    )
+    return SESSION.create_client("ec2", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b")
 
 
 # ------------------------------------------------------------- client token
@@ -197,14 +194,16 @@ def test_association_waiter_times_out(monkeypatch):
     monkeypatch.setattr("time.sleep", lambda s: None)
     client = ec2()
     stub = Stubber(client)
-    for _ in range(2):
+    for _attempt in range(2):
         stub.add_response(
             "describe_client_vpn_target_networks",
             {"ClientVpnTargetNetworks": [{"AssociationId": "a1", "Status": {"Code": "associating"}}]},
         )
     with stub:
         with pytest.raises(cv.AnsibleClientVpnError):
-            cv.wait_for(client, "client_vpn_target_network_associated", 6, ClientVpnEndpointId="e1", AssociationIds=["a1"])
+            cv.wait_for(
+                client, "client_vpn_target_network_associated", 6, ClientVpnEndpointId="e1", AssociationIds=["a1"]
+            )
 
 
 def test_every_waiter_builds():

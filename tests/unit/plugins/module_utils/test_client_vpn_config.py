@@ -3,7 +3,6 @@
 import base64
 
 import pytest
-
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import client_vpn_config as cfg
 
 
@@ -11,7 +10,7 @@ def fake_cert(seed):
     """A syntactically valid PEM certificate block (DER bytes are arbitrary)."""
     der = bytes((seed + i) % 256 for i in range(300))
     encoded = base64.b64encode(der).decode()
-    lines = [encoded[i:i + 64] for i in range(0, len(encoded), 64)]
+    lines = [encoded[i : i + 64] for i in range(0, len(encoded), 64)]
     return "-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n"
 
 
@@ -73,7 +72,9 @@ def test_rewrite_remote_does_not_touch_blocks():
 
 def test_crlf_is_kept():
     text = aws_file(newline="\r\n")
-    out = cfg.build_client_config(text, remote_host="vpn.example.com", remote_random_hostname=False, extra_ca_pems=[CA2])
+    out = cfg.build_client_config(
+        text, remote_host="vpn.example.com", remote_random_hostname=False, extra_ca_pems=[CA2]
+    )
     assert "\r\n" in out
     assert "\n" not in out.replace("\r\n", "")
     assert "remote vpn.example.com 443\r\n" in out
@@ -113,8 +114,17 @@ def test_untouched_directives_survive_in_order():
     out = cfg.build_client_config(aws_file(), remote_host="vpn.example.com", remote_random_hostname=False)
     names = [d[0] for d in cfg.parse(out)["directives"]]
     assert names == [
-        "client", "dev", "proto", "remote", "resolv-retry", "nobind", "remote-cert-tls", "cipher", "verb",
-        "auth-user-pass", "reneg-sec",
+        "client",
+        "dev",
+        "proto",
+        "remote",
+        "resolv-retry",
+        "nobind",
+        "remote-cert-tls",
+        "cipher",
+        "verb",
+        "auth-user-pass",
+        "reneg-sec",
     ]
 
 
@@ -176,7 +186,9 @@ KEY = "-----BEGIN PRIVATE KEY-----\nSECRETSECRET\n-----END PRIVATE KEY-----\n"
 
 
 def test_embed_cert_and_key():
-    out = cfg.build_client_config(aws_file(extra_lines=["cert client.crt", "key client.key"]), client_certificate=CA3, client_key=KEY)
+    out = cfg.build_client_config(
+        aws_file(extra_lines=["cert client.crt", "key client.key"]), client_certificate=CA3, client_key=KEY
+    )
     parsed = cfg.parse(out)
     assert parsed["blocks"]["cert"] == [CA3]
     assert parsed["blocks"]["key"] == [KEY]

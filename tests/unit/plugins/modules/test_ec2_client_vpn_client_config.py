@@ -6,7 +6,6 @@ import stat
 from unittest.mock import MagicMock
 
 import pytest
-
 from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_client_vpn_client_config as mod
 
 EID = "cvpn-endpoint-0123456789abcdef0"
@@ -14,7 +13,11 @@ EID = "cvpn-endpoint-0123456789abcdef0"
 
 def cert(seed):
     body = base64.b64encode(bytes((seed + i) % 256 for i in range(200))).decode()
-    return "-----BEGIN CERTIFICATE-----\n" + "\n".join(body[i:i + 64] for i in range(0, len(body), 64)) + "\n-----END CERTIFICATE-----\n"
+    return (
+        "-----BEGIN CERTIFICATE-----\n"
+        + "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
+        + "\n-----END CERTIFICATE-----\n"
+    )
 
 
 EXPORTED = (
@@ -29,7 +32,9 @@ KEY = "-----BEGIN PRIVATE KEY-----\nTOPSECRET\n-----END PRIVATE KEY-----\n"
 def client():
     c = MagicMock()
     c.get_paginator.return_value.paginate.return_value.build_full_result.return_value = {
-        "ClientVpnEndpoints": [{"ClientVpnEndpointId": EID, "Status": {"Code": "available"}, "Tags": [{"Key": "Name", "Value": "vpn"}]}]
+        "ClientVpnEndpoints": [
+            {"ClientVpnEndpointId": EID, "Status": {"Code": "available"}, "Tags": [{"Key": "Name", "Value": "vpn"}]}
+        ]
     }
     c.export_client_vpn_client_configuration.return_value = {"ClientConfiguration": EXPORTED}
     return c
@@ -38,8 +43,15 @@ def client():
 class Module:
     def __init__(self, params, check_mode=False, diff=False):
         self.params = dict(
-            client_vpn_endpoint_id=None, name="vpn", remote_host="vpn.example.com", remote_random_hostname=False,
-            extra_ca_certificates=[], extra_ca_files=[], client_certificate=None, client_key=None, return_content=True,
+            client_vpn_endpoint_id=None,
+            name="vpn",
+            remote_host="vpn.example.com",
+            remote_random_hostname=False,
+            extra_ca_certificates=[],
+            extra_ca_files=[],
+            client_certificate=None,
+            client_key=None,
+            return_content=True,
         )
         self.params.update(params)
         self.check_mode = check_mode
@@ -100,7 +112,9 @@ def test_extra_ca_files_and_texts_deduplicated(tmp_path):
     ca_file = tmp_path / "ca.pem"
     ca_file.write_text(cert(2) + cert(1))
     dest = str(tmp_path / "vpn.ovpn")
-    result = mod.run(Module({"dest": dest, "extra_ca_files": [str(ca_file)], "extra_ca_certificates": [cert(3), cert(2)]}), client())
+    result = mod.run(
+        Module({"dest": dest, "extra_ca_files": [str(ca_file)], "extra_ca_certificates": [cert(3), cert(2)]}), client()
+    )
     assert result["ca_certificates"] == 3
 
 

@@ -4,7 +4,6 @@ from unittest.mock import MagicMock
 
 import botocore.exceptions
 import pytest
-
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import AnsibleClientVpnError
 from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_client_vpn_endpoint as mod
 
@@ -120,7 +119,10 @@ def test_self_service_portal_from_url():
         ),
         ({"traffic_ip_address_type": "dual-stack"}, ["traffic_ip_address_type"]),
         ({"endpoint_ip_address_type": "ipv6"}, ["endpoint_ip_address_type"]),
-        ({"client_cidr_block": "10.201.0.0/22", "transport_protocol": "udp"}, ["client_cidr_block", "transport_protocol"]),
+        (
+            {"client_cidr_block": "10.201.0.0/22", "transport_protocol": "udp"},
+            ["client_cidr_block", "transport_protocol"],
+        ),
     ],
 )
 def test_immutable_detection(over, expected):
@@ -161,7 +163,11 @@ def test_federated_authentication_names_map():
     )
     p = params(
         authentication=[
-            {"type": "federated-authentication", "saml_provider_arn": "arn:saml", "self_service_saml_provider_arn": "arn:ss"}
+            {
+                "type": "federated-authentication",
+                "saml_provider_arn": "arn:saml",
+                "self_service_saml_provider_arn": "arn:ss",
+            }
         ]
     )
     assert changes(p, ep) == []
@@ -206,7 +212,11 @@ def test_modify_nothing():
         (["10.0.0.2", "10.0.1.2"], [], {"DnsServers": {"Enabled": True, "CustomDnsServers": ["10.0.0.2", "10.0.1.2"]}}),
         ([], ["10.0.0.2"], {"DnsServers": {"Enabled": False}}),
         (["10.0.0.2"], ["10.0.0.2"], {}),
-        (["10.0.1.2", "10.0.0.2"], ["10.0.0.2", "10.0.1.2"], {"DnsServers": {"Enabled": True, "CustomDnsServers": ["10.0.1.2", "10.0.0.2"]}}),
+        (
+            ["10.0.1.2", "10.0.0.2"],
+            ["10.0.0.2", "10.0.1.2"],
+            {"DnsServers": {"Enabled": True, "CustomDnsServers": ["10.0.1.2", "10.0.0.2"]}},
+        ),
     ],
 )
 def test_modify_dns_servers(want, have, expected):
@@ -214,7 +224,10 @@ def test_modify_dns_servers(want, have, expected):
 
 
 def test_modify_security_groups_carries_vpc():
-    assert modify_for(params(security_group_ids=["sg-2"]), endpoint()) == {"SecurityGroupIds": ["sg-2"], "VpcId": "vpc-1"}
+    assert modify_for(params(security_group_ids=["sg-2"]), endpoint()) == {
+        "SecurityGroupIds": ["sg-2"],
+        "VpcId": "vpc-1",
+    }
     assert modify_for(params(security_group_ids=["sg-1"]), endpoint()) == {}
 
 
@@ -246,8 +259,14 @@ def test_disabled_banner_ignores_stale_text():
 
 
 def test_modify_connection_log():
-    p = params(connection_log={"enabled": True, "cloudwatch_log_group": "g", "cloudwatch_log_stream": None,
-                               "include_authorization_policy_context": None})
+    p = params(
+        connection_log={
+            "enabled": True,
+            "cloudwatch_log_group": "g",
+            "cloudwatch_log_stream": None,
+            "include_authorization_policy_context": None,
+        }
+    )
     assert modify_for(p, endpoint()) == {"ConnectionLogOptions": {"Enabled": True, "CloudwatchLogGroup": "g"}}
     # AWS creates a stream when none is given: a stream we did not ask for is not a difference.
     ep = endpoint(ConnectionLogOptions={"Enabled": True, "CloudwatchLogGroup": "g", "CloudwatchLogStream": "auto"})
@@ -268,8 +287,12 @@ def test_modify_device_posture():
 
 def test_create_params_every_option():
     p = params(
-        connection_log={"enabled": True, "cloudwatch_log_group": "g", "cloudwatch_log_stream": "s",
-                        "include_authorization_policy_context": True},
+        connection_log={
+            "enabled": True,
+            "cloudwatch_log_group": "g",
+            "cloudwatch_log_stream": "s",
+            "include_authorization_policy_context": True,
+        },
         dns_servers=["10.0.0.2"],
         vpn_port=1194,
         description="d",
@@ -292,8 +315,12 @@ def test_create_params_every_option():
         "AuthenticationOptions": [
             {"Type": "directory-service-authentication", "ActiveDirectory": {"DirectoryId": "d-1234567890"}}
         ],
-        "ConnectionLogOptions": {"Enabled": True, "CloudwatchLogGroup": "g", "CloudwatchLogStream": "s",
-                                 "IncludeAuthorizationPolicyContext": True},
+        "ConnectionLogOptions": {
+            "Enabled": True,
+            "CloudwatchLogGroup": "g",
+            "CloudwatchLogStream": "s",
+            "IncludeAuthorizationPolicyContext": True,
+        },
         "DnsServers": ["10.0.0.2"],
         "TransportProtocol": "tcp",
         "VpnPort": 1194,
@@ -310,7 +337,10 @@ def test_create_params_every_option():
         "EndpointIpAddressType": "ipv4",
         "TrafficIpAddressType": "ipv4",
         "TagSpecifications": [
-            {"ResourceType": "client-vpn-endpoint", "Tags": [{"Key": "Env", "Value": "prod"}, {"Key": "Name", "Value": "vpn"}]}
+            {
+                "ResourceType": "client-vpn-endpoint",
+                "Tags": [{"Key": "Env", "Value": "prod"}, {"Key": "Name", "Value": "vpn"}],
+            }
         ],
     }
 
@@ -326,13 +356,24 @@ def test_create_params_cover_the_botocore_model():
     """Every CreateClientVpnEndpoint member is reachable from an option (except DryRun/ClientToken)."""
     import botocore.session
 
-    shape = botocore.session.get_session().get_service_model("ec2").operation_model("CreateClientVpnEndpoint").input_shape
+    shape = (
+        botocore.session.get_session().get_service_model("ec2").operation_model("CreateClientVpnEndpoint").input_shape
+    )
     p = params(
         connection_log={"enabled": True, "cloudwatch_log_group": "g"},
-        dns_servers=["10.0.0.2"], vpn_port=443, description="d", split_tunnel=True,
-        security_group_ids=["sg"], vpc_id="vpc", client_connect_handler={"enabled": False},
-        session_timeout_hours=8, login_banner={"enabled": False}, client_route_enforcement=False,
-        disconnect_on_session_timeout=True, endpoint_ip_address_type="ipv4", traffic_ip_address_type="ipv4",
+        dns_servers=["10.0.0.2"],
+        vpn_port=443,
+        description="d",
+        split_tunnel=True,
+        security_group_ids=["sg"],
+        vpc_id="vpc",
+        client_connect_handler={"enabled": False},
+        session_timeout_hours=8,
+        login_banner={"enabled": False},
+        client_route_enforcement=False,
+        disconnect_on_session_timeout=True,
+        endpoint_ip_address_type="ipv4",
+        traffic_ip_address_type="ipv4",
         transit_gateway={"transit_gateway_id": "tgw-1", "availability_zones": ["us-east-1a"]},
         device_posture={"enabled": False, "trust_providers": []},
     )
@@ -344,14 +385,23 @@ def test_create_params_cover_the_botocore_model():
 def test_modify_params_cover_the_botocore_model():
     import botocore.session
 
-    shape = botocore.session.get_session().get_service_model("ec2").operation_model("ModifyClientVpnEndpoint").input_shape
+    shape = (
+        botocore.session.get_session().get_service_model("ec2").operation_model("ModifyClientVpnEndpoint").input_shape
+    )
     p = params(
         server_certificate_arn=CERT2,
         connection_log={"enabled": True, "cloudwatch_log_group": "g"},
-        dns_servers=["10.0.0.2"], vpn_port=1194, description="d", split_tunnel=True,
-        security_group_ids=["sg-2"], vpc_id="vpc-2", self_service_portal="enabled",
+        dns_servers=["10.0.0.2"],
+        vpn_port=1194,
+        description="d",
+        split_tunnel=True,
+        security_group_ids=["sg-2"],
+        vpc_id="vpc-2",
+        self_service_portal="enabled",
         client_connect_handler={"enabled": True, "lambda_function_arn": "arn"},
-        session_timeout_hours=8, login_banner={"enabled": True, "text": "t"}, client_route_enforcement=True,
+        session_timeout_hours=8,
+        login_banner={"enabled": True, "text": "t"},
+        client_route_enforcement=True,
         disconnect_on_session_timeout=False,
         transit_gateway={"transit_gateway_id": "tgw-1"},
         device_posture={"enabled": True, "trust_providers": [{"type": "jamf"}]},
@@ -508,7 +558,11 @@ def test_replace_disassociates_deletes_and_recreates(waits):
     client = FakeClient([endpoint()], [assoc])
     result = mod.ensure_present(client.mock, params(client_cidr_block="10.201.0.0/22", replace=True), False)
     names = client.write_calls()
-    assert names == ["disassociate_client_vpn_target_network", "delete_client_vpn_endpoint", "create_client_vpn_endpoint"]
+    assert names == [
+        "disassociate_client_vpn_target_network",
+        "delete_client_vpn_endpoint",
+        "create_client_vpn_endpoint",
+    ]
     assert result["replaced_client_vpn_endpoint_id"] == EID
     assert [w[0] for w in waits] == [
         "client_vpn_target_network_disassociated",
@@ -544,7 +598,9 @@ def test_absent_disassociates_then_deletes(waits):
     client = FakeClient([endpoint()], assocs)
     result = mod.ensure_absent(client.mock, params(state="absent"), False)
     assert result["changed"]
-    client.mock.disassociate_client_vpn_target_network.assert_called_once_with(ClientVpnEndpointId=EID, AssociationId="a1")
+    client.mock.disassociate_client_vpn_target_network.assert_called_once_with(
+        ClientVpnEndpointId=EID, AssociationId="a1"
+    )
     client.mock.delete_client_vpn_endpoint.assert_called_once_with(ClientVpnEndpointId=EID)
     assert waits[0] == (
         "client_vpn_target_network_disassociated",

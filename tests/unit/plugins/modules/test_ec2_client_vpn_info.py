@@ -3,7 +3,6 @@
 from unittest.mock import MagicMock
 
 import botocore.exceptions
-
 from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_client_vpn_info as mod
 
 
@@ -46,7 +45,9 @@ class Client:
                     "describe_client_vpn_routes": "Routes",
                     "describe_client_vpn_connections": "Connections",
                 }[name]
-                out.build_full_result.return_value = {key: [{"ClientVpnEndpointId": kw["ClientVpnEndpointId"], "DestinationCidr": "10.0.0.0/16"}]}
+                out.build_full_result.return_value = {
+                    key: [{"ClientVpnEndpointId": kw["ClientVpnEndpointId"], "DestinationCidr": "10.0.0.0/16"}]
+                }
             return out
 
         pag.paginate.side_effect = paginate
