@@ -764,6 +764,7 @@ def ensure_latency_record(client, params, check_mode=False, warn=None):
             )
             if params.get("wait", True):
                 wait_for_change(client, change_info["Id"], params.get("wait_timeout") or 300)
+                change_info = dict(change_info, Status="INSYNC")
 
     # Health checks of this unit that no record uses any more (replaced, or left by an interrupted run).
     for old in obsolete:
@@ -812,6 +813,7 @@ def ensure_latency_record_absent(client, params, check_mode=False):
             )
             if params.get("wait", True):
                 wait_for_change(client, change_info["Id"], params.get("wait_timeout") or 300)
+                change_info = dict(change_info, Status="INSYNC")
     for health_check in ours:
         changed = True
         actions.append("delete_health_check")

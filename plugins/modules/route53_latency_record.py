@@ -329,7 +329,9 @@ health_check:
           type: dict
           sample: {"status": "Success: TCP connection established", "checked_time": "2026-01-01T00:00:00+00:00"}
 change_info:
-  description: The record change, when one was made (not in check mode).
+  description:
+    - The record change, when one was made (not in check mode).
+    - C(status) is V(INSYNC) after a successful wait, else what Route 53 answered (usually V(PENDING)).
   returned: always
   type: dict
   sample: {"id": "/change/C2682N5HXP0BZ4", "status": "INSYNC", "submitted_at": "2026-01-01T00:00:00+00:00"}

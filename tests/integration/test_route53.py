@@ -152,6 +152,14 @@ def test_rerun_interrupted_run_absent_and_recreate(sandbox, run_playbook, topolo
     assert route53.list_health_checks()["HealthChecks"] == []
 
 
+def test_wait_for_insync(sandbox, run_playbook, topology):
+    # a record change stays PENDING for DURATIONS["route53_change"] (60 s) scaled: about 1.2 s here
+    sandbox.set_time_scale(0.02)
+    run_playbook(PLAYBOOKS / "wait.yml", extra_vars=topology)
+    assert "GetChange" in [c["action"] for c in sandbox.calls()]
+    assert sandbox.client("route53").list_health_checks()["HealthChecks"] == []
+
+
 def test_errors(sandbox, run_playbook, topology):
     run_playbook(PLAYBOOKS / "errors.yml", extra_vars=topology)
     assert sandbox.client("route53").list_health_checks()["HealthChecks"] == []

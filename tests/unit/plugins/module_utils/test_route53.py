@@ -575,6 +575,7 @@ def test_present_creates_then_is_idempotent_with_minimal_reads(fake):
     assert result["changed"] is True
     assert fake.writes() == ["create_health_check", "change_resource_record_sets"]
     assert "get_change" in fake.calls
+    assert result["change_info"]["status"] == "INSYNC"
     hc_id = result["health_check"]["id"]
     assert result["record"]["health_check_id"] == hc_id
     assert result["record"]["resource_records"] == [{"value": FQDN}]
