@@ -252,7 +252,13 @@ def ensure_authorization_rules(client, params, check_mode):
     endpoint = get_client_vpn_endpoint(client, endpoint_id)
     if endpoint is None:
         if state == "absent":
-            return dict(changed=False, authorization_rules=[], added=[], removed=[], diff=dict(before=[], after=[]))
+            return dict(
+                changed=False,
+                authorization_rules=[],
+                added=[],
+                removed=[],
+                diff=dict(before=dict(authorization_rules=[]), after=dict(authorization_rules=[])),
+            )
         raise AnsibleClientVpnError(message=f"Client VPN endpoint {endpoint_id} does not exist")
 
     current = describe_client_vpn_authorization_rules(client, endpoint_id, MaxResults=PAGE_SIZE)

@@ -257,7 +257,9 @@ def ensure_routes(client, params, check_mode):
     endpoint = get_client_vpn_endpoint(client, endpoint_id)
     if endpoint is None:
         if state == "absent":
-            return dict(changed=False, routes=[], added=[], removed=[], diff=dict(before=[], after=[]))
+            return dict(
+                changed=False, routes=[], added=[], removed=[], diff=dict(before=dict(routes=[]), after=dict(routes=[]))
+            )
         raise AnsibleClientVpnError(message=f"Client VPN endpoint {endpoint_id} does not exist")
 
     current = describe_client_vpn_routes(client, endpoint_id, MaxResults=PAGE_SIZE)

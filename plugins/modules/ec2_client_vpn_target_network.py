@@ -222,7 +222,13 @@ def ensure_target_networks(client, params, check_mode):
     endpoint = get_client_vpn_endpoint(client, endpoint_id)
     if endpoint is None:
         if state == "absent":
-            return dict(changed=False, associations=[], associated=[], disassociated=[], diff=dict(before=[], after=[]))
+            return dict(
+                changed=False,
+                associations=[],
+                associated=[],
+                disassociated=[],
+                diff=dict(before=dict(subnet_ids=[]), after=dict(subnet_ids=[])),
+            )
         raise AnsibleClientVpnError(message=f"Client VPN endpoint {endpoint_id} does not exist")
 
     current = describe_client_vpn_target_networks(client, endpoint_id)

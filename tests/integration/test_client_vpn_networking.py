@@ -58,9 +58,10 @@ def endpoint(sandbox, certificate):
     acm = sandbox.client("acm", REGION)
     vpc_id = ec2.create_vpc(CidrBlock="10.60.0.0/16")["Vpc"]["VpcId"]
     zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
-    subnet = lambda cidr, az: ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=az)["Subnet"][
-        "SubnetId"
-    ]  # noqa: E731
+
+    def subnet(cidr, az):
+        return ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=az)["Subnet"]["SubnetId"]
+
     subnets = {
         "a": subnet("10.60.0.0/24", zones[0]),
         "b": subnet("10.60.1.0/24", zones[1]),
