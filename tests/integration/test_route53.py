@@ -160,6 +160,33 @@ def test_wait_for_insync(sandbox, run_playbook, topology):
     assert sandbox.client("route53").list_health_checks()["HealthChecks"] == []
 
 
+def test_retries_on_prior_request_not_complete_and_throttling(sandbox, run_playbook, topology):
+    # botocore's own retries off (AWS_MAX_ATTEMPTS=1): the modules' AWSRetry must absorb the faults
+    sandbox.control(
+        "POST",
+        "faults",
+        {
+            "rules": [
+                {
+                    "service": "route53",
+                    "action": "ChangeResourceRecordSets",
+                    "count": 2,
+                    "code": "PriorRequestNotComplete",
+                    "message": "The request was rejected because Route 53 was " "still processing a prior request.",
+                },
+                {"service": "route53", "action": "CreateHealthCheck", "count": 1},
+                {"service": "route53", "action": "ListResourceRecordSets", "count": 1},
+            ]
+        },
+    )
+    run_playbook(PLAYBOOKS / "apply.yml", extra_vars=topology, env={"AWS_MAX_ATTEMPTS": "1"})
+    errors = [c.get("error_code") for c in sandbox.calls() if c.get("error_code")]
+    assert errors.count("PriorRequestNotComplete") == 2 and errors.count("Throttling") == 2
+    assert len(sandbox.client("route53").list_health_checks()["HealthChecks"]) == 2
+    sandbox.control("DELETE", "faults")
+    run_playbook(PLAYBOOKS / "absent.yml", extra_vars=topology)
+
+
 def test_errors(sandbox, run_playbook, topology):
     run_playbook(PLAYBOOKS / "errors.yml", extra_vars=topology)
     assert sandbox.client("route53").list_health_checks()["HealthChecks"] == []
