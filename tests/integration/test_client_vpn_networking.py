@@ -318,3 +318,24 @@ def test_route_duplicate_rejected_by_aws(sandbox, endpoint):
             TargetVpcSubnetId=endpoint["subnets"]["a"],
         )
     assert err.value.response["Error"]["Code"] == "InvalidClientVpnDuplicateRoute"
+
+
+def test_concurrent_mutation_limit_and_throttling_are_retried(sandbox, run_playbook, endpoint):
+    """Injected ConcurrentMutationLimitExceeded on the create and throttling on reads: the run still converges."""
+    associate(endpoint, "a")
+    sandbox.clear_calls()
+    sandbox.control(
+        "POST",
+        "faults",
+        {
+            "rules": [
+                {"action": "CreateClientVpnRoute", "count": 2, "code": "ConcurrentMutationLimitExceeded"},
+                {"action": "DescribeClientVpnRoutes", "count": 1},
+            ]
+        },
+    )
+    declared = [{"destination_cidr": "10.70.0.0/16", "target_subnet": endpoint["subnets"]["a"]}]
+    run_playbook(PLAYBOOKS / "apply_route.yml", extra_vars=play_vars(endpoint, cvpn_routes=declared))
+    creates = [c for c in sandbox.calls() if c["action"] == "CreateClientVpnRoute"]
+    assert [c["status"] for c in creates] == [400, 400, 200]
+    assert manual_routes(endpoint) == [("10.70.0.0/16", endpoint["subnets"]["a"], None)]
