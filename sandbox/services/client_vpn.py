@@ -1330,9 +1330,11 @@ def _inject_connection(sandbox, body, query):
             "EgressBytes": str(body.get("EgressBytes", 0)),
             "IngressPackets": str(body.get("IngressPackets", 0)),
             "EgressPackets": str(body.get("EgressPackets", 0)),
-            "ClientIp": body.get("ClientIp") or str(ipaddress.IPv4Network(ep["cfg"]["ClientCidrBlock"])[2]),
             "Status": {"Code": "active"},
         }
+        client_cidr = ep["cfg"].get("ClientCidrBlock")
+        if body.get("ClientIp") or client_cidr:
+            conn["ClientIp"] = body.get("ClientIp") or str(ipaddress.IPv4Network(client_cidr)[2])
         for member in ("Username", "CommonName"):
             if body.get(member):
                 conn[member] = body[member]

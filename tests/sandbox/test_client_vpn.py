@@ -1188,3 +1188,26 @@ def test_find_endpoint_by_hostname_and_list_endpoints(env, sandbox):
     listed = client_vpn.list_endpoints()
     assert [(a, r, e["ClientVpnEndpointId"]) for a, r, e in listed] == [("123456789012", REGION, eid)]
     assert listed[0][2]["Status"]["Code"] == "available"
+
+
+def test_ip_address_types(sandbox, pki):
+    ec2 = client(sandbox, "ec2")
+    cert = import_server_cert(sandbox, pki)
+    params = {
+        "ServerCertificateArn": cert,
+        "AuthenticationOptions": [{"Type": CERT_AUTH, "MutualAuthentication": {"ClientRootCertificateChainArn": cert}}],
+        "ConnectionLogOptions": {"Enabled": False},
+    }
+    assert code_of(ec2.create_client_vpn_endpoint, **params) == "MissingParameter"  # IPv4 traffic needs a client CIDR
+    eid = ec2.create_client_vpn_endpoint(TrafficIpAddressType="ipv6", EndpointIpAddressType="dual-stack", **params)[
+        "ClientVpnEndpointId"
+    ]
+    ep = describe(ec2, eid)
+    assert (ep["TrafficIpAddressType"], ep["EndpointIpAddressType"]) == ("ipv6", "dual-stack")
+    assert "ClientCidrBlock" not in ep
+    assert (
+        code_of(ec2.create_client_vpn_endpoint, TrafficIpAddressType="ipv6", ClientCidrBlock="172.16.0.0/22", **params)
+        == "InvalidParameterValue"
+    )
+    defaults = describe(ec2, create_endpoint(ec2, cert)["ClientVpnEndpointId"])
+    assert (defaults["TrafficIpAddressType"], defaults["EndpointIpAddressType"]) == ("ipv4", "ipv4")
