@@ -27,7 +27,6 @@ import functools
 import re
 
 import botocore.session
-
 from moto.core.exceptions import JsonRESTError
 from moto.ds.models import ds_backends
 from moto.ds.responses import _directory_description
@@ -122,7 +121,9 @@ def _vpc_settings(account_id, region, settings, field="vpcSettings"):
                 f"{field}.subnetIds", "satisfy regular expression pattern: ^(subnet-[0-9a-f]{8}|subnet-[0-9a-f]{17})$"
             )
     if not vpc_id or not re.match(r"^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})$", vpc_id):
-        raise _validation(f"{field}.vpcId", "satisfy regular expression pattern: ^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})$", vpc_id)
+        raise _validation(
+            f"{field}.vpcId", "satisfy regular expression pattern: ^(vpc-[0-9a-f]{8}|vpc-[0-9a-f]{17})$", vpc_id
+        )
     if len(subnet_ids) != 2:
         raise _err("InvalidParameterException", SUBNETS_MESSAGE)
     ec2 = st.ec2_backend(account_id, region)
@@ -136,7 +137,9 @@ def _vpc_settings(account_id, region, settings, field="vpcSettings"):
         raise _err("ClientException", "Invalid VPC ID.")
     for subnet in subnets:
         if subnet.vpc_id != vpc_id:
-            raise _err("InvalidParameterException", f"Invalid subnet ID(s). The subnets must belong to the VPC {vpc_id}.")
+            raise _err(
+                "InvalidParameterException", f"Invalid subnet ID(s). The subnets must belong to the VPC {vpc_id}."
+            )
     zones = [s.availability_zone for s in subnets]
     if zones[0] == zones[1]:
         raise _err("ClientException", "Invalid subnet ID(s). The two subnets must be in different Availability Zones.")
@@ -195,18 +198,25 @@ def _settle():
                     entry.domain_controllers.remove(dc)
         if directory.type == "ADConnector" and directory.connector_outcome is None and st.reached(directory.ready_at):
             directory.connector_outcome = _connector_outcome(directory)
-    # moto-native directories (Simple AD) being deleted are tracked too
-    return
 
 
 def _finish_delete(directory):
-    backend = _backend(directory.account_id, directory.primary_region)
-    for region, entry in list(directory.regions.items()):
-        if entry.owns_network:
-            _drop_region_network(directory, entry)
-    if directory.directory_id in backend.directories:
-        backend.delete_directory(directory.directory_id)
+    """The directory is gone: its ENIs (every domain controller's), security groups, tags, moto's record."""
     st.DIRECTORIES.pop(st.key(directory.account_id, directory.directory_id), None)
+    backend = _backend(directory.account_id, directory.primary_region)
+    for entry in list(directory.regions.values()):
+        _drop_region_network(directory, entry)
+    moto_dir = backend.directories.get(directory.directory_id)
+    if moto_dir is None:
+        return
+    ec2 = st.ec2_backend(directory.account_id, directory.primary_region)
+    primary = directory.regions.get(directory.primary_region)
+    st.delete_enis(ec2, list(moto_dir.eni_ids) + [dc.eni_id for dc in (primary.domain_controllers if primary else [])])
+    moto_dir.eni_ids = []
+    try:
+        backend.delete_directory(directory.directory_id)
+    except Exception:  # noqa: BLE001  never let a cleanup error wedge every later DS call
+        backend.directories.pop(directory.directory_id, None)
 
 
 def _drop_region_network(directory, entry):
@@ -359,6 +369,33 @@ def _require_visible(account_id, region, directory_id, code="EntityDoesNotExistE
 # ----------------------------------------------------------------- handlers
 
 
+def _settle_before(service, action):
+    """Let EC2 calls that see directory ENIs/security groups observe finished deletions first.
+
+    Chains to a handler another emulation registered earlier for the same
+    action (modules are imported in name order), else lets moto answer.
+    """
+    previous = registry.HANDLERS.get((service, action))
+
+    def settle_then(call):
+        with st.LOCK:
+            if st.clock() is not None:
+                _settle()
+        return previous(call) if previous is not None else registry.PASS
+
+    registry.HANDLERS[(service, action)] = settle_then
+
+
+for _action in (
+    "DescribeNetworkInterfaces",
+    "DeleteNetworkInterface",
+    "DeleteSecurityGroup",
+    "DeleteSubnet",
+    "DeleteVpc",
+):
+    _settle_before("ec2", _action)
+
+
 @_handler("CreateMicrosoftAD")
 def create_microsoft_ad(call):
     _begin(call)
@@ -375,7 +412,9 @@ def create_microsoft_ad(call):
     )
     _check_common(p, "MicrosoftAD", call.account_id, call.region)
     if "admin" in password.lower():
-        raise _err("InvalidParameterException", "Invalid directory password. The password must not contain the word 'admin'.")
+        raise _err(
+            "InvalidParameterException", "Invalid directory password. The password must not contain the word 'admin'."
+        )
     edition = p.get("Edition") or "Enterprise"
     if edition == "Hybrid":
         raise _err("InvalidParameterException", "Hybrid Edition directories are created with CreateHybridAD.")
@@ -575,7 +614,9 @@ def add_region(call):
     if target not in _known_regions():
         raise _err("InvalidParameterException", f"Invalid Region name: {target}.")
     if target in st.OPT_IN_REGIONS:
-        raise _err("UnsupportedOperationException", f"Multi-Region replication is not available in the opt-in Region {target}.")
+        raise _err(
+            "UnsupportedOperationException", f"Multi-Region replication is not available in the opt-in Region {target}."
+        )
     if len(directory.additional_regions()) >= st.MAX_ADDITIONAL_REGIONS:
         raise _err(
             "RegionLimitExceededException",
@@ -612,7 +653,9 @@ def describe_regions(call):
     _begin(call)
     p = call.params
     directory = _managed_ad(call, p["DirectoryId"], "DirectoryDoesNotExistException", "DescribeRegions")
-    regions = [directory.regions[directory.primary_region]] + [directory.regions[r] for r in directory.additional_regions()]
+    regions = [directory.regions[directory.primary_region]] + [
+        directory.regions[r] for r in directory.additional_regions()
+    ]
     if p.get("RegionName"):
         regions = [e for e in regions if e.region == p["RegionName"]]
     items = [

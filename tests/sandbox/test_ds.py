@@ -158,8 +158,10 @@ def test_create_microsoft_ad_rejections(sandbox):
         args = {"Name": NAME, "Password": PASSWORD, "VpcSettings": vpc_settings(net), "Edition": "Enterprise"}
         args.update({k: v for k, v in change.items() if k in ("Password", "Name", "Edition", "Description")})
         if "subnets" in change:
-            ids = [net["subnets"][s]["SubnetId"] if s in net["subnets"] else "subnet-0123456789abcdef0"
-                   for s in change["subnets"]]
+            ids = [
+                net["subnets"][s]["SubnetId"] if s in net["subnets"] else "subnet-0123456789abcdef0"
+                for s in change["subnets"]
+            ]
             args["VpcSettings"] = {"VpcId": net["vpc"], "SubnetIds": ids}
         if change.get("vpc") == "other":
             args["VpcSettings"] = {"VpcId": other["vpc"], "SubnetIds": vpc_settings(net)["SubnetIds"]}
@@ -182,7 +184,9 @@ def test_password_never_in_responses_or_call_log(sandbox):
     ]
     ips = seen[0]["DirectoryDescriptions"][0]["DnsIpAddrs"]
     connector = ds.connect_directory(
-        Name=NAME, Password=PASSWORD, Size="Small",
+        Name=NAME,
+        Password=PASSWORD,
+        Size="Small",
         ConnectSettings={**vpc_settings(net), "CustomerDnsIps": ips, "CustomerUserName": "Admin"},
     )["DirectoryId"]
     seen.append(ds.describe_directories(DirectoryIds=[connector]))
@@ -198,16 +202,19 @@ def test_password_never_in_responses_or_call_log(sandbox):
 def test_delete_directory_deleting_then_gone_and_enis_released(sandbox):
     directory_id, net = create_mad(sandbox)
     ec2 = sandbox.client("ec2", HOME)
-    assert len(ec2.describe_network_interfaces(Filters=[{"Name": "vpc-id", "Values": [net["vpc"]]}])[
-        "NetworkInterfaces"]) == 2
+    assert (
+        len(ec2.describe_network_interfaces(Filters=[{"Name": "vpc-id", "Values": [net["vpc"]]}])["NetworkInterfaces"])
+        == 2
+    )
     sandbox.set_time_scale(scale_for("directory_delete"))
     ds = sandbox.client("ds", HOME)
     assert ds.delete_directory(DirectoryId=directory_id)["DirectoryId"] == directory_id
     assert describe(sandbox, HOME, directory_id)["Stage"] == "Deleting"
     _, seen = wait_for(gone(sandbox, HOME, directory_id), lambda v: v == "EntityDoesNotExistException")
     assert set(seen) <= {"Deleting", "EntityDoesNotExistException"}
-    assert ec2.describe_network_interfaces(Filters=[{"Name": "vpc-id", "Values": [net["vpc"]]}])[
-        "NetworkInterfaces"] == []
+    assert (
+        ec2.describe_network_interfaces(Filters=[{"Name": "vpc-id", "Values": [net["vpc"]]}])["NetworkInterfaces"] == []
+    )
     with pytest.raises(botocore.exceptions.ClientError) as exc:
         ds.delete_directory(DirectoryId=directory_id)
     assert error_code(exc) == "EntityDoesNotExistException"
@@ -256,7 +263,9 @@ def test_add_region_replica_creating_then_active_in_both_regions(sandbox):
     assert replica["RegionsInfo"] == {"PrimaryRegion": HOME, "AdditionalRegions": [BRANCH]}
     regions = sandbox.client("ds", HOME).describe_regions(DirectoryId=directory_id)["RegionsDescription"]
     assert [(r["RegionName"], r["RegionType"], r["Status"]) for r in regions] == [
-        (HOME, "Primary", "Active"), (BRANCH, "Additional", "Creating")]
+        (HOME, "Primary", "Active"),
+        (BRANCH, "Additional", "Creating"),
+    ]
     assert regions[1]["VpcSettings"] == vpc_settings(branch_net)
     assert regions[1]["DesiredNumberOfDomainControllers"] == 2
     for key in ("LaunchTime", "StatusLastUpdatedDateTime", "LastUpdatedDateTime"):
@@ -297,8 +306,10 @@ def test_add_region_rejections(sandbox):
     assert add(enterprise) == "DirectoryAlreadyInRegionException"  # twice
     # only from the primary Region
     other = network(sandbox, "eu-west-1", "10.2.0.0/16")
-    assert add(enterprise, region="eu-west-1", settings=vpc_settings(other),
-               client=sandbox.client("ds", BRANCH)) == "UnsupportedOperationException"
+    assert (
+        add(enterprise, region="eu-west-1", settings=vpc_settings(other), client=sandbox.client("ds", BRANCH))
+        == "UnsupportedOperationException"
+    )
 
 
 def test_add_region_needs_an_active_primary(sandbox):
@@ -306,8 +317,9 @@ def test_add_region_needs_an_active_primary(sandbox):
     directory_id, _ = create_mad(sandbox)
     branch = network(sandbox, BRANCH, "10.1.0.0/16")
     with pytest.raises(botocore.exceptions.ClientError) as exc:
-        sandbox.client("ds", HOME).add_region(DirectoryId=directory_id, RegionName=BRANCH,
-                                              VPCSettings=vpc_settings(branch))
+        sandbox.client("ds", HOME).add_region(
+            DirectoryId=directory_id, RegionName=BRANCH, VPCSettings=vpc_settings(branch)
+        )
     assert error_code(exc) == "DirectoryUnavailableException"
 
 
@@ -317,8 +329,9 @@ def test_add_region_limit_is_four_additional_regions(sandbox):
         add_branch(sandbox, directory_id, region, f"10.{index + 1}.0.0/16")
     last = network(sandbox, "ap-southeast-2", "10.9.0.0/16")
     with pytest.raises(botocore.exceptions.ClientError) as exc:
-        sandbox.client("ds", HOME).add_region(DirectoryId=directory_id, RegionName="ap-southeast-2",
-                                              VPCSettings=vpc_settings(last))
+        sandbox.client("ds", HOME).add_region(
+            DirectoryId=directory_id, RegionName="ap-southeast-2", VPCSettings=vpc_settings(last)
+        )
     assert error_code(exc) == "RegionLimitExceededException"
     info = describe(sandbox, HOME, directory_id)["RegionsInfo"]
     assert info["AdditionalRegions"] == sorted(["us-west-2", "us-east-2", "eu-west-1", "eu-central-1"])
@@ -340,7 +353,8 @@ def test_remove_region_deleting_then_gone(sandbox):
     assert set(seen) <= {"Deleting", "EntityDoesNotExistException"}
     assert describe(sandbox, HOME, directory_id)["RegionsInfo"]["AdditionalRegions"] == []
     enis = sandbox.client("ec2", BRANCH).describe_network_interfaces(
-        Filters=[{"Name": "vpc-id", "Values": [branch["vpc"]]}])["NetworkInterfaces"]
+        Filters=[{"Name": "vpc-id", "Values": [branch["vpc"]]}]
+    )["NetworkInterfaces"]
     assert enis == []
     with pytest.raises(botocore.exceptions.ClientError) as exc:
         branch_ds.describe_domain_controllers(DirectoryId=directory_id)
@@ -397,10 +411,16 @@ def test_domain_controllers_in_primary_and_replica(sandbox):
 
 def test_update_number_of_domain_controllers(sandbox):
     directory_id, net = create_mad(sandbox)
-    add_branch(sandbox, directory_id)
+    branch = add_branch(sandbox, directory_id)
     ds = sandbox.client("ds", HOME)
-    unchecked = boto3.client("ds", region_name=HOME, endpoint_url=sandbox.url, aws_access_key_id="t",
-                             aws_secret_access_key="t", config=Config(parameter_validation=False))
+    unchecked = boto3.client(
+        "ds",
+        region_name=HOME,
+        endpoint_url=sandbox.url,
+        aws_access_key_id="t",
+        aws_secret_access_key="t",
+        config=Config(parameter_validation=False),
+    )
     with pytest.raises(botocore.exceptions.ClientError) as exc:  # botocore checks min 2 too
         unchecked.update_number_of_domain_controllers(DirectoryId=directory_id, DesiredNumber=1)
     assert error_code(exc) == "InvalidParameterException"
@@ -421,11 +441,21 @@ def test_update_number_of_domain_controllers(sandbox):
     # the replicated Region is sized on its own, with a client there
     sandbox.set_time_scale(0)
     sandbox.client("ds", BRANCH).update_number_of_domain_controllers(DirectoryId=directory_id, DesiredNumber=4)
-    assert len(sandbox.client("ds", BRANCH).describe_domain_controllers(DirectoryId=directory_id)[
-        "DomainControllers"]) == 4
+    assert (
+        len(sandbox.client("ds", BRANCH).describe_domain_controllers(DirectoryId=directory_id)["DomainControllers"])
+        == 4
+    )
     assert len(ds.describe_domain_controllers(DirectoryId=directory_id)["DomainControllers"]) == 3
     regions = ds.describe_regions(DirectoryId=directory_id)["RegionsDescription"]
     assert [r["DesiredNumberOfDomainControllers"] for r in regions] == [3, 4]
+    # every controller's ENI goes with its Region and with the directory
+    sandbox.client("ds", BRANCH).remove_region(DirectoryId=directory_id)
+    ds.delete_directory(DirectoryId=directory_id)
+    for region, vpc in ((HOME, net["vpc"]), (BRANCH, branch["vpc"])):
+        enis = sandbox.client("ec2", region).describe_network_interfaces(Filters=[{"Name": "vpc-id", "Values": [vpc]}])[
+            "NetworkInterfaces"
+        ]
+        assert enis == []
 
 
 # ------------------------------------------------------------ AD Connector
@@ -433,7 +463,11 @@ def test_update_number_of_domain_controllers(sandbox):
 
 def connect(sandbox, region, net, dns_ips, name=NAME, user="Admin", password=PASSWORD, labels=("a", "b")):
     return sandbox.client("ds", region).connect_directory(
-        Name=name, ShortName="CORP", Password=password, Size="Small", Description="branch connector",
+        Name=name,
+        ShortName="CORP",
+        Password=password,
+        Size="Small",
+        Description="branch connector",
         ConnectSettings={**vpc_settings(net, labels), "CustomerDnsIps": dns_ips, "CustomerUserName": user},
         Tags=[{"Key": "role", "Value": "connector"}],
     )["DirectoryId"]
@@ -469,7 +503,11 @@ def test_connector_to_primary_in_same_region_is_active(sandbox):
     connector = connect(sandbox, HOME, net, dns)
     assert describe(sandbox, HOME, connector)["Stage"] == "Active"
     assert lookup_directory(DEFAULT_ACCOUNT_ID, HOME, connector) == {
-        "DirectoryId": connector, "Type": "ADConnector", "Stage": "Active", "IsReplica": False}
+        "DirectoryId": connector,
+        "Type": "ADConnector",
+        "Stage": "Active",
+        "IsReplica": False,
+    }
 
 
 def test_connector_fails_with_reason(sandbox):
@@ -485,8 +523,10 @@ def test_connector_fails_with_reason(sandbox):
         "other_region": ("eu-west-1", far, dns, {}, "DNS unavailable"),
     }
     sandbox.set_time_scale(scale_for("connector_create"))
-    created = {case: (region, connect(sandbox, region, n, ips, **kwargs))
-               for case, (region, n, ips, kwargs, _) in cases.items()}
+    created = {
+        case: (region, connect(sandbox, region, n, ips, **kwargs))
+        for case, (region, n, ips, kwargs, _) in cases.items()
+    }
     for case, (region, connector) in created.items():
         final, _ = wait_for(lambda: describe(sandbox, region, connector), lambda d: d["Stage"] != "Creating")
         assert (case, final["Stage"]) == (case, "Failed")
@@ -498,8 +538,12 @@ def test_connector_fails_when_replica_controllers_are_not_up_yet(sandbox):
     directory_id, _ = create_mad(sandbox)
     sandbox.set_time_scale(scale_for("region_add", 30))  # the Region takes far longer than the connector
     branch = add_branch(sandbox, directory_id)
-    dns = [dc["DnsIpAddr"] for dc in sandbox.client("ds", BRANCH).describe_domain_controllers(
-        DirectoryId=directory_id)["DomainControllers"]]
+    dns = [
+        dc["DnsIpAddr"]
+        for dc in sandbox.client("ds", BRANCH).describe_domain_controllers(DirectoryId=directory_id)[
+            "DomainControllers"
+        ]
+    ]
     sandbox.set_time_scale(0)
     connector = connect(sandbox, BRANCH, branch, dns)
     final = describe(sandbox, BRANCH, connector)
@@ -520,11 +564,18 @@ def test_connect_directory_rejections(sandbox):
     net = network(sandbox, HOME)
     ds = sandbox.client("ds", HOME)
     for change, code in CONNECT_REJECTIONS:
-        settings = {**vpc_settings(net, change.get("labels", ("a", "b"))),
-                    "CustomerDnsIps": change.get("CustomerDnsIps", ["10.0.1.10"]), "CustomerUserName": "Admin"}
+        settings = {
+            **vpc_settings(net, change.get("labels", ("a", "b"))),
+            "CustomerDnsIps": change.get("CustomerDnsIps", ["10.0.1.10"]),
+            "CustomerUserName": "Admin",
+        }
         with pytest.raises(botocore.exceptions.ClientError) as exc:
-            ds.connect_directory(Name=NAME, Password=change.get("Password", PASSWORD),
-                                 Size=change.get("Size", "Small"), ConnectSettings=settings)
+            ds.connect_directory(
+                Name=NAME,
+                Password=change.get("Password", PASSWORD),
+                Size=change.get("Size", "Small"),
+                ConnectSettings=settings,
+            )
         assert (change, error_code(exc)) == (change, code)
     assert ds.describe_directories()["DirectoryDescriptions"] == []
 
@@ -544,9 +595,11 @@ def test_connector_delete_and_unsupported_operations(sandbox):
     dns = describe(sandbox, HOME, directory_id)["DnsIpAddrs"]
     connector = connect(sandbox, HOME, net, dns)
     ds = sandbox.client("ds", HOME)
-    for call in (lambda: ds.describe_domain_controllers(DirectoryId=connector),
-                 lambda: ds.update_number_of_domain_controllers(DirectoryId=connector, DesiredNumber=3),
-                 lambda: ds.describe_regions(DirectoryId=connector)):
+    for call in (
+        lambda: ds.describe_domain_controllers(DirectoryId=connector),
+        lambda: ds.update_number_of_domain_controllers(DirectoryId=connector, DesiredNumber=3),
+        lambda: ds.describe_regions(DirectoryId=connector),
+    ):
         with pytest.raises(botocore.exceptions.ClientError) as exc:
             call()
         assert error_code(exc) == "UnsupportedOperationException"
@@ -562,8 +615,9 @@ def test_connector_delete_and_unsupported_operations(sandbox):
 def test_tags_add_list_remove(sandbox):
     directory_id, _ = create_mad(sandbox)
     ds = sandbox.client("ds", HOME)
-    ds.add_tags_to_resource(ResourceId=directory_id, Tags=[{"Key": "env", "Value": "demo"},
-                                                           {"Key": "team", "Value": "net"}])
+    ds.add_tags_to_resource(
+        ResourceId=directory_id, Tags=[{"Key": "env", "Value": "demo"}, {"Key": "team", "Value": "net"}]
+    )
     ds.add_tags_to_resource(ResourceId=directory_id, Tags=[{"Key": "env", "Value": "prod"}])
     tags = {t["Key"]: t["Value"] for t in ds.list_tags_for_resource(ResourceId=directory_id)["Tags"]}
     assert tags == {"env": "prod", "team": "net"}
@@ -580,10 +634,15 @@ def test_tags_add_list_remove(sandbox):
 def test_simple_ad_stays_motos_and_deletes_with_a_delay(sandbox):
     net = network(sandbox, HOME)
     ds = sandbox.client("ds", HOME)
-    directory_id = ds.create_directory(Name="simple.example.com", Password=PASSWORD, Size="Small",
-                                       VpcSettings=vpc_settings(net))["DirectoryId"]
+    directory_id = ds.create_directory(
+        Name="simple.example.com", Password=PASSWORD, Size="Small", VpcSettings=vpc_settings(net)
+    )["DirectoryId"]
     assert lookup_directory(DEFAULT_ACCOUNT_ID, HOME, directory_id) == {
-        "DirectoryId": directory_id, "Type": "SimpleAD", "Stage": "Active", "IsReplica": False}
+        "DirectoryId": directory_id,
+        "Type": "SimpleAD",
+        "Stage": "Active",
+        "IsReplica": False,
+    }
     sandbox.set_time_scale(scale_for("directory_delete"))
     ds.delete_directory(DirectoryId=directory_id)
     assert describe(sandbox, HOME, directory_id)["Stage"] == "Deleting"
@@ -603,9 +662,17 @@ def test_lookup_and_list_directories(sandbox):
     sandbox.set_time_scale(scale_for("region_add", 30))
     add_branch(sandbox, directory_id)
     assert lookup_directory(DEFAULT_ACCOUNT_ID, HOME, directory_id) == {
-        "DirectoryId": directory_id, "Type": "MicrosoftAD", "Stage": "Active", "IsReplica": False}
+        "DirectoryId": directory_id,
+        "Type": "MicrosoftAD",
+        "Stage": "Active",
+        "IsReplica": False,
+    }
     assert lookup_directory(DEFAULT_ACCOUNT_ID, BRANCH, directory_id) == {
-        "DirectoryId": directory_id, "Type": "MicrosoftAD", "Stage": "Creating", "IsReplica": True}
+        "DirectoryId": directory_id,
+        "Type": "MicrosoftAD",
+        "Stage": "Creating",
+        "IsReplica": True,
+    }
     assert lookup_directory(DEFAULT_ACCOUNT_ID, "eu-west-1", directory_id) is None
     assert lookup_directory(DEFAULT_ACCOUNT_ID, HOME, "d-0123456789") is None
     assert lookup_directory("111111111111", HOME, directory_id) is None
