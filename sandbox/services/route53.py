@@ -252,11 +252,13 @@ def _validate_name(record, zone, errors):
     return True
 
 
-def _same_values(a, b):
-    fields = ("TTL", "ResourceRecords", "AliasTarget", "Weight", "Region", "Failover", "GeoLocation",
-              "MultiValueAnswer", "HealthCheckId")
+def _same_values(existing, given):
+    """DELETE must repeat the record's values; a HealthCheckId left out of the request is not compared."""
+    fields = ["TTL", "ResourceRecords", "AliasTarget", "Weight", "Region", "Failover", "GeoLocation", "MultiValueAnswer"]
+    if given.get("HealthCheckId") is not None:
+        fields.append("HealthCheckId")
     norm = lambda r, f: sorted(r[f]) if f == "ResourceRecords" and r.get(f) else r.get(f)  # noqa: E731
-    return all(norm(a, f) == norm(b, f) for f in fields)
+    return all(norm(existing, f) == norm(given, f) for f in fields)
 
 
 def _check_final_state(records, zone, touched, errors):

@@ -620,3 +620,18 @@ def test_wildcard_and_latency_records_for_the_vpn_name(r53, vpn_zone):
     change(r53, zone_id, ("CREATE", record("*." + VPN, values=(VPN,))))
     assert answer(r53, zone_id, "r4nd0m." + VPN, ResolverIP=NEAR["eu-west-1"])["RecordData"] == [VPN]
     assert answer(r53, zone_id, VPN, ResolverIP=NEAR["eu-west-1"])["RecordData"] == ["eu-west-1.example.net"]
+
+
+def test_delete_of_a_latency_record_compares_its_health_check_only_when_given(r53, zone_id):
+    check = tcp_check(r53, "hc-del")
+    other = tcp_check(r53, "hc-other")
+    with_check = latency("us-east-1", "a.example.net", check["Id"])
+    change(r53, zone_id, ("CREATE", with_check))
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        change(r53, zone_id, ("DELETE", latency("us-east-1", "a.example.net", other["Id"])))
+    assert "do not match the current values" in error_message(err)
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        change(r53, zone_id, ("DELETE", latency("eu-west-1", "a.example.net", identifier="us-east-1")))
+    assert "do not match the current values" in error_message(err)
+    change(r53, zone_id, ("DELETE", latency("us-east-1", "a.example.net")))
+    assert [r for r in records(r53, zone_id) if r["Type"] == "CNAME"] == []
