@@ -38,7 +38,6 @@ from . import ds_state as st
 
 DIRECTORY_ID = re.compile(r"^d-[0-9a-f]{10}$")
 DC_ID = re.compile(r"^dc-[0-9a-f]{10}$")
-IPV4 = re.compile(r"^(?:(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\.){3}(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)$")
 DESCRIPTION = re.compile(r"^([a-zA-Z0-9_])[\\a-zA-Z0-9_@#%*+=:?./!\s-]*$")
 # Per-Region quotas (Directory Service admin guide): 20 Managed Microsoft AD, 10 AD Connector.
 TYPE_LIMITS = {"MicrosoftAD": 20, "ADConnector": 10}
@@ -773,6 +772,26 @@ def update_number_of_domain_controllers(call):
     entry.updating_until = until
     entry.updating_since = st.utcnow()
     entry.last_updated = entry.updating_since
+    return {}
+
+
+@_handler("ResetUserPassword")
+def reset_user_password(call):
+    """Only the ``Admin`` user of a Managed Microsoft AD is modelled (it is what AD Connectors authenticate with)."""
+    _begin(call)
+    p = call.params
+    directory = _managed_ad(call, p["DirectoryId"], action="ResetUserPassword")
+    if call.region != directory.primary_region:
+        raise _err("UnsupportedOperationException", "Users are managed from the directory's primary Region.")
+    if directory.stage(call.region) not in ("Active", "Updating"):
+        raise _err("DirectoryUnavailableException", f"Directory {directory.directory_id} is not Active.")
+    if p["UserName"].lower() != "admin":
+        raise _err("UserDoesNotExistException", f"User {p['UserName']} does not exist in the sandbox's directory.")
+    try:
+        validate_args([("password", p["NewPassword"])])
+    except JsonRESTError:
+        raise _err("InvalidPasswordException", "The new password does not meet the password policy.") from None
+    directory.set_secret(p["NewPassword"])
     return {}
 
 

@@ -71,7 +71,7 @@ def wait_for(fetch, accept, timeout=6.0):
         time.sleep(0.05)
 
 
-def scale_for(kind, seconds=0.8):
+def scale_for(kind, seconds=1.0):
     return seconds / DURATIONS[kind]
 
 
@@ -532,6 +532,25 @@ def test_connector_fails_with_reason(sandbox):
         assert (case, final["Stage"]) == (case, "Failed")
         assert cases[case][4] in final["StageReason"]
         assert PASSWORD not in final["StageReason"] and "Wrong#Passw0rd" not in repr(final)
+
+
+def test_reset_admin_password_is_what_connectors_check(sandbox):
+    directory_id, net = create_mad(sandbox)
+    dns = describe(sandbox, HOME, directory_id)["DnsIpAddrs"]
+    ds = sandbox.client("ds", HOME)
+    for user, new, code in (
+        ("svc", "N3w#Secret!", "UserDoesNotExistException"),
+        ("Admin", "weakweak", "InvalidPasswordException"),
+    ):
+        with pytest.raises(botocore.exceptions.ClientError) as exc:
+            ds.reset_user_password(DirectoryId=directory_id, UserName=user, NewPassword=new)
+        assert error_code(exc) == code
+    ds.reset_user_password(DirectoryId=directory_id, UserName="Admin", NewPassword="N3w#Secret!")
+    old = connect(sandbox, HOME, net, dns)
+    new = connect(sandbox, HOME, net, dns, password="N3w#Secret!")
+    assert describe(sandbox, HOME, old)["Stage"] == "Failed"
+    assert describe(sandbox, HOME, new)["Stage"] == "Active"
+    assert "N3w#Secret!" not in repr(sandbox.calls())
 
 
 def test_connector_fails_when_replica_controllers_are_not_up_yet(sandbox):
