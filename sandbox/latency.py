@@ -15,7 +15,9 @@ small, readable table:
   - RFC 2544 benchmarking space, one /24 per latency Region:
     ``198.18.<n>.0/24`` -> the n-th Region of ``LATENCY_REGIONS`` (0 = us-east-1,
     1 = us-east-2, 2 = us-west-1, 3 = us-west-2, ...; see ``default_ranges()``);
-  - RFC 3849 IPv6 documentation space, likewise: ``2001:db8:<n>::/48``.
+  - RFC 3849 IPv6 documentation space, likewise: ``2001:db8:<n>::/48``;
+  - a few well-known public EC2 prefixes per Region (``PUBLIC_PREFIXES``, e.g.
+    ``3.80.0.0/12`` -> us-east-1, ``34.208.0.0/12`` -> us-west-2, ``52.16.0.0/15`` -> eu-west-1).
 
   The most specific matching range wins.  An address in no range is treated
   like a resolver in us-east-1 (what TestDNSAnswer assumes without a ResolverIP).
@@ -88,8 +90,25 @@ DOCUMENTATION_RANGES = {
 }
 
 
+# A few well-known public EC2 prefixes per Region (from AWS's ip-ranges.json; illustrative, not complete),
+# so that an address of a machine in a Region is "near" that Region too.
+PUBLIC_PREFIXES = {
+    "3.80.0.0/12": "us-east-1",
+    "18.216.0.0/14": "us-east-2",
+    "54.176.0.0/15": "us-west-1",
+    "34.208.0.0/12": "us-west-2",
+    "52.16.0.0/15": "eu-west-1",
+    "18.184.0.0/15": "eu-central-1",
+    "13.112.0.0/14": "ap-northeast-1",
+    "13.228.0.0/15": "ap-southeast-1",
+    "54.252.0.0/16": "ap-southeast-2",
+    "18.228.0.0/16": "sa-east-1",
+}
+
+
 def default_ranges():
-    ranges = dict(DOCUMENTATION_RANGES)
+    ranges = dict(PUBLIC_PREFIXES)
+    ranges.update(DOCUMENTATION_RANGES)
     for index, region in enumerate(LATENCY_REGIONS):
         ranges[f"198.18.{index}.0/24"] = region
         ranges[f"2001:db8:{index:x}::/48"] = region

@@ -635,3 +635,10 @@ def test_delete_of_a_latency_record_compares_its_health_check_only_when_given(r5
     assert "do not match the current values" in error_message(err)
     change(r53, zone_id, ("DELETE", latency("us-east-1", "a.example.net")))
     assert [r for r in records(r53, zone_id) if r["Type"] == "CNAME"] == []
+
+
+@pytest.mark.parametrize("address,region", [("3.80.0.10", "us-east-1"), ("34.208.0.10", "us-west-2"),
+                                            ("52.16.0.10", "eu-west-1"), ("8.8.8.8", "us-east-1")])
+def test_public_ec2_prefixes_are_near_their_region_and_unknown_addresses_near_us_east_1(r53, latency_zone, address,
+                                                                                        region):
+    assert answer(r53, latency_zone, ResolverIP=address)["RecordData"] == [f"{region}.example.net"]
