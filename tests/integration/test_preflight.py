@@ -7,14 +7,16 @@ problem, and the sandbox must have seen no write call at all (only the read-only
 """
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 SITE = REPO / "site.yml"
 INVENTORY = REPO / "inventories" / "sandbox"
+# Cases run concurrently: each is a few seconds of ansible-playbook start-up and one failing assert.
+WORKERS = 6
 
 
 # ----------------------------------------------------------------------------- inventory edits
@@ -107,25 +109,44 @@ CASES = [
     ("vpc-cidr-not-cidr", host("us-west-2", "vpc_cidr", "10.20.0.0/33"), "vpc_cidr '10.20.0.0/33' is not an IPv4"),
     ("vpc-cidr-wrong-type", host("us-west-2", "vpc_cidr", 1020), "vpc_cidr 1020 is not an IPv4 CIDR block"),
     ("vpc-cidr-host-bits", host("us-west-2", "vpc_cidr", "10.20.0.1/16"), "is not an IPv4 CIDR block"),
-    ("vpc-cidr-too-big", host("us-west-2", "vpc_cidr", "10.0.0.0/8"), "vpc_cidr 10.0.0.0/8 must be between /16 and /28"),
+    (
+        "vpc-cidr-too-big",
+        host("us-west-2", "vpc_cidr", "10.0.0.0/8"),
+        "vpc_cidr 10.0.0.0/8 must be between /16 and /28",
+    ),
     ("vpc-cidr-missing", drop_host_key("us-west-2", "vpc_cidr"), "vpc_cidr None is not an IPv4 CIDR block"),
     ("vpc-cidrs-overlap", host("eu-west-1", "vpc_cidr", "10.10.0.0/16"), "overlaps vpc_cidr 10.10.0.0/16"),
     # Subnets.
-    ("one-subnet", host("us-east-1", "subnets", [{"cidr": "10.10.1.0/24", "az": "us-east-1a"}]), "needs exactly two subnets"),
+    (
+        "one-subnet",
+        host("us-east-1", "subnets", [{"cidr": "10.10.1.0/24", "az": "us-east-1a"}]),
+        "needs exactly two subnets",
+    ),
     ("subnets-missing", drop_host_key("us-east-1", "subnets"), "needs exactly two subnets"),
     ("subnets-wrong-type", host("us-east-1", "subnets", "10.10.1.0/24"), "needs exactly two subnets"),
-    ("subnet-outside-vpc", subnet("us-east-1", 1, "cidr", "10.99.2.0/24"), "subnet 10.99.2.0/24 is not inside vpc_cidr"),
+    (
+        "subnet-outside-vpc",
+        subnet("us-east-1", 1, "cidr", "10.99.2.0/24"),
+        "subnet 10.99.2.0/24 is not inside vpc_cidr",
+    ),
     ("subnet-too-small", subnet("us-east-1", 1, "cidr", "10.10.2.0/28"), "is smaller than /27"),
     ("subnets-overlap", subnet("us-east-1", 1, "cidr", "10.10.0.0/20"), "and 10.10.0.0/20 overlap"),
     ("subnets-same-az", subnet("us-east-1", 1, "az", "us-east-1a"), "both subnets are in us-east-1a"),
     ("az-other-region", subnet("us-west-2", 0, "az", "eu-west-1a"), "Availability Zone eu-west-1a is not in us-west-2"),
     ("az-not-a-name", subnet("us-west-2", 0, "az", "west"), "'west' is not an Availability Zone name"),
     ("az-does-not-exist", subnet("us-east-1", 1, "az", "us-east-1z"), "Availability Zone(s) us-east-1z"),
-    ("brownfield-one-subnet", both(host("us-west-2", "vpc_id", "vpc-0123456789abcdef0"), host("us-west-2", "subnet_ids", ["subnet-1"])),
-     "an existing VPC needs exactly two subnet_ids"),
+    (
+        "brownfield-one-subnet",
+        both(host("us-west-2", "vpc_id", "vpc-0123456789abcdef0"), host("us-west-2", "subnet_ids", ["subnet-1"])),
+        "an existing VPC needs exactly two subnet_ids",
+    ),
     # Client CIDRs and probes.
     ("client-cidr-too-small", host("eu-west-1", "client_cidr", "172.16.8.0/24"), "must be between /12 and /22"),
-    ("client-cidr-overlaps-vpc", host("eu-west-1", "client_cidr", "10.20.0.0/22"), "client_cidr 10.20.0.0/22 of eu-west-1 overlaps"),
+    (
+        "client-cidr-overlaps-vpc",
+        host("eu-west-1", "client_cidr", "10.20.0.0/22"),
+        "client_cidr 10.20.0.0/22 of eu-west-1 overlaps",
+    ),
     ("client-cidr-missing", drop_host_key("eu-west-1", "client_cidr"), "client_cidr None is not an IPv4"),
     ("probe-ip-not-an-address", host("eu-west-1", "probe_ip", "203.0.113.999"), "is not an IP address"),
     # Group-wide settings.
@@ -157,21 +178,36 @@ def test_catalogue_is_broad():
     assert len({case[0] for case in CASES}) == len(CASES)
 
 
-@pytest.mark.parametrize("edit,message", [pytest.param(c[1], c[2], id=c[0]) for c in CASES])
-def test_broken_inventory_fails_in_preflight_without_writes(sandbox, run_playbook, tmp_path, edit, message):
-    root = tmp_path / "inventory"
+def run_case(run_playbook, tmp_path, name, edit):
+    root = tmp_path / name
     shutil.copytree(INVENTORY, root)
     inventory = Inventory(root)
     edit(inventory)
     inventory.save()
-
     proc = run_playbook(SITE, inventory=root, expect_rc=None)
-    output = proc.stdout + proc.stderr
-    assert proc.returncode != 0, output[-3000:]
-    assert "nothing was changed" in output, output[-3000:]
-    assert message in output, output[-3000:]
-    # Failed in the Preflight play: no later play started.
-    assert "PLAY [Network" not in output
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def test_broken_inventories_fail_in_preflight_without_writes(sandbox, run_playbook, tmp_path):
+    """Every case of the catalogue, run concurrently (each run is mostly ansible-playbook start-up)."""
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        futures = {name: pool.submit(run_case, run_playbook, tmp_path, name, edit) for name, edit, _ in CASES}
+    wrong = []
+    for name, _, message in CASES:
+        returncode, output = futures[name].result()
+        why = []
+        if returncode == 0:
+            why.append("site.yml succeeded")
+        if "nothing was changed" not in output:
+            why.append("no preflight failure message")
+        if message not in output:
+            why.append(f"missing {message!r}")
+        if "PLAY [Network" in output:
+            why.append("a play after Preflight started")
+        if why:
+            wrong.append(f"{name}: {'; '.join(why)}\n{output[-1500:]}")
+    assert not wrong, "\n\n".join(wrong)
+    # Not one write call in any case (the AZ look-ups are the only calls preflight makes).
     assert sandbox.write_calls() == []
 
 
@@ -179,9 +215,9 @@ def test_every_problem_is_listed_at_once(sandbox, run_playbook, tmp_path):
     root = tmp_path / "inventory"
     shutil.copytree(INVENTORY, root)
     inventory = Inventory(root)
-    both(group("transport_protocol", "udp"), host("eu-west-1", "client_cidr", "172.16.8.0/24"), group("vpn_port", 1194))(
-        inventory
-    )
+    both(
+        group("transport_protocol", "udp"), host("eu-west-1", "client_cidr", "172.16.8.0/24"), group("vpn_port", 1194)
+    )(inventory)
     inventory.save()
     proc = run_playbook(SITE, inventory=root, expect_rc=None)
     assert proc.returncode != 0
