@@ -749,3 +749,31 @@ def test_dns_answer(call):
         raise AwsError("NotImplementedBySandbox", "The sandbox does not answer alias records in TestDNSAnswer", 501)
     answer["RecordData"] = [_unescape(v) for v in chosen.get("ResourceRecords", [])]
     return answer
+
+
+# ================================================================ zones and tags
+
+
+@registry.handler("route53", "CreateHostedZone")
+def create_hosted_zone(call):
+    """CallerReference makes zone creation idempotent in AWS: a repeated reference is refused (moto accepts it)."""
+    ref = call.params["CallerReference"]
+    if any(zone.caller_reference == ref for zone in _backend(call).zones.values()):
+        raise AwsError(
+            "HostedZoneAlreadyExists",
+            f"A hosted zone has already been created with the specified caller reference {ref}.",
+            409,
+        )
+    name = call.params["Name"].rstrip(".")
+    if not name or len(name) > 254 or any(not label or len(label) > 63 for label in name.split(".")):
+        raise AwsError("InvalidDomainName", f"{call.params['Name']} is not a valid domain name.", 400)
+    return registry.PASS
+
+
+@registry.handler("route53", "ChangeTagsForResource")
+@registry.handler("route53", "ListTagsForResource")
+def tags_for_resource(call):
+    """moto tags any health check id, existing or not; AWS answers NoSuchHealthCheck."""
+    if call.params["ResourceType"] == "healthcheck":
+        _health_check(call, call.params["ResourceId"])
+    return registry.PASS

@@ -642,3 +642,34 @@ def test_delete_of_a_latency_record_compares_its_health_check_only_when_given(r5
 def test_public_ec2_prefixes_are_near_their_region_and_unknown_addresses_near_us_east_1(r53, latency_zone, address,
                                                                                         region):
     assert answer(r53, latency_zone, ResolverIP=address)["RecordData"] == [f"{region}.example.net"]
+
+
+# ============================================================ zones and tags
+
+
+def test_hosted_zone_caller_reference_cannot_be_repeated(r53, zone_id):
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        r53.create_hosted_zone(Name="other.example", CallerReference="zone-1")
+    assert error_code(err) == "HostedZoneAlreadyExists"
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+
+
+def test_hosted_zone_name_must_be_a_domain_name(r53):
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        r53.create_hosted_zone(Name="bad..example", CallerReference="zone-bad")
+    assert error_code(err) == "InvalidDomainName"
+
+
+def test_tags_of_health_checks(r53):
+    check = tcp_check(r53, "hc-tags")
+    r53.change_tags_for_resource(ResourceType="healthcheck", ResourceId=check["Id"],
+                                 AddTags=[{"Key": "Name", "Value": "home"}])
+    tags = r53.list_tags_for_resource(ResourceType="healthcheck", ResourceId=check["Id"])["ResourceTagSet"]["Tags"]
+    assert tags == [{"Key": "Name", "Value": "home"}]
+    missing = "11111111-2222-3333-4444-555555555555"
+    for call in (lambda: r53.list_tags_for_resource(ResourceType="healthcheck", ResourceId=missing),
+                 lambda: r53.change_tags_for_resource(ResourceType="healthcheck", ResourceId=missing,
+                                                      AddTags=[{"Key": "a", "Value": "b"}])):
+        with pytest.raises(botocore.exceptions.ClientError) as err:
+            call()
+        assert error_code(err) == "NoSuchHealthCheck"
