@@ -51,8 +51,18 @@ ROUTING_KEYS = (
     ("GeoProximityLocation", "geoproximity"),
 )
 STORED_KEYS = (
-    "Name", "Type", "SetIdentifier", "Weight", "Region", "GeoLocation", "Failover",
-    "MultiValueAnswer", "TTL", "ResourceRecords", "AliasTarget", "HealthCheckId",
+    "Name",
+    "Type",
+    "SetIdentifier",
+    "Weight",
+    "Region",
+    "GeoLocation",
+    "Failover",
+    "MultiValueAnswer",
+    "TTL",
+    "ResourceRecords",
+    "AliasTarget",
+    "HealthCheckId",
 )
 UNEMULATED_KEYS = ("TrafficPolicyInstanceId", "CidrRoutingConfig", "GeoProximityLocation", "AZAffinity")
 
@@ -161,7 +171,11 @@ def records_of(zone):
 
 def _new_change(call, comment=None):
     change_id = "C" + "".join(random.choice(string.ascii_uppercase + string.digits) for _ in range(20))
-    STATE.changes[change_id] = {"submitted": _now(), "deadline": call.clock.done_at("route53_change"), "comment": comment}
+    STATE.changes[change_id] = {
+        "submitted": _now(),
+        "deadline": call.clock.done_at("route53_change"),
+        "comment": comment,
+    }
     return _change_info(call, change_id)
 
 
@@ -254,7 +268,16 @@ def _validate_name(record, zone, errors):
 
 def _same_values(existing, given):
     """DELETE must repeat the record's values; a HealthCheckId left out of the request is not compared."""
-    fields = ["TTL", "ResourceRecords", "AliasTarget", "Weight", "Region", "Failover", "GeoLocation", "MultiValueAnswer"]
+    fields = [
+        "TTL",
+        "ResourceRecords",
+        "AliasTarget",
+        "Weight",
+        "Region",
+        "Failover",
+        "GeoLocation",
+        "MultiValueAnswer",
+    ]
     if given.get("HealthCheckId") is not None:
         fields.append("HealthCheckId")
     norm = lambda r, f: sorted(r[f]) if f == "ResourceRecords" and r.get(f) else r.get(f)  # noqa: E731
@@ -299,7 +322,9 @@ def _check_final_state(records, zone, touched, errors):
                         f"{routed[1]} sets cannot share the same name and type."
                     )
             elif policies == {"simple"} and len(sets) > 1:
-                errors.append(f"Tried to create resource record set [name='{name}', type='{rr_type}'] but it already exists")
+                errors.append(
+                    f"Tried to create resource record set [name='{name}', type='{rr_type}'] but it already exists"
+                )
             if policies == {"latency"}:
                 seen = {}
                 for record in sets:
@@ -323,8 +348,10 @@ def change_resource_record_sets(call):
     batch = call.params["ChangeBatch"]
     changes = batch.get("Changes") or []
     if not changes:
-        raise _bad_input("1 validation error detected: Value '[]' at 'changeBatch.changes' failed to satisfy "
-                         "constraint: Member must have length greater than or equal to 1")
+        raise _bad_input(
+            "1 validation error detected: Value '[]' at 'changeBatch.changes' failed to satisfy "
+            "constraint: Member must have length greater than or equal to 1"
+        )
     records = records_of(zone)
     errors = []
     touched = set()
@@ -339,7 +366,9 @@ def change_resource_record_sets(call):
         if not _validate_name(record, zone, errors):
             continue
         if record.get("HealthCheckId") and record["HealthCheckId"] not in health_checks:
-            raise AwsError("NoSuchHealthCheck", f"No health check exists with the specified ID {record['HealthCheckId']}", 404)
+            raise AwsError(
+                "NoSuchHealthCheck", f"No health check exists with the specified ID {record['HealthCheckId']}", 404
+            )
         touched.add(record["Name"])
         existing = next((r for r in records if _key(r) == _key(record)), None)
         if action == "CREATE":
@@ -388,14 +417,17 @@ _MOTO_CHANGE_IDS = {"C1PA6795UKMFR9", "C2682N5HXP0BZ4", "a1b2c3d4"}
 
 
 def _validation(value, where, constraint):
-    return _bad_input(f"1 validation error detected: Value '{value}' at '{where}' failed to satisfy constraint: {constraint}")
+    return _bad_input(
+        f"1 validation error detected: Value '{value}' at '{where}' failed to satisfy constraint: {constraint}"
+    )
 
 
 def _validate_common(cfg, where):
     """Rules shared by CreateHealthCheck and UpdateHealthCheck on the members they both have."""
     if "FailureThreshold" in cfg and not 1 <= cfg["FailureThreshold"] <= 10:
-        raise _validation(cfg["FailureThreshold"], f"{where}failureThreshold",
-                          "Member must have value between 1 and 10")
+        raise _validation(
+            cfg["FailureThreshold"], f"{where}failureThreshold", "Member must have value between 1 and 10"
+        )
     if "Port" in cfg and not 1 <= cfg["Port"] <= 65535:
         raise _validation(cfg["Port"], f"{where}port", "Member must have value between 1 and 65535")
     fqdn = cfg.get("FullyQualifiedDomainName")
@@ -405,8 +437,9 @@ def _validate_common(cfg, where):
         regions = cfg["Regions"]
         bad = [r for r in regions if r not in CHECKER_REGIONS]
         if bad:
-            raise _validation(regions, f"{where}regions",
-                              "Member must satisfy enum value set: [" + ", ".join(CHECKER_REGIONS) + "]")
+            raise _validation(
+                regions, f"{where}regions", "Member must satisfy enum value set: [" + ", ".join(CHECKER_REGIONS) + "]"
+            )
         if len(regions) < 3:
             raise _bad_input("Invalid request: You must specify at least 3 regions for a health check.")
         if len(set(regions)) != len(regions):
@@ -418,18 +451,25 @@ def _validate_common(cfg, where):
 def _validate_create(call, cfg):
     hc_type = cfg.get("Type")
     if hc_type not in HC_TYPES:
-        raise _validation(hc_type, "healthCheckConfig.type",
-                          "Member must satisfy enum value set: [" + ", ".join(sorted(HC_TYPES)) + "]")
+        raise _validation(
+            hc_type,
+            "healthCheckConfig.type",
+            "Member must satisfy enum value set: [" + ", ".join(sorted(HC_TYPES)) + "]",
+        )
     _validate_common(cfg, "healthCheckConfig.")
     if "RequestInterval" in cfg and cfg["RequestInterval"] not in (10, 30):
         raise _bad_input("Invalid request: RequestInterval must be either 10 or 30 seconds.")
     if hc_type in ENDPOINT_TYPES:
         if not cfg.get("IPAddress") and not cfg.get("FullyQualifiedDomainName"):
-            raise _bad_input(f"Invalid request: A health check of type {hc_type} needs an IPAddress or a FullyQualifiedDomainName.")
+            raise _bad_input(
+                f"Invalid request: A health check of type {hc_type} needs an IPAddress or a FullyQualifiedDomainName."
+            )
         if hc_type == "TCP" and "Port" not in cfg:
             raise _bad_input("Invalid request: A health check of type TCP needs a Port.")
         if hc_type == "TCP" and (cfg.get("ResourcePath") or cfg.get("SearchString")):
-            raise _bad_input("Invalid request: ResourcePath and SearchString are not valid for a health check of type TCP.")
+            raise _bad_input(
+                "Invalid request: ResourcePath and SearchString are not valid for a health check of type TCP."
+            )
         if hc_type.endswith("STR_MATCH") and not cfg.get("SearchString"):
             raise _bad_input(f"Invalid request: A health check of type {hc_type} needs a SearchString.")
         if "IPAddress" in cfg:
@@ -451,11 +491,21 @@ def _validate_create(call, cfg):
 
 
 _ARG_NAMES = {
-    "IPAddress": "ip_address", "Port": "port", "Type": "type", "ResourcePath": "resource_path",
-    "FullyQualifiedDomainName": "fqdn", "SearchString": "search_string", "RequestInterval": "request_interval",
-    "FailureThreshold": "failure_threshold", "HealthThreshold": "health_threshold",
-    "MeasureLatency": "measure_latency", "Inverted": "inverted", "Disabled": "disabled", "EnableSNI": "enable_sni",
-    "ChildHealthChecks": "children", "Regions": "regions",
+    "IPAddress": "ip_address",
+    "Port": "port",
+    "Type": "type",
+    "ResourcePath": "resource_path",
+    "FullyQualifiedDomainName": "fqdn",
+    "SearchString": "search_string",
+    "RequestInterval": "request_interval",
+    "FailureThreshold": "failure_threshold",
+    "HealthThreshold": "health_threshold",
+    "MeasureLatency": "measure_latency",
+    "Inverted": "inverted",
+    "Disabled": "disabled",
+    "EnableSNI": "enable_sni",
+    "ChildHealthChecks": "children",
+    "Regions": "regions",
 }
 
 
@@ -474,8 +524,14 @@ def hc_dict(hc):
 
 def _config_matches(hc, cfg):
     stored = _hc_config(hc)
-    defaults = {"RequestInterval": 30, "FailureThreshold": 3, "MeasureLatency": False, "Inverted": False,
-                "Disabled": False, "EnableSNI": stored.get("EnableSNI", False)}
+    defaults = {
+        "RequestInterval": 30,
+        "FailureThreshold": 3,
+        "MeasureLatency": False,
+        "Inverted": False,
+        "Disabled": False,
+        "EnableSNI": stored.get("EnableSNI", False),
+    }
     for key, value in cfg.items():
         have = stored.get(key, defaults.get(key))
         if key in ("Regions", "ChildHealthChecks"):
@@ -554,10 +610,16 @@ def update_health_check(call):
     if "ChildHealthChecks" in resets:
         hc.children = None
     for key, attr in (
-        ("IPAddress", "ip_address"), ("Port", "port"), ("ResourcePath", "resource_path"),
-        ("FullyQualifiedDomainName", "fqdn"), ("SearchString", "search_string"),
-        ("FailureThreshold", "failure_threshold"), ("HealthThreshold", "health_threshold"),
-        ("Inverted", "inverted"), ("Disabled", "disabled"), ("EnableSNI", "enable_sni"),
+        ("IPAddress", "ip_address"),
+        ("Port", "port"),
+        ("ResourcePath", "resource_path"),
+        ("FullyQualifiedDomainName", "fqdn"),
+        ("SearchString", "search_string"),
+        ("FailureThreshold", "failure_threshold"),
+        ("HealthThreshold", "health_threshold"),
+        ("Inverted", "inverted"),
+        ("Disabled", "disabled"),
+        ("EnableSNI", "enable_sni"),
     ):
         if key in params:
             setattr(hc, attr, params[key])
@@ -702,8 +764,11 @@ def choose(call, sets, client_ip):
     if policies == {"simple"}:
         return sets[0]
     if policies != {"latency"}:
-        raise AwsError("NotImplementedBySandbox",
-                       f"The sandbox answers simple and latency records only, not {sorted(policies)}", 501)
+        raise AwsError(
+            "NotImplementedBySandbox",
+            f"The sandbox answers simple and latency records only, not {sorted(policies)}",
+            501,
+        )
     origin = latency.TABLE.nearest_region(client_ip) if client_ip else None
     origin = origin or latency.DEFAULT_REGION
     healthy = [r for r in sets if not r.get("HealthCheckId") or health_of(call, r["HealthCheckId"])]
@@ -720,8 +785,9 @@ def test_dns_answer(call):
         raise _bad_input("Invalid request: TestDNSAnswer is only supported for public hosted zones.")
     record_type = params["RecordType"]
     if record_type not in RR_TYPES:
-        raise _validation(record_type, "recordType",
-                          "Member must satisfy enum value set: [" + ", ".join(sorted(RR_TYPES)) + "]")
+        raise _validation(
+            record_type, "recordType", "Member must satisfy enum value set: [" + ", ".join(sorted(RR_TYPES)) + "]"
+        )
     client_ip = _client_address(params)
     name = normalize_name(params["RecordName"])
     answer = {

@@ -18,7 +18,7 @@ def reapply_windows(calls):
     """The calls made between each pair of marker calls, in order."""
     marks = [i for i, c in enumerate(calls) if c["action"] == "DescribeRegions"]
     assert marks and len(marks) % 2 == 0, f"unbalanced marker calls: {len(marks)}"
-    return [calls[start + 1:end] for start, end in zip(marks[::2], marks[1::2])]
+    return [calls[start + 1 : end] for start, end in zip(marks[::2], marks[1::2])]
 
 
 def assert_reapplies_made_no_write(sandbox, expected_windows):

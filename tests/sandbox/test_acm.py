@@ -65,8 +65,9 @@ def acm(sandbox):
 def test_get_certificate_returns_exactly_the_imported_chain(acm):
     material = pki()
     chain = material["inter"] + material["root"]
-    arn = acm.import_certificate(Certificate=material["server"], PrivateKey=material["server_key"],
-                                 CertificateChain=chain)["CertificateArn"]
+    arn = acm.import_certificate(
+        Certificate=material["server"], PrivateKey=material["server_key"], CertificateChain=chain
+    )["CertificateArn"]
     got = acm.get_certificate(CertificateArn=arn)
     assert got["Certificate"].strip() == material["server"].decode().strip()
     assert got["CertificateChain"].strip() == chain.decode().strip()  # no root CA appended
@@ -81,8 +82,9 @@ def test_without_chain_the_certificate_is_its_own_chain(acm):
 
 def test_describe_certificate_is_consistent(acm):
     material = pki()
-    arn = acm.import_certificate(Certificate=material["server"], PrivateKey=material["server_key"],
-                                 CertificateChain=material["inter"])["CertificateArn"]
+    arn = acm.import_certificate(
+        Certificate=material["server"], PrivateKey=material["server_key"], CertificateChain=material["inter"]
+    )["CertificateArn"]
     described = acm.describe_certificate(CertificateArn=arn)["Certificate"]
     serial = x509.load_pem_x509_certificate(material["server"]).serial_number
     assert described["Type"] == "IMPORTED" and described["Status"] == "ISSUED"
@@ -92,16 +94,19 @@ def test_describe_certificate_is_consistent(acm):
     assert "ImportedAt" in described
 
 
-@pytest.mark.parametrize("bits,algorithm", [(1024, "RSA_1024"), (2048, "RSA_2048"), (3072, "RSA_3072"),
-                                            (4096, "RSA_4096")])
+@pytest.mark.parametrize(
+    "bits,algorithm", [(1024, "RSA_1024"), (2048, "RSA_2048"), (3072, "RSA_3072"), (4096, "RSA_4096")]
+)
 def test_rsa_key_sizes_acm_imports(acm, bits, algorithm):
     key = rsa_key(bits)
     arn = acm.import_certificate(Certificate=_cert("k.example.com", key), PrivateKey=_key_pem(key))["CertificateArn"]
     assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["KeyAlgorithm"] == algorithm
 
 
-@pytest.mark.parametrize("curve,algorithm", [(ec.SECP256R1(), "EC_prime256v1"), (ec.SECP384R1(), "EC_secp384r1"),
-                                             (ec.SECP521R1(), "EC_secp521r1")])
+@pytest.mark.parametrize(
+    "curve,algorithm",
+    [(ec.SECP256R1(), "EC_prime256v1"), (ec.SECP384R1(), "EC_secp384r1"), (ec.SECP521R1(), "EC_secp521r1")],
+)
 def test_ecdsa_curves_acm_imports(acm, curve, algorithm):
     key = ec.generate_private_key(curve)
     arn = acm.import_certificate(Certificate=_cert("e.example.com", key), PrivateKey=_key_pem(key))["CertificateArn"]
@@ -147,8 +152,11 @@ def test_one_certificate_only_in_the_certificate_field(acm):
 @pytest.mark.parametrize("field", ["Certificate", "PrivateKey", "CertificateChain"])
 def test_material_must_be_pem(acm, field):
     material = pki()
-    params = {"Certificate": material["server"], "PrivateKey": material["server_key"],
-              "CertificateChain": material["inter"]}
+    params = {
+        "Certificate": material["server"],
+        "PrivateKey": material["server_key"],
+        "CertificateChain": material["inter"],
+    }
     params[field] = b"not a PEM block"
     with pytest.raises(botocore.exceptions.ClientError) as err:
         acm.import_certificate(**params)
@@ -165,8 +173,12 @@ def test_expired_or_future_certificate_is_rejected(acm):
 
 def test_reimport_keeps_arn_and_tags_and_replaces_material(acm):
     material = pki()
-    arn = acm.import_certificate(Certificate=material["server"], PrivateKey=material["server_key"],
-                                 CertificateChain=material["inter"], Tags=[{"Key": "Name", "Value": "vpn"}])["CertificateArn"]
+    arn = acm.import_certificate(
+        Certificate=material["server"],
+        PrivateKey=material["server_key"],
+        CertificateChain=material["inter"],
+        Tags=[{"Key": "Name", "Value": "vpn"}],
+    )["CertificateArn"]
     key = rsa_key(2048)
     replacement = _cert("vpn.example.com", key)
     again = acm.import_certificate(CertificateArn=arn, Certificate=replacement, PrivateKey=_key_pem(key))
@@ -182,8 +194,12 @@ def test_reimport_accepts_no_tags(acm):
     material = pki()
     arn = acm.import_certificate(Certificate=material["server"], PrivateKey=material["server_key"])["CertificateArn"]
     with pytest.raises(botocore.exceptions.ClientError) as err:
-        acm.import_certificate(CertificateArn=arn, Certificate=material["server"], PrivateKey=material["server_key"],
-                               Tags=[{"Key": "a", "Value": "b"}])
+        acm.import_certificate(
+            CertificateArn=arn,
+            Certificate=material["server"],
+            PrivateKey=material["server_key"],
+            Tags=[{"Key": "a", "Value": "b"}],
+        )
     assert error_code(err) == "ValidationException"
 
 

@@ -37,8 +37,14 @@ def r53(sandbox):
 @pytest.fixture
 def raw_r53(sandbox):
     """A client without botocore's own parameter checks, so the sandbox's validation is what answers."""
-    return boto3.client("route53", region_name="us-east-1", endpoint_url=sandbox.url, aws_access_key_id="testing",
-                        aws_secret_access_key="testing", config=Config(parameter_validation=False))
+    return boto3.client(
+        "route53",
+        region_name="us-east-1",
+        endpoint_url=sandbox.url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(parameter_validation=False),
+    )
 
 
 @pytest.fixture
@@ -194,8 +200,12 @@ def test_latency_record_cannot_join_a_simple_record(r53, zone_id):
 
 def test_latency_records_are_listed_with_their_routing_fields(r53, zone_id):
     check = tcp_check(r53, "hc-list")
-    change(r53, zone_id, ("CREATE", latency("us-east-1", "a.example.net", check["Id"])),
-           ("CREATE", latency("eu-west-1", "b.example.net")))
+    change(
+        r53,
+        zone_id,
+        ("CREATE", latency("us-east-1", "a.example.net", check["Id"])),
+        ("CREATE", latency("eu-west-1", "b.example.net")),
+    )
     listed = {r.get("SetIdentifier"): r for r in records(r53, zone_id) if r["Type"] == "CNAME"}
     assert listed["us-east-1"] == latency("us-east-1", "a.example.net", check["Id"], name=VPN + ".")
     assert listed["eu-west-1"]["Region"] == "eu-west-1"
@@ -284,17 +294,20 @@ def test_tcp_health_check_is_created_with_aws_defaults(r53):
     assert check["HealthCheckVersion"] == 1
 
 
-@pytest.mark.parametrize("config", [
-    {"RequestInterval": 20},
-    {"FailureThreshold": 0},
-    {"FailureThreshold": 11},
-    {"Regions": ["us-east-1", "eu-west-1"]},
-    {"Regions": ["us-east-1", "eu-west-1", "eu-central-1"]},
-    {"Regions": ["us-east-1", "eu-west-1", "eu-west-1"]},
-    {"FullyQualifiedDomainName": "a" * 250 + ".example"},
-    {"Port": 0},
-    {"ResourcePath": "/health"},
-])
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"RequestInterval": 20},
+        {"FailureThreshold": 0},
+        {"FailureThreshold": 11},
+        {"Regions": ["us-east-1", "eu-west-1"]},
+        {"Regions": ["us-east-1", "eu-west-1", "eu-central-1"]},
+        {"Regions": ["us-east-1", "eu-west-1", "eu-west-1"]},
+        {"FullyQualifiedDomainName": "a" * 250 + ".example"},
+        {"Port": 0},
+        {"ResourcePath": "/health"},
+    ],
+)
 def test_health_check_validation(raw_r53, config):
     with pytest.raises(botocore.exceptions.ClientError) as err:
         tcp_check(raw_r53, "hc-bad", **config)
@@ -309,8 +322,14 @@ def test_tcp_health_check_needs_a_port_and_a_target(r53):
 
 
 def test_accepted_boundaries(r53):
-    check = tcp_check(r53, "hc-edge", RequestInterval=10, FailureThreshold=10,
-                      FullyQualifiedDomainName="a" * 247 + ".example", Regions=["us-east-1", "sa-east-1", "ap-southeast-2"])
+    check = tcp_check(
+        r53,
+        "hc-edge",
+        RequestInterval=10,
+        FailureThreshold=10,
+        FullyQualifiedDomainName="a" * 247 + ".example",
+        Regions=["us-east-1", "sa-east-1", "ap-southeast-2"],
+    )
     assert check["HealthCheckConfig"]["RequestInterval"] == 10
     assert check["HealthCheckConfig"]["FailureThreshold"] == 10
 
@@ -342,8 +361,14 @@ def test_delete_unknown_health_check(r53):
 
 def test_update_stores_inverted_disabled_regions_and_bumps_version(r53):
     check = tcp_check(r53, "hc-upd")
-    updated = r53.update_health_check(HealthCheckId=check["Id"], HealthCheckVersion=1, Inverted=True, Disabled=True,
-                                      FailureThreshold=5, Regions=["us-west-2", "eu-west-1", "sa-east-1"])
+    updated = r53.update_health_check(
+        HealthCheckId=check["Id"],
+        HealthCheckVersion=1,
+        Inverted=True,
+        Disabled=True,
+        FailureThreshold=5,
+        Regions=["us-west-2", "eu-west-1", "sa-east-1"],
+    )
     cfg = updated["HealthCheck"]["HealthCheckConfig"]
     assert cfg["Inverted"] is True and cfg["Disabled"] is True and cfg["FailureThreshold"] == 5
     assert updated["HealthCheck"]["HealthCheckVersion"] == 2
@@ -420,9 +445,13 @@ def test_nxdomain_and_empty_noerror(r53, zone_id):
 
 
 def test_wildcard_matches_when_no_exact_record_exists(r53, zone_id):
-    change(r53, zone_id, ("CREATE", latency("us-east-1", "east.example.net")),
-           ("CREATE", record("*." + VPN, values=(VPN,))),
-           ("CREATE", record("exact." + VPN, values=("exact.example.net",))))
+    change(
+        r53,
+        zone_id,
+        ("CREATE", latency("us-east-1", "east.example.net")),
+        ("CREATE", record("*." + VPN, values=(VPN,))),
+        ("CREATE", record("exact." + VPN, values=("exact.example.net",))),
+    )
     assert answer(r53, zone_id, "abc." + VPN)["RecordData"] == [VPN]
     assert answer(r53, zone_id, "exact." + VPN)["RecordData"] == ["exact.example.net"]
     assert answer(r53, zone_id, "x.y." + VPN)["RecordData"] == [VPN]  # wildcards cover deeper names too
@@ -436,8 +465,12 @@ def test_star_inside_a_name_is_a_literal_not_a_wildcard(r53, zone_id):
 
 def test_private_zone_is_refused(sandbox, r53):
     vpc = sandbox.client("ec2").create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    zone = r53.create_hosted_zone(Name="corp.example", CallerReference="p", HostedZoneConfig={"PrivateZone": True},
-                                  VPC={"VPCRegion": "us-east-1", "VPCId": vpc})["HostedZone"]["Id"].split("/")[-1]
+    zone = r53.create_hosted_zone(
+        Name="corp.example",
+        CallerReference="p",
+        HostedZoneConfig={"PrivateZone": True},
+        VPC={"VPCRegion": "us-east-1", "VPCId": vpc},
+    )["HostedZone"]["Id"].split("/")[-1]
     with pytest.raises(botocore.exceptions.ClientError) as err:
         answer(r53, zone, "x.corp.example", "A")
     assert error_code(err) == "InvalidInput"
@@ -468,8 +501,13 @@ def test_latency_answer_without_address_is_for_a_resolver_in_us_east_1(r53, late
 
 
 def test_edns0_client_subnet_wins_over_the_resolver(r53, latency_zone):
-    result = answer(r53, latency_zone, ResolverIP=NEAR["us-east-1"], EDNS0ClientSubnetIP=NEAR["eu-west-1"],
-                    EDNS0ClientSubnetMask="24")
+    result = answer(
+        r53,
+        latency_zone,
+        ResolverIP=NEAR["us-east-1"],
+        EDNS0ClientSubnetIP=NEAR["eu-west-1"],
+        EDNS0ClientSubnetMask="24",
+    )
     assert result["RecordData"] == ["eu-west-1.example.net"]
 
 
@@ -493,7 +531,9 @@ def test_latency_table_can_be_overridden_at_run_time(sandbox, r53, latency_zone)
 
 
 def test_latency_distance_order_can_be_overridden(sandbox, r53, zone_id):
-    change(r53, zone_id, *[("CREATE", latency(region, f"{region}.example.net")) for region in ("us-west-2", "eu-west-1")])
+    change(
+        r53, zone_id, *[("CREATE", latency(region, f"{region}.example.net")) for region in ("us-west-2", "eu-west-1")]
+    )
     from sandbox.latency import LATENCY_REGIONS
 
     client = f"198.18.{LATENCY_REGIONS.index('us-east-1')}.1"
@@ -519,14 +559,21 @@ def _server_material():
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "server.vpn.example.com")])
     now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=30))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     pem = cert.public_bytes(serialization.Encoding.PEM)
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                                serialization.NoEncryption())
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    )
     return pem, key_pem
 
 
@@ -544,8 +591,9 @@ def client_vpn_endpoint(sandbox, region, associate=True):
     created = ec2.create_client_vpn_endpoint(
         ClientCidrBlock="10.200.0.0/22",
         ServerCertificateArn=cert,
-        AuthenticationOptions=[{"Type": "certificate-authentication",
-                                "MutualAuthentication": {"ClientRootCertificateChainArn": cert}}],
+        AuthenticationOptions=[
+            {"Type": "certificate-authentication", "MutualAuthentication": {"ClientRootCertificateChainArn": cert}}
+        ],
         ConnectionLogOptions={"Enabled": False},
         TransportProtocol="tcp",
         VpcId=vpc,
@@ -637,10 +685,13 @@ def test_delete_of_a_latency_record_compares_its_health_check_only_when_given(r5
     assert [r for r in records(r53, zone_id) if r["Type"] == "CNAME"] == []
 
 
-@pytest.mark.parametrize("address,region", [("3.80.0.10", "us-east-1"), ("34.208.0.10", "us-west-2"),
-                                            ("52.16.0.10", "eu-west-1"), ("8.8.8.8", "us-east-1")])
-def test_public_ec2_prefixes_are_near_their_region_and_unknown_addresses_near_us_east_1(r53, latency_zone, address,
-                                                                                        region):
+@pytest.mark.parametrize(
+    "address,region",
+    [("3.80.0.10", "us-east-1"), ("34.208.0.10", "us-west-2"), ("52.16.0.10", "eu-west-1"), ("8.8.8.8", "us-east-1")],
+)
+def test_public_ec2_prefixes_are_near_their_region_and_unknown_addresses_near_us_east_1(
+    r53, latency_zone, address, region
+):
     assert answer(r53, latency_zone, ResolverIP=address)["RecordData"] == [f"{region}.example.net"]
 
 
@@ -662,14 +713,18 @@ def test_hosted_zone_name_must_be_a_domain_name(r53):
 
 def test_tags_of_health_checks(r53):
     check = tcp_check(r53, "hc-tags")
-    r53.change_tags_for_resource(ResourceType="healthcheck", ResourceId=check["Id"],
-                                 AddTags=[{"Key": "Name", "Value": "home"}])
+    r53.change_tags_for_resource(
+        ResourceType="healthcheck", ResourceId=check["Id"], AddTags=[{"Key": "Name", "Value": "home"}]
+    )
     tags = r53.list_tags_for_resource(ResourceType="healthcheck", ResourceId=check["Id"])["ResourceTagSet"]["Tags"]
     assert tags == [{"Key": "Name", "Value": "home"}]
     missing = "11111111-2222-3333-4444-555555555555"
-    for call in (lambda: r53.list_tags_for_resource(ResourceType="healthcheck", ResourceId=missing),
-                 lambda: r53.change_tags_for_resource(ResourceType="healthcheck", ResourceId=missing,
-                                                      AddTags=[{"Key": "a", "Value": "b"}])):
+    for call in (
+        lambda: r53.list_tags_for_resource(ResourceType="healthcheck", ResourceId=missing),
+        lambda: r53.change_tags_for_resource(
+            ResourceType="healthcheck", ResourceId=missing, AddTags=[{"Key": "a", "Value": "b"}]
+        ),
+    ):
         with pytest.raises(botocore.exceptions.ClientError) as err:
             call()
         assert error_code(err) == "NoSuchHealthCheck"
