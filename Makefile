@@ -36,6 +36,7 @@ PYTEST_SUITES := tests/unit tests/sandbox tests/integration
 help:
 	@echo "make test           sanity + lint + changelog-lint + pytest (the full gate)"
 	@echo "make sandbox        local AWS emulator on 127.0.0.1:$(SANDBOX_PORT), time scale $(SANDBOX_TIME_SCALE)"
+	@echo "make bench          benchmark: deploy and re-deploy 1 Home + $(BENCH_BRANCHES) Branches (bench/README.md)"
 	@echo "make venv           create $(VENV) and link the collection for ansible.cfg"
 	@echo "make sanity | lint | changelog-lint | units | pytest | format | format-check | build | clean"
 
@@ -62,6 +63,14 @@ sandbox: venv
 
 # Targets added as their parts land: demo (site.yml against the sandbox),
 # bench, e2e, molecule.
+
+# The benchmark (bench/README.md): its own sandbox, 1 Home + $(BENCH_BRANCHES) Branches deployed with site.yml
+# and re-deployed, one JSON object on stdout. Not part of `make test` (each run takes minutes).
+BENCH_BRANCHES ?= 4
+BENCH_TIME_SCALE ?= 0.0333333
+.PHONY: bench
+bench: venv
+	$(BIN)/python -m bench --branches $(BENCH_BRANCHES) --time-scale $(BENCH_TIME_SCALE)
 
 # --- quality gates -----------------------------------------------------------
 

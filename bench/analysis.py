@@ -1,0 +1,116 @@
+"""Reading the sandbox's call log: counts, and when each simulated wait really started.
+
+The timeline answers "which waits did not overlap": for every Region, the moment each asynchronous
+step was started (the first call that starts it), the moment the sandbox finished it (start +
+DURATIONS x scale) and the lag before the next step started (polling delay, task and play
+boundaries, Ansible's own work). The Branch replicas are started by AddRegion calls made in the Home
+Region; their start times come from DescribeRegions' LaunchTime.
+"""
+
+import collections
+
+from sandbox.clock import DURATIONS
+
+# The call that starts each simulated wait, per Region.
+STARTERS = (
+    ("directory_create", "ds", "CreateMicrosoftAD"),
+    ("connector_create", "ds", "ConnectDirectory"),
+    ("vpn_association", "ec2", "AssociateClientVpnTargetNetwork"),
+    ("vpn_authorization", "ec2", "AuthorizeClientVpnIngress"),
+    ("vpn_route", "ec2", "CreateClientVpnRoute"),
+)
+
+
+def counts(calls):
+    """Totals, per Region and per action (errors included: a throttled call is a call)."""
+    by_region = collections.Counter(c["region"] or "-" for c in calls)
+    by_action = collections.Counter(f"{c['service']}:{c['action']}" for c in calls)
+    return {
+        "api_calls": len(calls),
+        "write_calls": sum(1 for c in calls if c["write"]),
+        "error_calls": sum(1 for c in calls if (c.get("status") or 0) >= 300),
+        "by_region": dict(sorted(by_region.items())),
+        "by_action": dict(sorted(by_action.items(), key=lambda kv: (-kv[1], kv[0]))),
+    }
+
+
+def by_region_and_action(calls):
+    table = collections.defaultdict(collections.Counter)
+    for c in calls:
+        table[c["region"] or "-"][f"{c['service']}:{c['action']}"] += 1
+    return {region: dict(sorted(actions.items())) for region, actions in sorted(table.items())}
+
+
+def timeline(calls, started, scale, home, branches, replica_launch=None):
+    """{Region: [{wait, start_s, done_s, lag_s}]} relative to ``started`` (epoch seconds).
+
+    ``lag_s`` is the time between the previous step's simulated completion and this step's start:
+    the overhead the orchestration added on that chain. The first step's lag is measured from
+    ``started`` (what ran before the first wait).
+    """
+    replica_launch = replica_launch or {}
+    first = {}
+    for c in calls:
+        if not c["write"] or (c.get("status") or 0) >= 300:
+            continue
+        for kind, service, action in STARTERS:
+            if c["service"] == service and c["action"] == action:
+                first.setdefault((c["region"], kind), c["time"])
+    out = {}
+    for region in [home, *branches]:
+        steps = []
+        if region == home:
+            sequence = [("directory_create", first.get((home, "directory_create")))]
+        else:
+            sequence = [("region_add", replica_launch.get(region))]
+        for kind, _, _ in STARTERS[1:]:
+            if region == home and kind == "connector_create":
+                continue
+            sequence.append((kind, first.get((region, kind))))
+        previous_done = None
+        if region != home and first.get((home, "directory_create")) is not None:
+            previous_done = first[(home, "directory_create")] - started + DURATIONS["directory_create"] * scale
+        for kind, at in sequence:
+            if at is None:
+                steps.append({"wait": kind, "start_s": None, "done_s": None, "lag_s": None})
+                continue
+            start = at - started
+            done = start + DURATIONS[kind] * scale
+            lag = start - (previous_done if previous_done is not None else 0.0)
+            steps.append({"wait": kind, "start_s": round(start, 2), "done_s": round(done, 2), "lag_s": round(lag, 2)})
+            previous_done = done
+        out[region] = steps
+    dns = [c["time"] - started for c in calls if c["action"] == "ChangeResourceRecordSets" and c["write"]]
+    if dns:
+        out["route53"] = [
+            {
+                "wait": "route53_change",
+                "start_s": round(t, 2),
+                "done_s": round(t + DURATIONS["route53_change"] * scale, 2),
+            }
+            for t in dns
+        ]
+    return out
+
+
+def lag_summary(timeline_by_region, wall_s):
+    """Where the time over the chain went, on the Region that finished its chain last."""
+    last_region, last_done = None, -1.0
+    for region, steps in timeline_by_region.items():
+        if region == "route53":
+            continue
+        done = [s["done_s"] for s in steps if s["done_s"] is not None]
+        if done and done[-1] > last_done:
+            last_region, last_done = region, done[-1]
+    if last_region is None:
+        return {}
+    steps = timeline_by_region[last_region]
+    dns = timeline_by_region.get("route53", [])
+    return {
+        "last_chain": last_region,
+        "chain_lags_s": {s["wait"]: s["lag_s"] for s in steps},
+        "chain_done_s": round(last_done, 2),
+        "dns_started_s": dns[0]["start_s"] if dns else None,
+        "dns_changes": len(dns),
+        "after_chain_s": round(wall_s - last_done, 2),
+    }

@@ -1,0 +1,70 @@
+"""The critical path of a deployment: the longest chain of the sandbox's simulated waits.
+
+Computed from the topology and sandbox/clock.py's DURATIONS (times the time scale), never from a
+measured run. The chains are those site.yml's dependencies impose (see bench/README.md, "Critical
+path"); waits that nothing orders are taken as overlapping, so the figure is what a perfect
+orchestrator would reach with site.yml's dependency structure:
+
+- Home: directory_create, then its endpoint's subnet associations (both at once), authorization
+  rules, routes;
+- each Branch: directory_create (the replica needs the Home directory Active), region_add,
+  connector_create (the AD Connector needs the replica's domain controllers), then its endpoint's
+  associations, rules and routes;
+- then global DNS: one route53_change (the records need every endpoint's name; Route 53 changes of
+  distinct records are independent, so one INSYNC wait is the floor).
+
+Rules and routes of one endpoint are applied in batches of at most CONCURRENCY_QUOTA in flight
+(AWS: 10 concurrent operations per endpoint), so a batch beyond the first adds one more wait.
+"""
+
+import math
+
+from sandbox.clock import DURATIONS
+
+# AWS quota: 10 concurrent mutating operations per Client VPN endpoint (the sandbox enforces it,
+# sandbox/services/client_vpn.py CONCURRENCY_QUOTA; the modules batch by it).
+CONCURRENCY_QUOTA = 10
+SUBNETS_PER_ENDPOINT = 2
+
+
+def endpoint_steps(regions):
+    """The waits of one Region's endpoint once it exists, for a mesh of ``regions`` Regions."""
+    rules = regions  # every Region's VPC CIDR, its own included
+    routes = (regions - 1) * SUBNETS_PER_ENDPOINT  # every other Region's VPC through each subnet
+    steps = [("vpn_association", 1)]
+    if rules:
+        steps.append(("vpn_authorization", math.ceil(rules / CONCURRENCY_QUOTA)))
+    if routes:
+        steps.append(("vpn_route", math.ceil(routes / CONCURRENCY_QUOTA)))
+    return steps
+
+
+def chains(branches):
+    """{'home': steps, 'branch': steps, 'dns': steps}: (DURATIONS key, times) in order."""
+    regions = branches + 1
+    return {
+        "home": [("directory_create", 1), *endpoint_steps(regions)],
+        "branch": [("directory_create", 1), ("region_add", 1), ("connector_create", 1), *endpoint_steps(regions)],
+        "dns": [("route53_change", 1)],
+    }
+
+
+def seconds(steps, scale):
+    return sum(DURATIONS[kind] * times for kind, times in steps) * scale
+
+
+def critical_path(branches, scale):
+    """(critical_path_s, detail) for 1 Home + ``branches`` Branches at time scale ``scale``."""
+    parts = chains(branches)
+    longest = "branch" if branches else "home"
+    total = seconds(parts[longest], scale) + seconds(parts["dns"], scale)
+    detail = {
+        "longest_chain": longest,
+        "chain": [
+            {"wait": kind, "times": times, "seconds": round(DURATIONS[kind] * times * scale, 3)}
+            for kind, times in parts[longest] + parts["dns"]
+        ],
+        "home_chain_s": round(seconds(parts["home"], scale), 3),
+        "branch_chain_s": round(seconds(parts["branch"], scale), 3) if branches else None,
+    }
+    return round(total, 3), detail

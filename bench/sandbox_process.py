@@ -1,0 +1,119 @@
+"""The benchmark's own sandbox: a subprocess on a free loopback port, and its control API.
+
+``python -m bench.sandbox_process --time-scale S [--additional-regions K]`` is the process: the sandbox
+of ``python -m sandbox``, except that the Directory Service quota of additional Regions per directory
+(4 on AWS) can be raised, as a quota increase would, for topologies with more than 4 Branches.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class SandboxProcess:
+    """Start with :meth:`start`, stop with :meth:`stop` (or use as a context manager)."""
+
+    def __init__(self, time_scale, additional_regions=0, log_path=None):
+        self.time_scale = time_scale
+        self.additional_regions = additional_regions
+        self.log_path = log_path
+        self.proc = None
+        self.url = None
+
+    def start(self, timeout=120):
+        cmd = [sys.executable, "-m", "bench.sandbox_process", "--time-scale", repr(self.time_scale)]
+        if self.additional_regions:
+            cmd += ["--additional-regions", str(self.additional_regions)]
+        stderr = open(self.log_path, "w") if self.log_path else subprocess.DEVNULL  # noqa: SIM115 closed in stop
+        self._stderr = stderr
+        self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=stderr, text=True)
+        deadline = time.monotonic() + timeout
+        line = self.proc.stdout.readline()
+        if not line.startswith("sandbox listening on "):
+            self.stop()
+            raise RuntimeError(f"the sandbox did not start: {line!r}")
+        self.url = line.split()[3]
+        while time.monotonic() < deadline:
+            try:
+                self.control("GET", "health")
+                return self
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("the sandbox did not answer its health check")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()
+        if getattr(self, "_stderr", None) not in (None, subprocess.DEVNULL):
+            self._stderr.close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def control(self, method, route, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(f"{self.url}/_sandbox/{route}", data=data, method=method)
+        req.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 loopback only
+            return json.loads(resp.read())
+
+    def calls(self):
+        return self.control("GET", "calls")["calls"]
+
+    def clear_calls(self):
+        self.control("DELETE", "calls")
+
+    def env(self):
+        env = dict(os.environ)
+        env.update(
+            AWS_ENDPOINT_URL=self.url,
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+            AWS_DEFAULT_REGION="us-east-1",
+            ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_FORCE_COLOR="0",
+        )
+        return env
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench.sandbox_process")
+    parser.add_argument("--time-scale", type=float, required=True)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument(
+        "--additional-regions",
+        type=int,
+        default=0,
+        help="raise the sandbox's quota of additional Regions per directory to at least this",
+    )
+    args = parser.parse_args(argv)
+    if args.additional_regions:
+        from sandbox.services import ds_state
+
+        ds_state.MAX_ADDITIONAL_REGIONS = max(ds_state.MAX_ADDITIONAL_REGIONS, args.additional_regions)
+    from sandbox.server import serve
+
+    serve("127.0.0.1", args.port, args.time_scale)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
