@@ -106,7 +106,9 @@ def lag_summary(timeline_by_region, wall_s):
         return {}
     steps = timeline_by_region[last_region]
     dns = timeline_by_region.get("route53", [])
+    home_steps = next(iter(timeline_by_region.values()))
     return {
+        "directory_started_s": home_steps[0]["start_s"],
         "last_chain": last_region,
         "chain_lags_s": {s["wait"]: s["lag_s"] for s in steps},
         "chain_done_s": round(last_done, 2),

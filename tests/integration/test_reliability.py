@@ -1,0 +1,284 @@
+"""site.yml under throttling, interruption and a failing Branch; secrets at -vvvv (issue 8).
+
+Each test deploys a small topology from bench/inventory.py (1 Home + 1 Branch, or + 2 Branches for
+the partial failure) and compares what the sandbox holds with what a clean deployment of that
+inventory holds (reliability/resources.py: every resource by its identifying attributes, so a
+duplicate directory, connector, endpoint, association, rule, route, health check or record shows
+as a difference).
+
+- Throttling + secrets (one deploy, shared by four tests): the sandbox throttles 30% of all calls
+  with each service's throttling code; site.yml runs at -vvvv, must converge with no failed task and
+  leave exactly the clean deployment; then teardown.yml runs at -vvvv. Neither output nor the call
+  log holds the directory password (also the AD Connector service account's: the inventory's
+  default) or any private key; keys and the client file are 0600.
+- Interruption: every wait is held open (time scale 1.0) and ansible-playbook is SIGKILLed, process
+  group and all, while waiting on the directory, then on a Region add and the Home's subnet
+  associations, then on the AD Connector; the sandbox's clock jumps forward between runs; the last
+  re-run converges to the clean deployment.
+- Partial failure: ConnectDirectory fails in one Branch; the Home and the other Branch deploy and
+  answer DNS, the failed Branch has no record; once the fault clears, a re-run completes it.
+
+Bad inventories are test_preflight.py's; teardown's own behaviour is test_day2.py's.
+"""
+
+import json
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from reliability import resources  # noqa: E402
+from reliability.runner import REPO  # noqa: E402
+from reliability.runner import Deploy  # noqa: E402
+from reliability.runner import after  # noqa: E402
+from reliability.runner import count  # noqa: E402
+from reliability.runner import recap  # noqa: E402
+from reliability.runner import warped_clock  # noqa: E402
+
+from bench import inventory  # noqa: E402
+
+THROTTLING_CODES = {"RequestLimitExceeded", "ThrottlingException", "Throttling"}
+TEARDOWN = REPO / "playbooks" / "teardown.yml"
+HOUR = 3600
+
+
+def topology(branches):
+    return [(region, inventory.region_host(region, i)) for i, region in enumerate(inventory.regions(branches))]
+
+
+def region_names(branches):
+    return inventory.regions(branches)
+
+
+def snapshot(sandbox, branches):
+    return resources.snapshot(sandbox.client, region_names(branches))
+
+
+def assert_clean_deployment(sandbox, branches):
+    problems = resources.differences(snapshot(sandbox, branches), resources.expected(topology(branches)))
+    assert not problems, "\n".join(problems)
+
+
+def assert_no_failed_task(output):
+    counts = recap(output)
+    assert counts, output[-3000:]
+    failed = {host: c for host, c in counts.items() if c.get("failed") or c.get("unreachable")}
+    assert not failed, (failed, output[-5000:])
+
+
+# ----------------------------------------------------------------- throttling and secrets
+
+
+class VerboseThrottledRun:
+    """What the shared deploy + teardown observed (the module fixture fills it)."""
+
+    deploy_rc = None
+    deploy_output = ""
+    deploy_calls = ()
+    deployed = None
+    teardown_rc = None
+    teardown_output = ""
+    teardown_calls = ()
+    key_files = ()
+    client_files = ()
+    private_key_lines = ()
+
+
+@pytest.fixture(scope="module")
+def throttled(sandbox_server, tmp_path_factory):
+    """1 Home + 1 Branch deployed at -vvvv with 30% of calls throttled, then torn down at -vvvv."""
+    from tests.conftest import SandboxHandle
+
+    sandbox = SandboxHandle(sandbox_server.url)
+    sandbox.control("POST", "reset")
+    sandbox.set_time_scale(0.0)
+    workdir = tmp_path_factory.mktemp("throttled")
+    inv = inventory.write(workdir / "inventory", 1)
+    observed = VerboseThrottledRun()
+    try:
+        sandbox.control("POST", "faults", {"seed": 8, "rules": [{"rate": 0.3}]})
+        observed.deploy_rc, observed.deploy_output = Deploy(sandbox, inv, workdir, verbosity=4).run()
+        observed.deploy_calls = sandbox.calls()
+        sandbox.control("DELETE", "faults")
+        observed.deployed = snapshot(sandbox, 1)
+        artifacts = workdir / "artifacts"
+        observed.key_files = sorted(artifacts.rglob("*.key"))
+        observed.client_files = sorted(artifacts.rglob("*.ovpn"))
+        observed.private_key_lines = sorted(
+            {line for key in observed.key_files for line in key.read_text().splitlines()[1:-1] if len(line) > 40}
+        )
+        modes = {path: stat.S_IMODE(path.stat().st_mode) for path in [*observed.key_files, *observed.client_files]}
+        observed.modes = modes
+
+        sandbox.clear_calls()
+        teardown = Deploy(
+            sandbox, inv, workdir, playbook=TEARDOWN, extra_vars={"teardown_confirm": inventory.VPN_NAME}, verbosity=4
+        )
+        observed.teardown_rc, observed.teardown_output = teardown.run()
+        observed.teardown_calls = sandbox.calls()
+        yield observed
+    finally:
+        sandbox.control("DELETE", "faults")
+
+
+def test_throttled_deploy_has_no_failed_task(throttled):
+    throttles = [c for c in throttled.deploy_calls if c.get("error_code") in THROTTLING_CODES]
+    # 30% of the calls were refused: the run had to absorb many throttling errors.
+    assert len(throttles) > 0.2 * len(throttled.deploy_calls), len(throttles)
+    assert {c["service"] for c in throttles} >= {"ec2", "ds", "acm", "route53"}
+    assert throttled.deploy_rc == 0, throttled.deploy_output[-5000:]
+    assert_no_failed_task(throttled.deploy_output)
+
+
+def test_throttled_deploy_creates_what_a_clean_deploy_creates(throttled):
+    problems = resources.differences(throttled.deployed, resources.expected(topology(1)))
+    assert not problems, "\n".join(problems)
+
+
+def test_secrets_never_in_verbose_output_or_call_log(throttled):
+    assert throttled.teardown_rc == 0, throttled.teardown_output[-5000:]
+    assert throttled.private_key_lines, "no private key was written"
+    texts = {
+        "deploy output": throttled.deploy_output,
+        "teardown output": throttled.teardown_output,
+        "call log": json.dumps([*throttled.deploy_calls, *throttled.teardown_calls]),
+    }
+    assert "<ca>" in throttled.deploy_output or throttled.client_files  # the run went as far as the client file
+    for where, text in texts.items():
+        assert inventory.DIRECTORY_PASSWORD not in text, f"the directory password is in the {where}"
+        assert "PRIVATE KEY" not in text, f"a private key is in the {where}"
+        leaked = [line for line in throttled.private_key_lines if line in text]
+        assert not leaked, f"{len(leaked)} lines of a private key are in the {where}"
+
+
+def test_keys_and_client_files_are_private(throttled):
+    assert throttled.key_files and throttled.client_files
+    wrong = {str(path): oct(mode) for path, mode in throttled.modes.items() if mode != 0o600}
+    assert not wrong, wrong
+
+
+# -------------------------------------------------------------------------- interruption
+
+
+def test_interrupted_deploys_converge_without_duplicates(sandbox, sandbox_server, tmp_path):
+    """Kill while waiting on the directory; then on a Region add and associations; then on the connector."""
+    home, branch = region_names(1)
+    inv = inventory.write(tmp_path / "inventory", 1)
+    deploy = Deploy(sandbox, inv, tmp_path)
+    ds_home, ds_branch = sandbox.client("ds", home), sandbox.client("ds", branch)
+    sandbox.set_time_scale(1.0)  # AWS-like durations: nothing finishes unless the clock is moved
+
+    def stages(client, kind):
+        return [d["Stage"] for d in client.describe_directories()["DirectoryDescriptions"] if d["Type"] == kind]
+
+    with warped_clock(sandbox_server) as advance:
+        # 1. Both Regions wait on the Home directory (polling it after the certificates play).
+        def waiting_on_directory(calls):
+            polls = after(calls, service="acm")
+            return count(calls, "CreateMicrosoftAD") == 1 and count(polls, "DescribeDirectories", home) >= 3
+
+        killed, _, output, calls = deploy.run_until(waiting_on_directory)
+        assert killed, output[-3000:]
+        assert count(calls, "AddRegion") == 0
+        assert stages(ds_home, "MicrosoftAD") == ["Creating"]
+        advance(HOUR)
+
+        # 2. The Branch waits on its Region add while the Home waits on its subnet associations.
+        def waiting_on_region_and_associations(calls):
+            region_polls = after(calls, action="AddRegion")
+            association_polls = after(calls, action="AssociateClientVpnTargetNetwork", region=home)
+            return (
+                count(region_polls, "DescribeRegions") >= 2
+                and count(association_polls, "DescribeClientVpnTargetNetworks", home) >= 2
+            )
+
+        killed, _, output, calls = deploy.run_until(waiting_on_region_and_associations)
+        assert killed, output[-3000:]
+        assert count(calls, "CreateMicrosoftAD") == 0
+        regions = ds_home.describe_regions(
+            DirectoryId=ds_home.describe_directories()["DirectoryDescriptions"][0]["DirectoryId"]
+        )
+        assert {r["RegionName"]: r["Status"] for r in regions["RegionsDescription"]}[branch] == "Creating"
+        ec2 = sandbox.client("ec2", home)
+        (endpoint,) = ec2.describe_client_vpn_endpoints()["ClientVpnEndpoints"]
+        networks = ec2.describe_client_vpn_target_networks(ClientVpnEndpointId=endpoint["ClientVpnEndpointId"])
+        assert {n["Status"]["Code"] for n in networks["ClientVpnTargetNetworks"]} == {"associating"}
+        advance(HOUR)
+
+        # 3. The Branch waits on its AD Connector.
+        def waiting_on_connector(calls):
+            return count(after(calls, action="ConnectDirectory"), "DescribeDirectories", branch) >= 2
+
+        killed, _, output, calls = deploy.run_until(waiting_on_connector)
+        assert killed, output[-3000:]
+        assert count(calls, "AddRegion") == count(calls, "CreateMicrosoftAD") == 0
+        assert count(calls, "AssociateClientVpnTargetNetwork", home) == 0
+        assert stages(ds_branch, "ADConnector") == ["Creating"]
+        advance(HOUR)
+
+        # 4. The re-run completes (remaining waits instant) and leaves exactly a clean deployment.
+        sandbox.set_time_scale(0.0)
+        sandbox.clear_calls()
+        rc, output = deploy.run()
+        assert rc == 0, output[-5000:]
+        assert_no_failed_task(output)
+        creates = {"CreateMicrosoftAD", "AddRegion", "CreateClientVpnEndpoint", "CreateHostedZone"}
+        assert not [c for c in sandbox.write_calls() if c["action"] in creates | {"ConnectDirectory"}]
+    assert_clean_deployment(sandbox, 1)
+
+
+# ----------------------------------------------------------------------- partial failure
+
+
+def dns_answers(sandbox, branches):
+    """{Region: the endpoint Region Route 53 answers for a client near it} for the VPN name."""
+    route53 = sandbox.client("route53")
+    (zone,) = route53.list_hosted_zones_by_name(DNSName="example.com")["HostedZones"][:1]
+    answers = {}
+    for region, host in topology(branches):
+        answer = route53.test_dns_answer(
+            HostedZoneId=zone["Id"].split("/")[-1],
+            RecordName=inventory.VPN_NAME,
+            RecordType="CNAME",
+            EDNS0ClientSubnetIP=host["probe_ip"],
+        )
+        assert answer["ResponseCode"] == "NOERROR", answer
+        (data,) = answer["RecordData"]
+        answers[region] = data.split(".")[-3]  # vpn.cvpn-endpoint-<id>.prod.clientvpn.<Region>.amazonaws.com
+    return answers
+
+
+def test_failed_branch_leaves_the_others_serving_and_completes_on_rerun(sandbox, tmp_path):
+    home, good, bad = region_names(2)
+    inv = inventory.write(tmp_path / "inventory", 2)
+    deploy = Deploy(sandbox, inv, tmp_path)
+    fault = {"service": "ds", "action": "ConnectDirectory", "region": bad, "rate": 1.0}
+    fault.update(code="ClientException", status=400, message="Injected: the AD Connector cannot be created")
+    sandbox.control("POST", "faults", {"rules": [fault]})
+
+    rc, output = deploy.run()
+    assert rc != 0
+    counts = recap(output)
+    assert counts[bad]["failed"] == 1, counts
+    assert counts[home]["failed"] == counts[good]["failed"] == 0, counts
+
+    state = snapshot(sandbox, 2)
+    assert {(e[0], e[2]) for e in state["endpoint"]} == {(home, "available"), (good, "available")}
+    assert {e[0] for e in state["association"] if e[3] == "associated"} == {home, good}
+    latency = {r[2] for r in state["record"] if r[2]}
+    assert latency == {home, good}, state["record"]
+    assert len(state["health_check"]) == 2
+    # Clients near the failed Branch are answered by a Region that has an endpoint.
+    answers = dns_answers(sandbox, 2)
+    assert answers[home] == home and answers[good] == good
+    assert answers[bad] in (home, good)
+
+    sandbox.control("DELETE", "faults")
+    rc, output = deploy.run()
+    assert rc == 0, output[-5000:]
+    assert_no_failed_task(output)
+    assert_clean_deployment(sandbox, 2)
+    assert dns_answers(sandbox, 2) == {home: home, good: good, bad: bad}
