@@ -31,12 +31,14 @@ GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_$(subst .,_,$(ANSIBLE_TEST_
 # pytest suites; `make pytest` runs those that hold test files.
 PYTEST_SUITES := tests/unit tests/sandbox tests/integration
 
-.PHONY: help venv sandbox sanity lint changelog-lint units pytest test format format-check build clean distclean
+.PHONY: help venv sandbox demo molecule sanity lint changelog-lint units pytest test format format-check build clean distclean
 
 help:
 	@echo "make test           sanity + lint + changelog-lint + pytest (the full gate)"
 	@echo "make sandbox        local AWS emulator on 127.0.0.1:$(SANDBOX_PORT), time scale $(SANDBOX_TIME_SCALE)"
 	@echo "make bench          benchmark: deploy and re-deploy 1 Home + $(BENCH_BRANCHES) Branches (bench/README.md)"
+	@echo "make demo           deploy 1 Home + 2 Branches to a private sandbox, verify, print a summary"
+	@echo "make molecule       molecule's default scenario against a private sandbox"
 	@echo "make venv           create $(VENV) and link the collection for ansible.cfg"
 	@echo "make sanity | lint | changelog-lint | units | pytest | format | format-check | build | clean"
 
@@ -63,6 +65,25 @@ sandbox: venv
 
 # Targets added as their parts land: demo (site.yml against the sandbox),
 # bench, e2e, molecule.
+
+# demo: a private sandbox in the background (free port, waits of seconds, stopped
+# by a trap in hacking/with_sandbox.sh), site.yml on inventories/sandbox, then
+# playbooks/verify.yml and a summary (hacking/demo_summary.py). The client file
+# and the generated PKI are written under artifacts/.
+DEMO_INVENTORY ?= inventories/sandbox
+
+demo: venv
+	PYTHON=$(BIN)/python SANDBOX_TIME_SCALE=$(SANDBOX_TIME_SCALE) hacking/with_sandbox.sh -- bash -c '\
+		set -euo pipefail; \
+		$(BIN)/ansible-playbook site.yml -i $(DEMO_INVENTORY); \
+		$(BIN)/ansible-playbook playbooks/verify.yml -i $(DEMO_INVENTORY); \
+		$(BIN)/python hacking/demo_summary.py --inventory $(DEMO_INVENTORY) --artifacts artifacts'
+
+# molecule: the default scenario (extensions/molecule/default: converge = site.yml,
+# idempotence, verify, failover drill, teardown) against a private sandbox.
+molecule: venv
+	PYTHON=$(BIN)/python SANDBOX_TIME_SCALE=$(SANDBOX_TIME_SCALE) hacking/with_sandbox.sh -- \
+		$(BIN)/molecule test --scenario-name default
 
 # The benchmark (bench/README.md): its own sandbox, 1 Home + $(BENCH_BRANCHES) Branches deployed with site.yml
 # and re-deployed, one JSON object on stdout. Not part of `make test` (each run takes minutes).
