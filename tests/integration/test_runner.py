@@ -1,0 +1,204 @@
+"""The collection as AWX / Automation Platform runs it, and its execution environment.
+
+1. ``site.yml`` and ``playbooks/verify.yml`` run unchanged under ansible-runner the way a controller
+   job runs them (tests/integration/runner/controller_job.py: a private data directory per job with a
+   fresh copy of the project, the imported inventory as an inventory script, the AWS credential's
+   environment, the Vault credential answering ``--ask-vault-pass``, extra variables, nobody at a
+   terminal) against the sandbox, with the directory password vault-encrypted in the inventory:
+   the first deploy succeeds and changes things, the second succeeds with no changed result and no
+   AWS write call, verify succeeds, and no secret (directory password, AWS secret key, vault
+   password, private key) appears in any event or in the job output.
+2. ``ansible-builder create`` turns execution-environment.yml into a build context (no container engine
+   needed) holding the collection tarball, the pinned collection and Python requirements; the pins agree
+   with the versions ``make test`` runs (requirements.txt and the ``ansible`` package's bundled
+   collections).
+3. playbooks/awx_configure.yml passes ``--syntax-check`` and its survey defaults are read from the
+   repository's inventory.
+"""
+
+import importlib
+import importlib.metadata
+import json
+import secrets
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "runner"))
+
+from controller_job import Controller  # noqa: E402
+from controller_job import export_inventory  # noqa: E402
+from controller_job import install_collection  # noqa: E402
+from controller_job import vault_encrypt  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SANDBOX_INVENTORY = REPO / "inventories" / "sandbox"
+GALAXY = yaml.safe_load((REPO / "galaxy.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def execution_environment(tmp_path_factory):
+    """This checkout installed as the execution environment holds it (built once per module)."""
+    return install_collection(tmp_path_factory.mktemp("ee") / "collections")
+
+
+@pytest.fixture
+def controller(sandbox, tmp_path, execution_environment):
+    """A controller with the sandbox inventory imported (its directory password vault-encrypted)."""
+    vault_password = "vault-" + secrets.token_hex(12)
+    inventory_dir = tmp_path / "inventory-source"
+    shutil.copytree(SANDBOX_INVENTORY, inventory_dir)
+    group_vars = inventory_dir / "group_vars" / "all.yml"
+    variables = yaml.safe_load(group_vars.read_text())
+    directory_password = variables["directory_password"]
+    ciphertext = vault_encrypt(directory_password, vault_password)
+    lines = [line for line in group_vars.read_text().splitlines() if not line.startswith("directory_password:")]
+    lines.append("directory_password: !vault |")
+    lines += ["  " + line for line in ciphertext.splitlines()]
+    group_vars.write_text("\n".join(lines) + "\n")
+    inventory = export_inventory(inventory_dir, REPO)
+    assert directory_password not in json.dumps(inventory), "the imported inventory must keep the password encrypted"
+
+    aws_secret = "sandbox-secret-" + secrets.token_hex(16)
+    ctl = Controller(
+        workdir=tmp_path / "jobs",
+        collections_dir=execution_environment,
+        inventory=inventory,
+        # What the AWS credential injects, plus the sandbox's endpoint (real AWS needs none).
+        aws_env={
+            "AWS_ACCESS_KEY_ID": "AKIASANDBOX" + secrets.token_hex(4).upper(),
+            "AWS_SECRET_ACCESS_KEY": aws_secret,
+            "AWS_ENDPOINT_URL": sandbox.url,
+        },
+        vault_password=vault_password,
+        persistent_dir=tmp_path / "persistent",
+    )
+    ctl.secrets = {
+        "directory password": directory_password,
+        "AWS secret key": aws_secret,
+        "vault password": vault_password,
+        "PEM private key": "PRIVATE KEY-----",
+    }
+    return ctl
+
+
+def bundled_collection(name):
+    """Where the venv's `ansible` package keeps a collection (namespace.name)."""
+    module = importlib.import_module("ansible_collections." + name)
+    return Path(list(module.__path__)[0])
+
+
+def assert_no_secret(job, known_secrets):
+    dump = job.dump()
+    leaked = [name for name, value in known_secrets.items() if value in dump]
+    assert not leaked, f"{job.name}: {', '.join(leaked)} found in the job's events or output"
+
+
+def test_site_and_verify_run_as_controller_jobs(sandbox, controller):
+    first = controller.run("site.yml")
+    assert (first.status, first.rc) == ("successful", 0), first.summary()
+    assert first.changed(), "the first deploy must create the deployment"
+    assert first.events_of("playbook_on_stats"), "the job must report its stats"
+    assert_no_secret(first, controller.secrets)
+
+    sandbox.clear_calls()
+    second = controller.run("site.yml")
+    assert (second.status, second.rc) == ("successful", 0), second.summary()
+    assert second.changed() == [], f"second deploy changed: {second.changed()}"
+    assert not second.stats.get("changed"), second.stats
+    writes = sandbox.write_calls()
+    assert writes == [], f"second deploy wrote: {sorted({(c['service'], c['action']) for c in writes})}"
+    assert_no_secret(second, controller.secrets)
+
+    verify = controller.run("playbooks/verify.yml")
+    assert (verify.status, verify.rc) == ("successful", 0), verify.summary()
+    assert verify.changed() == [], verify.changed()
+    assert sandbox.write_calls() == [], "verify is read-only"
+    assert_no_secret(verify, controller.secrets)
+
+    # The artifacts the controller must keep between jobs went to the persistent directory, 0700.
+    pki = controller.persistent_dir / "pki"
+    assert (pki / "ca.crt").is_file(), sorted(p.name for p in controller.persistent_dir.rglob("*"))
+    assert pki.stat().st_mode & 0o077 == 0
+
+
+def test_execution_environment_build_context(tmp_path):
+    """ansible-builder create: a build context with the collection and the pinned requirements."""
+    shutil.copy2(REPO / "execution-environment.yml", tmp_path)
+    shutil.copytree(REPO / "execution-environment", tmp_path / "execution-environment")
+    subprocess.run(
+        [str(BIN / "ansible-galaxy"), "collection", "build", "--force", "--output-path", str(tmp_path), str(REPO)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    tarball_name = f"{GALAXY['namespace']}-{GALAXY['name']}-{GALAXY['version']}.tar.gz"
+    proc = subprocess.run(
+        [str(BIN / "ansible-builder"), "create", "-f", "execution-environment.yml", "-c", "context"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "No matches" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    build = tmp_path / "context" / "_build"
+    containerfile = next((tmp_path / "context").glob("[CD]*file")).read_text()
+
+    # The collection tarball is in the context, and the galaxy requirements install exactly it.
+    tarball = build / "collections" / tarball_name
+    assert tarball.is_file()
+    with tarfile.open(tarball) as tar:
+        names = set(tar.getnames())
+    assert {"MANIFEST.json", "site.yml", "roles/certificates/tasks/main.yml"} <= names
+    assert not any(n.startswith(("sandbox/", "tests/integration/", ".venv/")) for n in names)
+    galaxy_reqs = yaml.safe_load((build / "requirements.yml").read_text())["collections"]
+    assert {"name": f"collections/{tarball_name}", "type": "file"} in galaxy_reqs
+
+    # Collection dependencies pinned to what the venv's `ansible` package bundles (what the tests run).
+    pins = {c["name"]: c["version"] for c in galaxy_reqs if c.get("type") != "file"}
+    assert set(pins) == set(GALAXY["dependencies"]), pins
+    for name, pin in pins.items():
+        manifest = json.loads((bundled_collection(name) / "MANIFEST.json").read_text())
+        assert pin == "==" + manifest["collection_info"]["version"], (name, pin)
+
+    # Python: ansible-core, ansible-runner and boto3/botocore pinned as the venv has them.
+    assert f"ansible-core=={importlib.metadata.version('ansible-core')}" in containerfile
+    assert "ansible-runner==" in containerfile
+    python_reqs = (build / "requirements.txt").read_text().split()
+    repo_reqs = (REPO / "requirements.txt").read_text().split()
+    for package in ("boto3", "botocore"):
+        pinned = [r for r in python_reqs if r.startswith(package + "==")]
+        assert pinned and pinned[0] in repo_reqs, (package, pinned)
+    assert "ansible-galaxy collection install" in containerfile
+    assert "requirements.yml" in containerfile
+
+
+def test_awx_configure_playbook(tmp_path):
+    """The controller configuration playbook: syntax, and survey defaults read from the inventory."""
+    playbook = REPO / "playbooks" / "awx_configure.yml"
+    proc = subprocess.run(
+        [str(BIN / "ansible-playbook"), "--syntax-check", str(playbook)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = subprocess.run(
+        [str(BIN / "ansible"), "localhost", "--playbook-dir", str(REPO / "playbooks")]
+        + ["-e", "@" + str(REPO / "playbooks" / "vars" / "awx_configure.yml"), "-e", "awx_inventory=sandbox"]
+        + ["-m", "ansible.builtin.debug", "-a", "msg={{ {'regions': awx_regions, 'vpn': awx_vpn_name} | to_json }}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    hosts = yaml.safe_load((SANDBOX_INVENTORY / "hosts.yml").read_text())["all"]["children"]
+    expected = list(hosts["home"]["hosts"]) + list(hosts["branches"]["hosts"])
+    assert json.dumps(expected) in proc.stdout.replace('\\"', '"'), proc.stdout
+    assert "vpn.example.com" in proc.stdout
