@@ -126,6 +126,8 @@ def test_site_and_verify_run_as_controller_jobs(sandbox, controller):
     pki = controller.persistent_dir / "pki"
     assert (pki / "ca.crt").is_file(), sorted(p.name for p in controller.persistent_dir.rglob("*"))
     assert pki.stat().st_mode & 0o077 == 0
+    client_file = controller.persistent_dir / "vpn.example.com.ovpn"
+    assert client_file.is_file() and client_file.stat().st_mode & 0o777 == 0o600
 
 
 def test_execution_environment_build_context(tmp_path):
@@ -179,8 +181,42 @@ def test_execution_environment_build_context(tmp_path):
     assert "requirements.yml" in containerfile
 
 
+def render_awx_settings(tmp_path, *extra_vars):
+    """playbooks/vars/awx_configure.yml rendered as the playbook sees it (playbook_dir = playbooks/)."""
+    out = tmp_path / "awx_settings.json"
+    expression = (
+        "{{ {'templates': awx_job_templates, 'workflow': awx_workflow_questions, 'extra_vars': awx_job_extra_vars,"
+        " 'regions': awx_regions, 'vpn_name': awx_vpn_name} | to_nice_json }}"
+    )
+    cmd = [str(BIN / "ansible"), "localhost", "--playbook-dir", str(REPO / "playbooks")]
+    cmd += ["-e", "@" + str(REPO / "playbooks" / "vars" / "awx_configure.yml")]
+    for extra in extra_vars:
+        cmd += ["-e", extra]
+    cmd += ["-m", "ansible.builtin.copy", "-a", json.dumps({"content": expression, "dest": str(out), "mode": "0600"})]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads(out.read_text())
+
+
+SURVEY_TYPES = {"text", "textarea", "password", "integer", "float", "multiplechoice", "multiselect"}
+
+
+def check_survey(questions):
+    """The rules the controller applies to a survey spec (AWX's survey_spec validation)."""
+    variables = [q["variable"] for q in questions]
+    assert len(variables) == len(set(variables)), variables
+    for q in questions:
+        assert {"question_name", "variable", "type", "required"} <= set(q), q
+        assert q["type"] in SURVEY_TYPES and isinstance(q["required"], bool), q
+        if q["type"] in ("text", "textarea", "password") and "default" in q:
+            assert q["min"] <= len(q["default"]) <= q["max"], q
+        if q["type"] in ("multiplechoice", "multiselect"):
+            assert isinstance(q["choices"], list) and q["choices"], q
+            assert "default" not in q or q["default"] in q["choices"], q
+
+
 def test_awx_configure_playbook(tmp_path):
-    """The controller configuration playbook: syntax, and survey defaults read from the inventory."""
+    """The controller configuration: syntax, job templates and surveys as the controller will get them."""
     playbook = REPO / "playbooks" / "awx_configure.yml"
     proc = subprocess.run(
         [str(BIN / "ansible-playbook"), "--syntax-check", str(playbook)],
@@ -189,16 +225,30 @@ def test_awx_configure_playbook(tmp_path):
         text=True,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    proc = subprocess.run(
-        [str(BIN / "ansible"), "localhost", "--playbook-dir", str(REPO / "playbooks")]
-        + ["-e", "@" + str(REPO / "playbooks" / "vars" / "awx_configure.yml"), "-e", "awx_inventory=sandbox"]
-        + ["-m", "ansible.builtin.debug", "-a", "msg={{ {'regions': awx_regions, 'vpn': awx_vpn_name} | to_json }}"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    settings = render_awx_settings(tmp_path, "awx_inventory=sandbox", "awx_artifacts_dir=/srv/vpn")
     hosts = yaml.safe_load((SANDBOX_INVENTORY / "hosts.yml").read_text())["all"]["children"]
-    expected = list(hosts["home"]["hosts"]) + list(hosts["branches"]["hosts"])
-    assert json.dumps(expected) in proc.stdout.replace('\\"', '"'), proc.stdout
-    assert "vpn.example.com" in proc.stdout
+    regions = list(hosts["home"]["hosts"]) + list(hosts["branches"]["hosts"])
+    assert settings["regions"] == regions
+    assert (
+        settings["vpn_name"] == yaml.safe_load((SANDBOX_INVENTORY / "group_vars" / "all.yml").read_text())["vpn_name"]
+    )
+    assert settings["extra_vars"] == {"artifacts_dir": "/srv/vpn", "certificates_dir": "/srv/vpn/pki"}
+
+    templates = {Path(t["playbook"]).stem: t for t in settings["templates"]}
+    assert set(templates) == {"site", "verify", "failover_drill", "client_config", "teardown"}
+    for template in templates.values():
+        assert (REPO / template["playbook"]).is_file(), template["playbook"]
+        check_survey(template["questions"])
+        vpn = [q for q in template["questions"] if q["variable"] == "vpn_name"]
+        assert vpn and vpn[0]["default"] == settings["vpn_name"], template["name"]
+    check_survey(settings["workflow"])
+
+    drill = {q["variable"]: q for q in templates["failover_drill"]["questions"]}["drill_region"]
+    assert drill["type"] == "multiplechoice" and drill["required"] and drill["choices"] == regions
+    confirm = {q["variable"]: q for q in templates["teardown"]["questions"]}["teardown_confirm"]
+    assert confirm["required"] and "default" not in confirm, "teardown must need an explicit confirmation"
+    assert templates["teardown"]["ask_limit"] is True
+    # The survey variables are the ones the playbooks read.
+    assert "drill_region" in (REPO / "playbooks" / "failover_drill.yml").read_text()
+    assert "teardown_confirm" in (REPO / "roles" / "teardown" / "defaults" / "main.yml").read_text()

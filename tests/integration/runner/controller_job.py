@@ -186,7 +186,7 @@ class Controller:
         env.update(self.aws_env)
         return env
 
-    def run(self, playbook, extra_vars=None, limit=None, timeout=900):
+    def run(self, playbook, extra_vars=None, limit=None, timeout=600):
         job_id = next(self._ids)
         pdd = self.workdir / f"job-{job_id}"
         project = pdd / "project"
