@@ -10,9 +10,11 @@ One deployment at a small time scale (every AWS wait is real but short), then a 
   available endpoint (AD authentication, TCP 443, split tunnel, the Region's domain controllers as DNS)
   with two associations, a rule per VPC and routes to the other VPCs through each subnet;
 - the re-run changes nothing (PLAY RECAP changed=0 on every host) and makes no write call;
-- both runs are at -vvvv, and the directory password shows in no output and in no sandbox call.
+- both runs are at -vvvv, and the directory password shows in no output and in no sandbox call;
+- a third run with other settings (banner, session timeout, no DNS servers, an AD group rule) modifies
+  each endpoint in place and adds the rule, nothing else.
 
-Both runs in one test: a full site.yml run costs minutes of ansible-playbook time.
+All runs in one test: a full site.yml run costs minutes of ansible-playbook time.
 """
 
 import re
@@ -33,11 +35,15 @@ DIRECTORY = GROUP_VARS["directory_name"]
 VPN_NAME = GROUP_VARS["vpn_name"]
 # Directory 3.6 s, Region add 4.8 s, connector and associations ~1 s; each wait takes at least one 3 s poll.
 TIME_SCALE = 0.002
+GROUP_SID = "S-1-5-21-1111111111-2222222222-3333333333-1104"
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
 def _recap(stdout):
-    return {host: (int(changed), int(unreachable), int(failed)) for host, changed, unreachable, failed in RECAP.findall(stdout)}
+    return {
+        host: (int(changed), int(unreachable), int(failed))
+        for host, changed, unreachable, failed in RECAP.findall(stdout)
+    }
 
 
 def _times(calls, action, region=None):
@@ -51,7 +57,9 @@ def _check_directory(sandbox):
     directory = directories[0]
     tags = {t["Key"]: t["Value"] for t in ds.list_tags_for_resource(ResourceId=directory["DirectoryId"])["Tags"]}
     assert tags["multiregion:client_vpn"] == VPN_NAME
-    regions = {r["RegionName"]: r for r in ds.describe_regions(DirectoryId=directory["DirectoryId"])["RegionsDescription"]}
+    regions = {
+        r["RegionName"]: r for r in ds.describe_regions(DirectoryId=directory["DirectoryId"])["RegionsDescription"]
+    }
     assert set(regions) == {HOME, *BRANCHES}
     assert regions[HOME]["RegionType"] == "Primary"
     for branch in BRANCHES:
@@ -161,3 +169,36 @@ def test_site_deploys_regions_in_parallel_then_reruns_without_writes(sandbox, ru
         assert PASSWORD not in proc.stdout
         assert PASSWORD not in proc.stderr
     assert PASSWORD not in repr(sandbox.calls())
+
+    # Settings of the inventory model reach every endpoint in place: only modifications and the new rule.
+    sandbox.clear_calls()
+    group_rule = {"cidr": "10.10.5.0/24", "group_sid": GROUP_SID, "description": "Finance servers"}
+    settings = {
+        "login_banner": "Authorized use only",
+        "session_timeout_hours": 12,
+        "dns_servers": [],
+        "vpn_authorization_groups": [group_rule],
+    }
+    run_playbook(PLAYBOOK, inventory=INVENTORY, extra_vars={**extra, **settings})
+    writes = sorted((c["action"], c["region"]) for c in sandbox.write_calls() if c["service"] == "ec2")
+    regions = sorted((HOME, *BRANCHES))
+    assert writes == sorted(
+        [("ModifyClientVpnEndpoint", r) for r in regions] + [("AuthorizeClientVpnIngress", r) for r in regions]
+    )
+    for region in regions:
+        ec2 = sandbox.client("ec2", region)
+        endpoint = [
+            e
+            for e in ec2.describe_client_vpn_endpoints()["ClientVpnEndpoints"]
+            if {"Key": "Name", "Value": f"{VPN_NAME}-{region}"} in e.get("Tags", [])
+        ][0]
+        assert endpoint["ClientLoginBannerOptions"] == {"Enabled": True, "BannerText": "Authorized use only"}
+        assert endpoint["SessionTimeoutHours"] == 12
+        assert endpoint.get("DnsServers", []) == []
+        rules = ec2.describe_client_vpn_authorization_rules(ClientVpnEndpointId=endpoint["ClientVpnEndpointId"])
+        groups = [
+            (r["DestinationCidr"], r["GroupId"], r["Description"])
+            for r in rules["AuthorizationRules"]
+            if not r["AccessAll"]
+        ]
+        assert groups == [("10.10.5.0/24", GROUP_SID, "Finance servers")]
