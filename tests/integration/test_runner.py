@@ -12,8 +12,9 @@
    needed) holding the collection tarball, the pinned collection and Python requirements; the pins agree
    with the versions ``make test`` runs (requirements.txt and the ``ansible`` package's bundled
    collections).
-3. playbooks/awx_configure.yml passes ``--syntax-check`` and its survey defaults are read from the
-   repository's inventory.
+3. playbooks/awx_configure.yml passes ``--syntax-check``, its survey defaults are read from the
+   repository's inventory; the templates and surveys it will create satisfy the controller's survey rules.
+4. Nothing in the playbooks or roles prompts (a controller job has nobody at a terminal).
 """
 
 import importlib
@@ -252,3 +253,26 @@ def test_awx_configure_playbook(tmp_path):
     # The survey variables are the ones the playbooks read.
     assert "drill_region" in (REPO / "playbooks" / "failover_drill.yml").read_text()
     assert "teardown_confirm" in (REPO / "roles" / "teardown" / "defaults" / "main.yml").read_text()
+
+
+def walk(node):
+    yield node
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else []
+    for child in children:
+        yield from walk(child)
+
+
+def test_playbooks_never_prompt():
+    """A controller job has nobody at a terminal: no vars_prompt, no pause waiting for input."""
+    files = [REPO / "site.yml", *(REPO / "playbooks").glob("*.yml"), *(REPO / "roles").glob("*/tasks/*.yml")]
+    prompts = []
+    for path in files:
+        for node in walk(yaml.safe_load(path.read_text()) or []):
+            if not isinstance(node, dict):
+                continue
+            if "vars_prompt" in node:
+                prompts.append(f"{path.relative_to(REPO)}: vars_prompt")
+            for key in ("ansible.builtin.pause", "pause", "ansible.legacy.pause"):
+                if key in node and not {"seconds", "minutes"} & set(node[key] or {}):
+                    prompts.append(f"{path.relative_to(REPO)}: {node.get('name', key)}")
+    assert prompts == []
