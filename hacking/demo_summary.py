@@ -23,7 +23,7 @@ def load_inventory(path):
     hosts = {}
     for group in ("home", "branches"):
         for name, host_vars in ((children.get(group) or {}).get("hosts") or {}).items():
-            hosts[name] = dict(host_vars or {}, group=group)
+            hosts[name] = dict(host_vars or {}, group="Home" if group == "home" else "Branch")
     return hosts, group_vars
 
 
@@ -104,7 +104,7 @@ def main(argv=None):
     path = Path(args.artifacts) / f"{vpn_name}.ovpn"
     if path.is_file():
         remotes = sorted({line.split()[1] for line in path.read_text().splitlines() if line.startswith("remote ")})
-        print(f"Client file: {path.resolve()} (mode {oct(path.stat().st_mode & 0o777)}, remote {', '.join(remotes)})")
+        print(f"Client file: {path.resolve()} (mode {path.stat().st_mode & 0o777:04o}, remote {', '.join(remotes)})")
     else:
         print(f"Client file: {path} is missing")
         failures += 1
