@@ -162,6 +162,19 @@ def test_execution_environment_build_context(tmp_path):
     assert not any(n.startswith(("sandbox/", "tests/integration/", ".venv/")) for n in names)
     galaxy_reqs = yaml.safe_load((build / "requirements.yml").read_text())["collections"]
     assert {"name": f"collections/{tarball_name}", "type": "file"} in galaxy_reqs
+    # The galaxy stage runs in _build (WORKDIR /build): the file entry installs from there.
+    local_reqs = tmp_path / "local-requirements.yml"
+    local_reqs.write_text(yaml.safe_dump({"collections": [c for c in galaxy_reqs if c.get("type") == "file"]}))
+    proc = subprocess.run(
+        [str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "--no-deps", "-r", str(local_reqs)]
+        + ["-p", str(tmp_path / "installed")],
+        cwd=build,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    installed = tmp_path / "installed" / "ansible_collections" / GALAXY["namespace"] / GALAXY["name"]
+    assert json.loads((installed / "MANIFEST.json").read_text())["collection_info"]["version"] == GALAXY["version"]
 
     # Collection dependencies pinned to what the venv's `ansible` package bundles (what the tests run).
     pins = {c["name"]: c["version"] for c in galaxy_reqs if c.get("type") != "file"}
