@@ -1,0 +1,385 @@
+"""End to end: the real OpenVPN client connects with directory credentials to what the collection deployed.
+
+site.yml deploys the sandbox inventory (1 Home + 2 Branches) against the sandbox at time scale 0. Then,
+inside network namespaces this test creates (no traffic leaves the machine), unmodified Debian software
+stands in for AWS's data plane:
+
+* Samba AD DC (``samba-tool domain provision``) with the inventory's directory name, short name and
+  password, and the directory's ``Admin`` account;
+* per Region, an OpenVPN server on TCP 443 presenting the server certificate and key that the
+  certificates role generated and imported into ACM (checked against ACM's copy), authenticating
+  users against Samba over LDAP (openvpn-auth-ldap), handing out the endpoint's client CIDR;
+* BIND with one view per client network (each Region's ``probe_ip``), serving the hosted zone exactly
+  as ListResourceRecordSets returns it (the wildcard included), its latency records answered as
+  TestDNSAnswer answers that network, and each endpoint name resolving to its stand-in server;
+* the OpenVPN client running the ``.ovpn`` written by the client_config role, unmodified
+  (``remote-random-hostname`` in force), with user ``admin`` and the inventory's password.
+
+Needs root, network namespaces and TUN devices: skipped (with the reason) where the machine has none.
+Installs its Debian packages when missing (apt-get). Run alone with ``make e2e``.
+"""
+
+import ipaddress
+import json
+import os
+import shutil
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+import netlab  # noqa: E402
+
+INVENTORY = REPO / "inventories" / "sandbox"
+PLAYBOOK_TIMEOUT = 900
+
+# What each program needs, and the Debian package that brings it.
+REQUIRED = {
+    "/usr/sbin/openvpn": "openvpn",
+    netlab.LDAP_PLUGIN: "openvpn-auth-ldap",
+    "/usr/sbin/samba": "samba-ad-dc",
+    "/usr/bin/samba-tool": "samba",
+    "/usr/share/samba/setup/ad-schema": "samba-ad-provision",
+    "/usr/sbin/named": "bind9",
+    "/usr/bin/ldapsearch": "ldap-utils",
+    "/usr/bin/ping": "iputils-ping",
+    "/usr/bin/ss": "iproute2",
+}
+PACKAGES = [
+    "openvpn",
+    "openvpn-auth-ldap",
+    "samba",
+    "samba-ad-dc",
+    "samba-ad-provision",
+    "bind9",
+    "ldap-utils",
+    "iputils-ping",
+    "iproute2",
+]
+
+
+def ensure_packages():
+    missing = sorted({pkg for path, pkg in REQUIRED.items() if not os.path.exists(path)})
+    if not missing:
+        return
+    if shutil.which("apt-get") is None:
+        pytest.skip(f"needs the Debian packages {', '.join(missing)} and this machine has no apt-get")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for argv, timeout in (
+        (["apt-get", "update"], 300),
+        (["apt-get", "install", "-y", "--no-install-recommends", *PACKAGES], 900),
+    ):
+        proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout, check=False)
+        if proc.returncode != 0:
+            pytest.fail(f"{' '.join(argv)} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    still = sorted(path for path in REQUIRED if not os.path.exists(path))
+    assert not still, f"still missing after apt-get install: {still}"
+
+
+# ------------------------------------------------------------------------------------------ sandbox
+
+
+class Sandbox:
+    def __init__(self, url):
+        self.url = url
+
+    def control(self, method, route, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(f"{self.url}/_sandbox/{route}", data=data, method=method)
+        req.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(req) as resp:  # noqa: S310 loopback only
+            return json.loads(resp.read())
+
+    def client(self, service, region="us-east-1"):
+        return boto3.client(
+            service,
+            region_name=region,
+            endpoint_url=self.url,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def playbook(self, playbook, extra_vars):
+        env = dict(
+            os.environ,
+            AWS_ENDPOINT_URL=self.url,
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+            AWS_DEFAULT_REGION="us-east-1",
+            ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+            ANSIBLE_NOCOLOR="1",
+            ANSIBLE_FORCE_COLOR="0",
+        )
+        cmd = [
+            str(Path(sys.executable).parent / "ansible-playbook"),
+            str(playbook),
+            "-i",
+            str(INVENTORY),
+            "-e",
+            json.dumps(extra_vars),
+        ]
+        proc = subprocess.run(
+            cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=PLAYBOOK_TIMEOUT, check=False
+        )
+        assert proc.returncode == 0, (
+            f"{' '.join(cmd)} exited {proc.returncode}\n--- stdout ---\n{proc.stdout[-20000:]}\n"
+            f"--- stderr ---\n{proc.stderr[-5000:]}"
+        )
+        return proc
+
+
+def load_inventory():
+    hosts = yaml.safe_load((INVENTORY / "hosts.yml").read_text())["all"]["children"]
+    group_vars = yaml.safe_load((INVENTORY / "group_vars" / "all.yml").read_text())
+    regions = {}
+    for group in ("home", "branches"):
+        for name, hostvars in ((hosts.get(group) or {}).get("hosts") or {}).items():
+            regions[name] = dict(hostvars, group=group)
+    return regions, group_vars
+
+
+def zone_records(route53, zone_name):
+    zones = route53.list_hosted_zones_by_name(DNSName=zone_name)["HostedZones"]
+    zone = next(z for z in zones if z["Name"] == zone_name.rstrip(".") + "." and not z["Config"]["PrivateZone"])
+    records = []
+    for page in route53.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone["Id"]):
+        records += page["ResourceRecordSets"]
+    return zone["Id"], records
+
+
+def routed_answers(route53, zone_id, records, client_ip):
+    """TestDNSAnswer, for a client at ``client_ip``, of every name that carries latency records."""
+    answers = {}
+    for record in records:
+        if "Region" not in record:
+            continue
+        name = record["Name"].rstrip(".").replace("\\052", "*").lower()
+        key = (name, record["Type"])
+        if key not in answers:
+            answer = route53.test_dns_answer(
+                HostedZoneId=zone_id, RecordName=name, RecordType=record["Type"], EDNS0ClientSubnetIP=client_ip
+            )
+            assert answer["ResponseCode"] == "NOERROR", answer
+            answers[key] = answer["RecordData"]
+    return answers
+
+
+def region_of_answer(data, regions):
+    """The Region whose endpoint a latency answer points at."""
+    for region in regions:
+        suffix = region.endpoint_dns_name.lstrip("*.").lower()
+        if any(value.rstrip(".").lower().endswith(suffix) for value in data):
+            return region.name
+    return None
+
+
+# ------------------------------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(scope="module")
+def machine():
+    reason = netlab.machine_can_run()
+    if reason:
+        pytest.skip(f"end-to-end test skipped: {reason}")
+    ensure_packages()
+
+
+@pytest.fixture(scope="module")
+def deployment(machine, sandbox_server, tmp_path_factory):
+    """site.yml against a fresh sandbox (time scale 0), and what the test needs from the result."""
+    sb = Sandbox(sandbox_server.url)
+    sb.control("POST", "reset")
+    sb.control("POST", "time-scale", {"scale": 0.0})
+    artifacts = tmp_path_factory.mktemp("e2e-artifacts")
+    sb.playbook(REPO / "site.yml", {"artifacts_dir": str(artifacts), "certificates_dir": str(artifacts / "pki")})
+    return collect(sb, artifacts)
+
+
+def collect(sb, artifacts):
+    """What the deploy left: endpoints, the certificates they use, the client file, the inventory."""
+    inventory, group_vars = load_inventory()
+    regions = []
+    for name, hostvars in inventory.items():
+        ec2 = sb.client("ec2", name)
+        endpoints = ec2.describe_client_vpn_endpoints()["ClientVpnEndpoints"]
+        assert len(endpoints) == 1, f"{name}: expected one Client VPN endpoint, found {len(endpoints)}"
+        endpoint = endpoints[0]
+        assert endpoint["Status"]["Code"] == "available", endpoint["Status"]
+        assert endpoint["TransportProtocol"] == "tcp" and endpoint["VpnPort"] == 443
+        assert [a["Type"] for a in endpoint["AuthenticationOptions"]] == ["directory-service-authentication"]
+        # The stand-in presents exactly the certificate the endpoint uses in ACM, with its generated key.
+        acm = sb.client("acm", name).get_certificate(CertificateArn=endpoint["ServerCertificateArn"])
+        cert_file = next(
+            (
+                p
+                for p in sorted((artifacts / "pki").rglob("server.crt"))
+                if p.read_text().strip() == acm["Certificate"].strip()
+            ),
+            None,
+        )
+        assert cert_file is not None, f"{name}: the ACM certificate of the endpoint is none of the generated files"
+        ca_file = cert_file.parent / "ca.crt"
+        assert ca_file.read_text().strip() in acm.get("CertificateChain", ""), f"{name}: ACM chain is not the CA"
+        subnet = hostvars["subnets"][0]["cidr"]
+        regions.append(
+            netlab.Region(
+                name=name,
+                endpoint_dns_name=endpoint["DnsName"],
+                client_cidr=endpoint["ClientCidrBlock"],
+                vpc_cidr=hostvars["vpc_cidr"],
+                vpc_address=str(next(ipaddress.ip_network(subnet).hosts()) + 9),
+                server_certificate=cert_file,
+                server_key=cert_file.parent / "server.key",
+                ca_certificate=ca_file,
+            )
+        )
+    client_file = artifacts / f"{group_vars['vpn_name']}.ovpn"
+    assert client_file.exists(), f"client_config wrote no {client_file.name}"
+    return {
+        "sandbox": sb,
+        "artifacts": artifacts,
+        "regions": regions,
+        "networks": [netlab.ClientNetwork(name=name, client_ip=hv["probe_ip"]) for name, hv in inventory.items()],
+        "group_vars": group_vars,
+        "client_file": client_file,
+        "directory": netlab.Directory(
+            group_vars["directory_name"], group_vars["directory_short_name"], group_vars["directory_password"]
+        ),
+    }
+
+
+class Bench:
+    """The lab plus the deployment: serves DNS from the sandbox's current state, connects clients."""
+
+    def __init__(self, lab, deployment):
+        self.lab = lab
+        self.d = deployment
+        self.route53 = deployment["sandbox"].client("route53")
+        self.regions = deployment["regions"]
+        self.expected = {}  # client network name -> Region its latency answer points at
+
+    def serve_dns(self):
+        """(Re)start BIND (a view per client network) from ListResourceRecordSets + TestDNSAnswer as they are now."""
+        zone_id, records = zone_records(self.route53, self.d["group_vars"]["hosted_zone"])
+        names = {r["Name"].replace("\\052", "*") for r in records}
+        vpn = self.d["group_vars"]["vpn_name"]
+        assert f"*.{vpn}." in names, f"the zone has no wildcard record for remote-random-hostname: {sorted(names)}"
+        zone = self.d["group_vars"]["hosted_zone"]
+        views = {}
+        for net in self.d["networks"]:
+            answers = routed_answers(self.route53, zone_id, records, net.client_ip)
+            self.expected[net.name] = region_of_answer(answers[(vpn, "CNAME")], self.regions)
+            views[net] = netlab.zone_file(zone, records, answers)
+        self.lab.start_dns(zone, views, self.regions)
+
+    def connect(self, net, password, tag):
+        return self.lab.connect(net, self.d["client_file"], "admin", password, tag)
+
+    def server_of(self, address):
+        return next((r for r in self.regions if r.address == address), None)
+
+
+@pytest.fixture(scope="module")
+def bench(deployment, tmp_path_factory):
+    lab = netlab.Lab(tmp_path_factory.mktemp("e2e-lab"))
+    try:
+        lab.build(deployment["regions"], deployment["networks"])
+        directory = deployment["directory"]
+        # The directory's Admin account (AWS Managed AD's admin), with the inventory's password.
+        lab.start_directory(directory, {"Admin": directory.admin_password})
+        lab.start_servers(deployment["regions"], directory, f"Admin@{directory.name}", directory.admin_password)
+        bench = Bench(lab, deployment)
+        bench.serve_dns()
+        yield bench
+    finally:
+        lab.close()
+
+
+# ------------------------------------------------------------------------------------------ tests
+
+
+def test_client_file_is_what_aws_clients_get(deployment):
+    text = deployment["client_file"].read_text()
+    lines = text.splitlines()
+    vpn = deployment["group_vars"]["vpn_name"]
+    assert f"remote {vpn} 443" in lines
+    assert "remote-random-hostname" in lines
+    assert "proto tcp" in lines and "auth-user-pass" in lines
+    assert "<ca>" in lines
+
+
+def test_directory_knows_admin(bench):
+    directory = bench.d["directory"]
+    found = bench.lab.ldap_search(
+        f"Admin@{directory.name}", directory.admin_password, directory.base_dn, "(sAMAccountName=admin)"
+    )
+    assert found.returncode == 0 and "CN=Admin,CN=Users" in found.stdout, found.stderr
+
+
+def test_each_client_reaches_its_nearest_region_and_pings_across(bench):
+    vpn = bench.d["group_vars"]["vpn_name"]
+    for net in bench.d["networks"]:
+        # The name resolves inside the client's namespace, through the wildcard for a random label.
+        expected = next(r for r in bench.regions if r.name == bench.expected[net.name])
+        resolved = bench.lab.resolve(net, f"e2e-check.{vpn}")
+        assert resolved == [expected.address], f"{net.name}: e2e-check.{vpn} resolves to {resolved}"
+        conn = bench.connect(net, bench.d["directory"].admin_password, f"ok-{net.name}")
+        try:
+            assert conn.up, f"{net.name}: tunnel did not come up\n{conn.text[-4000:]}"
+            assert conn.peer() == expected.address, f"{net.name}: connected to {conn.peer()}"
+            tunnel = conn.tunnel_address()
+            assert tunnel and ipaddress.ip_address(tunnel) in ipaddress.ip_network(
+                expected.client_cidr
+            ), f"{net.name}: tunnel address {tunnel} not in {expected.client_cidr}"
+            ping = conn.ping(expected.vpc_address)
+            assert ping.returncode == 0, f"{net.name}: ping {expected.vpc_address} failed\n{ping.stdout}"
+        finally:
+            conn.close()
+        # remote-random-hostname: the client asked for <random>.<vpn name>, not the VPN name itself.
+        queries = bench.lab.dns_queries(net)
+        random_names = [name for name, rtype in queries if name.endswith(f".{vpn}") and not name.startswith("e2e-")]
+        assert random_names, f"{net.name}: the client never asked for <random>.{vpn}: {queries}"
+
+
+def test_wrong_password_is_refused(bench):
+    net = bench.d["networks"][0]
+    conn = bench.connect(net, bench.d["directory"].admin_password + "-wrong", "wrong")
+    try:
+        assert not conn.up, "a wrong password brought the tunnel up"
+        assert conn.auth_failed, f"no AUTH_FAILED from the server\n{conn.text[-4000:]}"
+    finally:
+        conn.close()
+
+
+def test_drained_region_sends_its_clients_to_another_region(bench):
+    sb = bench.d["sandbox"]
+    net = bench.d["networks"][0]
+    home = net.name
+    drain = REPO / "tests" / "e2e" / "playbooks" / "drain.yml"
+    sb.playbook(drain, {"e2e_region": home, "e2e_drain": True})
+    try:
+        bench.serve_dns()
+        moved_to = bench.expected[net.name]
+        assert moved_to and moved_to != home, f"TestDNSAnswer still sends {home}'s clients to {moved_to}"
+        target = next(r for r in bench.regions if r.name == moved_to)
+        conn = bench.connect(net, bench.d["directory"].admin_password, "drained")
+        try:
+            assert conn.up, f"tunnel did not come up while {home} is drained\n{conn.text[-4000:]}"
+            assert conn.peer() == target.address, f"connected to {conn.peer()}, expected {moved_to}'s server"
+            ping = conn.ping(target.vpc_address)
+            assert ping.returncode == 0, ping.stdout
+        finally:
+            conn.close()
+    finally:
+        sb.playbook(drain, {"e2e_region": home, "e2e_drain": False})
+        bench.serve_dns()
+    assert bench.expected[net.name] == home
