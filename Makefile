@@ -29,7 +29,7 @@ ANSIBLE_TEST_PIP_VERSION := 24.2
 GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_$(subst .,_,$(ANSIBLE_TEST_PIP_VERSION)).py
 
 # pytest suites; `make pytest` runs those that hold test files.
-PYTEST_SUITES := tests/unit tests/sandbox tests/integration
+PYTEST_SUITES := tests/unit tests/sandbox tests/integration tests/e2e
 
 .PHONY: help venv sandbox demo molecule sanity lint changelog-lint units pytest test format format-check build clean distclean
 
@@ -37,6 +37,7 @@ help:
 	@echo "make test           sanity + lint + changelog-lint + pytest (the full gate)"
 	@echo "make sandbox        local AWS emulator on 127.0.0.1:$(SANDBOX_PORT), time scale $(SANDBOX_TIME_SCALE)"
 	@echo "make bench          benchmark: deploy and re-deploy 1 Home + $(BENCH_BRANCHES) Branches (bench/README.md)"
+	@echo "make e2e            end to end: real OpenVPN client/servers, Samba AD, BIND in netns (root; tests/e2e/README.md)"
 	@echo "make demo           deploy 1 Home + 2 Branches to a private sandbox, verify, print a summary"
 	@echo "make molecule       molecule's default scenario against a private sandbox"
 	@echo "make venv           create $(VENV) and link the collection for ansible.cfg"
@@ -92,6 +93,14 @@ BENCH_TIME_SCALE ?= 0.0333333
 .PHONY: bench
 bench: venv
 	$(BIN)/python -m bench --branches $(BENCH_BRANCHES) --time-scale $(BENCH_TIME_SCALE)
+
+# e2e: the end-to-end test alone (tests/e2e/README.md): site.yml against the sandbox, then real Debian
+# software in network namespaces (Samba AD DC, an OpenVPN server per Region, BIND, the OpenVPN client
+# with the generated .ovpn). Needs root, network namespaces and TUN; installs its Debian packages with
+# apt-get when missing. Elsewhere it is skipped with the reason. `make test` runs it too (tests/e2e suite).
+.PHONY: e2e
+e2e: venv
+	$(BIN)/pytest -v -rs tests/e2e
 
 # --- quality gates -----------------------------------------------------------
 
