@@ -254,7 +254,11 @@ def serialize_response(service, action, data, request_id):
 
 def serialize_error(service, error, request_id):
     """(status, headers, body) for an AWS error in the service's own protocol."""
-    protocol = wire_protocol(service) if service else "ec2"
+    try:
+        protocol = wire_protocol(service) if service else "ec2"
+    except NotImplementedError:
+        # Services moto answers whole (e.g. sts, "query"): injected faults still need their error shape.
+        protocol = service_model(service).metadata["protocol"]
     code, message = escape(error.code), escape(error.message)
     if protocol in ("ec2", "query"):
         body = (
