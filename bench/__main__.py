@@ -34,7 +34,7 @@ def log(message):
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def run_site(sandbox, inventory_dir, workdir, forks, log_path, verbosity=0):
+def run_site(sandbox, inventory_dir, workdir, forks, log_path, timeline_path, verbosity=0):
     """Run site.yml once; returns (wall seconds, started epoch, return code)."""
     artifacts = workdir / "artifacts"
     cmd = [
@@ -49,10 +49,16 @@ def run_site(sandbox, inventory_dir, workdir, forks, log_path, verbosity=0):
     ]
     if verbosity:
         cmd.append("-" + "v" * verbosity)
+    env = sandbox.env()
+    env.update(
+        ANSIBLE_CALLBACK_PLUGINS=str(Path(__file__).resolve().parent / "callback_plugins"),
+        ANSIBLE_CALLBACKS_ENABLED="bench_timeline",
+        BENCH_TIMELINE_FILE=str(timeline_path),
+    )
     started = time.time()
     t0 = time.monotonic()
     with open(log_path, "w") as out:
-        rc = subprocess.call(cmd, cwd=REPO, env=sandbox.env(), stdout=out, stderr=subprocess.STDOUT)
+        rc = subprocess.call(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     return time.monotonic() - t0, started, rc
 
 
@@ -129,7 +135,9 @@ def bench(args, workdir):
     log(f"starting the sandbox (time scale {args.time_scale:g})")
     with sandbox:
         log(f"sandbox at {sandbox.url}; critical path {cp:.1f} s; deploying 1 Home + {args.branches} Branches")
-        wall, started, rc = run_site(sandbox, inventory_dir, workdir, forks, workdir / "deploy.log", args.verbose)
+        wall, started, rc = run_site(
+            sandbox, inventory_dir, workdir, forks, workdir / "deploy.log", workdir / "tasks-deploy.jsonl", args.verbose
+        )
         calls = sandbox.calls()
         (workdir / "calls-deploy.json").write_text(json.dumps(calls, indent=1))
         deploy = analysis.counts(calls)
@@ -145,16 +153,23 @@ def bench(args, workdir):
         if rc != 0:
             result["error"] = f"the deploy failed (rc={rc}); see {workdir / 'deploy.log'}"
             return result
-        launches = replica_launch_times(sandbox, home)
-        timeline = analysis.timeline(calls, started, args.time_scale, home, branches, launches)
-        result["detail"]["timeline"] = timeline
-        result["detail"]["lags"] = analysis.lag_summary(timeline, wall)
+        try:
+            launches = replica_launch_times(sandbox, home)
+            timeline = analysis.timeline(calls, started, args.time_scale, home, branches, launches)
+            result["detail"]["timeline"] = timeline
+            result["detail"]["lags"] = analysis.lag_summary(timeline, wall)
+            events = analysis.read_events(workdir / "tasks-deploy.jsonl")
+            result["detail"]["plays"] = analysis.plays(events, started)
+        except Exception as exc:  # noqa: BLE001 the measurements above stand without the detail
+            result["detail"]["analysis_error"] = repr(exc)
         if args.no_rerun:
             return result
 
         sandbox.clear_calls()
         log("re-running site.yml")
-        wall, _, rc = run_site(sandbox, inventory_dir, workdir, forks, workdir / "rerun.log", args.verbose)
+        wall, _, rc = run_site(
+            sandbox, inventory_dir, workdir, forks, workdir / "rerun.log", workdir / "tasks-rerun.jsonl", args.verbose
+        )
         calls = sandbox.calls()
         (workdir / "calls-rerun.json").write_text(json.dumps(calls, indent=1))
         rerun = analysis.counts(calls)
@@ -166,6 +181,11 @@ def bench(args, workdir):
         regional = {r: n for r, n in rerun["by_region"].items() if r in names}
         result["detail"]["rerun_api_calls_per_region"] = regional
         result["detail"]["rerun_calls"] = analysis.by_region_and_action(calls)
+        try:
+            events = analysis.read_events(workdir / "tasks-rerun.jsonl")
+            result["detail"]["rerun_calls_by_task"] = analysis.calls_by_task(calls, events)
+        except Exception as exc:  # noqa: BLE001
+            result["detail"]["rerun_analysis_error"] = repr(exc)
         log(f"re-run: rc={rc}, {wall:.1f} s, {rerun['api_calls']} calls ({rerun['write_calls']} writes)")
         if rc != 0:
             result["error"] = f"the re-run failed (rc={rc}); see {workdir / 'rerun.log'}"

@@ -116,3 +116,60 @@ def lag_summary(timeline_by_region, wall_s):
         "dns_changes": len(dns),
         "after_chain_s": round(wall_s - last_done, 2),
     }
+
+
+def read_events(path):
+    """The bench_timeline callback's JSON lines (bench/callback_plugins), [] when absent."""
+    import json
+
+    try:
+        with open(path) as handle:
+            return [json.loads(line) for line in handle if line.strip()]
+    except FileNotFoundError:
+        return []
+
+
+def task_intervals(events):
+    """[(start, end, host, play, task)] from start/end events (one task at a time per host)."""
+    open_tasks, intervals = {}, []
+    for event in events:
+        if event["event"] == "start":
+            open_tasks[event["host"]] = event
+        elif event["event"] == "end":
+            started = open_tasks.pop(event["host"], None)
+            if started is not None:
+                intervals.append((started["time"], event["time"], event["host"], event.get("play"), event["task"]))
+    return intervals
+
+
+def plays(events, started):
+    """[{play, start_s, duration_s}] in order; the last play ends with the run."""
+    marks = [e for e in events if e["event"] in ("play", "stats")]
+    out = []
+    for current, following in zip(marks, marks[1:]):
+        if current["event"] == "play":
+            out.append(
+                {
+                    "play": current["play"],
+                    "start_s": round(current["time"] - started, 2),
+                    "duration_s": round(following["time"] - current["time"], 2),
+                }
+            )
+    return out
+
+
+def calls_by_task(calls, events):
+    """{"<play> | <task>": {"<service>:<action>": n}} attributing each call to the task running then.
+
+    A call is given to the task of the host whose name is the call's Region when that host is in a
+    task at the time, else to the one task running then (several: the first; none: "(between tasks)").
+    """
+    intervals = task_intervals(events)
+    table = collections.defaultdict(collections.Counter)
+    for c in calls:
+        running = [i for i in intervals if i[0] - 0.05 <= c["time"] <= i[1] + 0.05]
+        mine = [i for i in running if i[2] == c["region"]]
+        chosen = (mine or running or [None])[0]
+        key = f"{chosen[3]} | {chosen[4]}" if chosen else "(between tasks)"
+        table[key][f"{c['service']}:{c['action']}"] += 1
+    return {task: dict(sorted(actions.items())) for task, actions in table.items()}

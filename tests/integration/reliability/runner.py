@@ -38,6 +38,7 @@ class Deploy:
     def __init__(self, sandbox, inventory, workdir, playbook=SITE, extra_vars=None, verbosity=0):
         self.sandbox = sandbox
         self.workdir = Path(workdir)
+        self.playbook = Path(playbook)
         self.cmd = [str(Path(sys.executable).parent / "ansible-playbook"), str(playbook), "-i", str(inventory)]
         variables = {
             "sandbox_url": sandbox.url,
@@ -52,7 +53,7 @@ class Deploy:
 
     def _start(self):
         self.runs += 1
-        self.log = self.workdir / f"run-{self.runs}.log"
+        self.log = self.workdir / f"{self.playbook.stem}-{self.runs}.log"
         self._out = open(self.log, "w")  # noqa: SIM115 closed in _finish
         return subprocess.Popen(
             self.cmd,
@@ -81,8 +82,10 @@ class Deploy:
     def run_until(self, predicate, timeout=600, poll=0.25):
         """Run until ``predicate(calls)`` holds, then SIGKILL the playbook's process group.
 
+        The sandbox's call log is cleared first: ``calls`` holds this run's calls only.
         Returns (killed, rc, output, calls): ``killed`` is False when the playbook ended first.
         """
+        self.sandbox.clear_calls()
         proc = self._start()
         deadline = time.monotonic() + timeout
         calls, killed = [], False
