@@ -100,7 +100,7 @@ bench: venv
 # apt-get when missing. Elsewhere it is skipped with the reason. `make test` runs it too (tests/e2e suite).
 .PHONY: e2e
 e2e: venv
-	$(BIN)/pytest -v -rs tests/e2e
+	$(BIN)/pytest -v -rs --durations=10 tests/e2e
 
 # --- quality gates -----------------------------------------------------------
 

@@ -25,6 +25,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from pathlib import Path
 
@@ -185,6 +186,14 @@ def region_of_answer(data, regions):
 # ------------------------------------------------------------------------------------------ fixtures
 
 
+def remove_unless_kept(path):
+    """Remove a work directory (logs, credentials, keys), unless E2E_KEEP=1 asks to keep it for debugging."""
+    if os.environ.get("E2E_KEEP") == "1":
+        print(f"E2E_KEEP=1: kept {path}")
+        return
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.fixture(scope="module")
 def machine():
     reason = netlab.machine_can_run()
@@ -194,14 +203,18 @@ def machine():
 
 
 @pytest.fixture(scope="module")
-def deployment(machine, sandbox_server, tmp_path_factory):
+def deployment(machine, sandbox_server):
     """site.yml against a fresh sandbox (time scale 0), and what the test needs from the result."""
     sb = Sandbox(sandbox_server.url)
     sb.control("POST", "reset")
     sb.control("POST", "time-scale", {"scale": 0.0})
-    artifacts = tmp_path_factory.mktemp("e2e-artifacts")
-    sb.playbook(REPO / "site.yml", {"artifacts_dir": str(artifacts), "certificates_dir": str(artifacts / "pki")})
-    return collect(sb, artifacts)
+    # The artifacts hold private keys: a private directory, removed afterwards (E2E_KEEP=1 keeps it).
+    artifacts = Path(tempfile.mkdtemp(prefix="e2e-artifacts-"))
+    try:
+        sb.playbook(REPO / "site.yml", {"artifacts_dir": str(artifacts), "certificates_dir": str(artifacts / "pki")})
+        yield collect(sb, artifacts)
+    finally:
+        remove_unless_kept(artifacts)
 
 
 def collect(sb, artifacts):
@@ -289,8 +302,8 @@ class Bench:
 
 
 @pytest.fixture(scope="module")
-def bench(deployment, tmp_path_factory):
-    lab = netlab.Lab(tmp_path_factory.mktemp("e2e-lab"))
+def bench(deployment):
+    lab = netlab.Lab(tempfile.mkdtemp(prefix="e2e-lab-"))
     try:
         lab.build(deployment["regions"], deployment["networks"])
         directory = deployment["directory"]
@@ -302,6 +315,7 @@ def bench(deployment, tmp_path_factory):
         yield bench
     finally:
         lab.close()
+        remove_unless_kept(lab.workdir)
 
 
 # ------------------------------------------------------------------------------------------ tests
@@ -348,6 +362,30 @@ def test_each_client_reaches_its_nearest_region_and_pings_across(bench):
         queries = bench.lab.dns_queries(net)
         random_names = [name for name, rtype in queries if name.endswith(f".{vpn}") and not name.startswith("e2e-")]
         assert random_names, f"{net.name}: the client never asked for <random>.{vpn}: {queries}"
+
+
+def test_health_checks_reach_the_servers(bench):
+    """Each Route 53 health check (TCP, endpoint name with its "*" replaced) reaches a listening server."""
+    route53 = bench.route53
+    checks = route53.list_health_checks()["HealthChecks"]
+    assert len(checks) == len(bench.regions), checks
+    net = bench.d["networks"][0]
+    reached = set()
+    for check in checks:
+        config = check["HealthCheckConfig"]
+        assert config["Type"] == "TCP", config
+        addresses = bench.lab.resolve(net, config["FullyQualifiedDomainName"])
+        assert len(addresses) == 1, f"{config['FullyQualifiedDomainName']} resolves to {addresses}"
+        server = bench.server_of(addresses[0])
+        assert server is not None, f"{config['FullyQualifiedDomainName']} is no stand-in server: {addresses}"
+        probe = bench.lab.exec(
+            bench.lab.clients[net.name],
+            ["timeout", "5", "bash", "-c", f"exec 3<>/dev/tcp/{addresses[0]}/{config['Port']}"],
+            check=False,
+        )
+        assert probe.returncode == 0, f"TCP {addresses[0]}:{config['Port']} refused: {probe.stderr}"
+        reached.add(server.name)
+    assert reached == {r.name for r in bench.regions}
 
 
 def test_wrong_password_is_refused(bench):
