@@ -11,6 +11,8 @@ previous one's state):
 - playbooks/client_config.yml writes a 0600 file whose remote lines all name the VPN name;
 - playbooks/teardown.yml without confirmation fails before any AWS call;
 - teardown limited to one Branch removes that Region only (endpoints, directories, records, network);
+- the global_dns role alone then removes a record left for that Region (no endpoint, no record);
+- teardown limited to the Home refuses while a Branch remains, without a write call;
 - the full teardown leaves nothing owned in any Region, and the pre-existing zone with its record, untagged.
 
 A full site.yml run costs minutes of ansible-playbook time, hence one deployment for the module.
@@ -261,6 +263,27 @@ def test_teardown_of_one_branch_removes_that_region_only(deployed):
     assert _latency_regions(sandbox, zone_id) == sorted(kept)
     assert len(_health_checks(sandbox)) == len(kept)
     assert any(r["Name"] == f"\\052.{VPN_NAME}." for r in _records(sandbox, zone_id))
+
+
+def test_global_dns_removes_a_record_whose_endpoint_is_missing(deployed):
+    """After the Branch's teardown: a latency record left for it (by hand here) is removed, nothing else."""
+    sandbox, zone_id = deployed["sandbox"], deployed["zone_id"]
+    gone = BRANCHES[0]
+    stale = {
+        "Name": VPN_NAME,
+        "Type": "CNAME",
+        "SetIdentifier": gone,
+        "Region": gone,
+        "TTL": 60,
+        "ResourceRecords": [{"Value": f"vpn.cvpn-endpoint-0123456789abcdef0.prod.clientvpn.{gone}.amazonaws.com"}],
+    }
+    sandbox.client("route53").change_resource_record_sets(
+        HostedZoneId=zone_id, ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": stale}]}
+    )
+    sandbox.clear_calls()
+    sandbox.run(REPO / "tests" / "integration" / "playbooks" / "day2" / "global_dns.yml", {"expected_missing": [gone]})
+    assert _latency_regions(sandbox, zone_id) == sorted(r for r in REGIONS if r != gone)
+    assert [(c["service"], c["action"]) for c in sandbox.write_calls()] == [("route53", "ChangeResourceRecordSets")]
 
 
 def test_teardown_of_the_home_waits_for_the_branches(deployed):
