@@ -14,6 +14,7 @@ when both runs succeed, 1 otherwise (the JSON then carries ``error``).
 import argparse
 import datetime
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -123,7 +124,13 @@ def bench(args, workdir):
         "rerun_wall_s": None,
         "rerun_api_calls": None,
         "rerun_write_calls": None,
-        "detail": {"critical_path": cp_detail, "forks": forks, "workdir": str(workdir)},
+        "detail": {
+            "critical_path": cp_detail,
+            "forks": forks,
+            "workdir": str(workdir),
+            "cpus": os.cpu_count(),
+            "load_average_before": [round(x, 2) for x in os.getloadavg()],
+        },
     }
     extra_regions = args.branches if args.branches > AWS_ADDITIONAL_REGIONS_QUOTA else 0
     if extra_regions:
@@ -135,6 +142,7 @@ def bench(args, workdir):
     log(f"starting the sandbox (time scale {args.time_scale:g})")
     with sandbox:
         log(f"sandbox at {sandbox.url}; critical path {cp:.1f} s; deploying 1 Home + {args.branches} Branches")
+        result["detail"]["load_average_before"] = [round(x, 2) for x in os.getloadavg()]
         wall, started, rc = run_site(
             sandbox, inventory_dir, workdir, forks, workdir / "deploy.log", workdir / "tasks-deploy.jsonl", args.verbose
         )
@@ -147,6 +155,7 @@ def bench(args, workdir):
             api_calls=deploy["api_calls"],
             write_calls=deploy["write_calls"],
         )
+        result["detail"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
         result["detail"]["deploy_error_calls"] = deploy["error_calls"]
         result["detail"]["deploy_calls_by_region"] = deploy["by_region"]
         log(f"deploy: rc={rc}, {wall:.1f} s, {deploy['api_calls']} calls ({deploy['write_calls']} writes)")
