@@ -17,11 +17,14 @@ Neither rules nor routes can be modified in place: a different description on
 an existing key means remove + add.  Routes AWS added by itself when a subnet
 was associated (``Origin: associate``) are never removed, re-added or purged.
 
-Pure functions over plain data: no AWS call, no Ansible import, so the logic is
-unit-tested without a client.
+Pure functions over plain data: no AWS call, so the logic is unit-tested
+without a client.  The last section holds what the three modules' ``main()``
+share: their common options and running ``ensure_*`` into ``exit_json``.
 """
 
 import ipaddress
+
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
 
 # Items in these states exist (or are on their way to existing).
 RULE_PRESENT_STATES = ("authorizing", "active")
@@ -534,3 +537,36 @@ def apply_association_plan(plan, associate, disassociate, budget, wait, pending=
         associate(subnet)
     if wait and (budget.started or pending):
         budget.settle()
+
+
+# --- the modules' main() ------------------------------------------------------------
+
+
+def endpoint_set_module_args(items_option, items_spec, purge_default, wait_timeout_default):
+    """AnsibleAWSModule's arguments for a module managing one set of an endpoint, held by ``items_option``.
+
+    The options are ``client_vpn_endpoint_id``, ``items_option`` (required with state=present),
+    ``purge``, ``state``, ``wait`` and ``wait_timeout``; check mode is supported.
+    """
+    argument_spec = {
+        "client_vpn_endpoint_id": dict(type="str", required=True),
+        items_option: items_spec,
+        "purge": dict(type="bool", default=purge_default),
+        "state": dict(type="str", choices=["present", "absent"], default="present"),
+        "wait": dict(type="bool", default=True),
+        "wait_timeout": dict(type="int", default=wait_timeout_default),
+    }
+    return dict(
+        argument_spec=argument_spec,
+        required_if=[("state", "present", [items_option])],
+        supports_check_mode=True,
+    )
+
+
+def run_endpoint_set_module(module, ensure):
+    """The end of ``main()``: ``ensure(client, params, check_mode)`` on an EC2 client, then exit or fail.
+
+    A SetPlanError (the declared set cannot be applied, found before any AWS call) fails
+    with its message, an AnsibleAWSError with the AWS error; the diff is returned in diff mode only.
+    """
+    run_module(module, ensure, module.client("ec2"), module.params, module.check_mode, user_errors=(SetPlanError,))

@@ -211,10 +211,12 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import SetPlanError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import apply_set_plan
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import busy_count
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import endpoint_set_module_args
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import plan_rules
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import rule_from_aws
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import rule_key
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import rule_summary
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import run_endpoint_set_module
 
 # DescribeClientVpnAuthorizationRules accepts up to 1000 results per page.
 PAGE_SIZE = 1000
@@ -324,37 +326,23 @@ def ensure_authorization_rules(client, params, check_mode):
 
 
 def main():
-    argument_spec = dict(
-        client_vpn_endpoint_id=dict(type="str", required=True),
-        rules=dict(
-            type="list",
-            elements="dict",
-            options=dict(
-                destination_cidr=dict(type="str", required=True),
-                access_group_id=dict(type="str"),
-                description=dict(type="str"),
-            ),
-        ),
-        purge=dict(type="bool", default=False),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=600),
-    )
     module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        required_if=[("state", "present", ["rules"])],
-        supports_check_mode=True,
+        **endpoint_set_module_args(
+            "rules",
+            dict(
+                type="list",
+                elements="dict",
+                options=dict(
+                    destination_cidr=dict(type="str", required=True),
+                    access_group_id=dict(type="str"),
+                    description=dict(type="str"),
+                ),
+            ),
+            purge_default=False,
+            wait_timeout_default=600,
+        )
     )
-    client = module.client("ec2")
-    try:
-        result = ensure_authorization_rules(client, module.params, module.check_mode)
-    except SetPlanError as e:
-        module.fail_json(msg=str(e))
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
-    if not module._diff:
-        result.pop("diff")
-    module.exit_json(**result)
+    run_endpoint_set_module(module, ensure_authorization_rules)
 
 
 if __name__ == "__main__":

@@ -215,10 +215,12 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import SetPlanError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import apply_set_plan
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import busy_count
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import endpoint_set_module_args
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import plan_routes
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import route_from_aws
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import route_key
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import route_summary
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import run_endpoint_set_module
 
 # DescribeClientVpnRoutes accepts up to 1000 results per page.
 PAGE_SIZE = 1000
@@ -317,37 +319,23 @@ def ensure_routes(client, params, check_mode):
 
 
 def main():
-    argument_spec = dict(
-        client_vpn_endpoint_id=dict(type="str", required=True),
-        routes=dict(
-            type="list",
-            elements="dict",
-            options=dict(
-                destination_cidr=dict(type="str", required=True),
-                target_subnet=dict(type="str", required=True, aliases=["target_vpc_subnet_id"]),
-                description=dict(type="str"),
-            ),
-        ),
-        purge=dict(type="bool", default=False),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=600),
-    )
     module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        required_if=[("state", "present", ["routes"])],
-        supports_check_mode=True,
+        **endpoint_set_module_args(
+            "routes",
+            dict(
+                type="list",
+                elements="dict",
+                options=dict(
+                    destination_cidr=dict(type="str", required=True),
+                    target_subnet=dict(type="str", required=True, aliases=["target_vpc_subnet_id"]),
+                    description=dict(type="str"),
+                ),
+            ),
+            purge_default=False,
+            wait_timeout_default=600,
+        )
     )
-    client = module.client("ec2")
-    try:
-        result = ensure_routes(client, module.params, module.check_mode)
-    except SetPlanError as e:
-        module.fail_json(msg=str(e))
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
-    if not module._diff:
-        result.pop("diff")
-    module.exit_json(**result)
+    run_endpoint_set_module(module, ensure_routes)
 
 
 if __name__ == "__main__":

@@ -177,7 +177,9 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import apply_association_plan
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import association_from_aws
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import busy_count
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import endpoint_set_module_args
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import plan_associations
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import run_endpoint_set_module
 
 
 def subnet_placement(client, subnet_ids):
@@ -286,29 +288,15 @@ def ensure_target_networks(client, params, check_mode):
 
 
 def main():
-    argument_spec = dict(
-        client_vpn_endpoint_id=dict(type="str", required=True),
-        subnet_ids=dict(type="list", elements="str"),
-        purge=dict(type="bool", default=True),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=1800),
-    )
     module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        required_if=[("state", "present", ["subnet_ids"])],
-        supports_check_mode=True,
+        **endpoint_set_module_args(
+            "subnet_ids",
+            dict(type="list", elements="str"),
+            purge_default=True,
+            wait_timeout_default=1800,
+        )
     )
-    client = module.client("ec2")
-    try:
-        result = ensure_target_networks(client, module.params, module.check_mode)
-    except SetPlanError as e:
-        module.fail_json(msg=str(e))
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
-    if not module._diff:
-        result.pop("diff")
-    module.exit_json(**result)
+    run_endpoint_set_module(module, ensure_target_networks)
 
 
 if __name__ == "__main__":
