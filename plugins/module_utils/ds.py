@@ -596,3 +596,162 @@ def normalize_region(region):
 
 def normalize_domain_controllers(controllers):
     return [camel_dict_to_snake_dict(_jsonable(dc)) for dc in controllers or []]
+
+
+# --- ds_microsoft_ad and ds_ad_connector ---------------------------------------
+
+
+class DirectoryKind:
+    """What tells the directory modules apart around the one skeleton of ``ensure_directory``.
+
+    :param directory_type: the ``Type`` AWS reports (``MicrosoftAD``, ``ADConnector``)
+    :param label: how messages name one (``directory``, ``AD Connector``)
+    :param required_for_create: the options a creation needs
+    :param immutable_options: the options AWS cannot change on an existing directory
+    :param predict: ``params`` -> what a creation gives (check mode and diff)
+    :param create: ``(client, params)`` -> the new directory's ID (one AWS call)
+    :param check_password: check the admin password against AWS's rules before creating
+    :param replicable: refuse to delete a directory that still has replica Regions
+    """
+
+    def __init__(
+        self,
+        directory_type,
+        label,
+        required_for_create,
+        immutable_options,
+        predict,
+        create,
+        check_password=False,
+        replicable=False,
+    ):
+        self.directory_type = directory_type
+        self.label = label
+        self.required_for_create = required_for_create
+        self.immutable_options = immutable_options
+        self.predict = predict
+        self.create = create
+        self.check_password = check_password
+        self.replicable = replicable
+
+    @property
+    def title(self):
+        """The label at the start of a sentence."""
+        return self.label[0].upper() + self.label[1:]
+
+
+def validate_directory_create(params, kind):
+    """Raise AnsibleDSError when ``params`` cannot create a directory of ``kind`` (before any call)."""
+    missing = missing_for_create(params, kind.required_for_create)
+    if missing:
+        raise AnsibleDSError(
+            message=f"{kind.title} {params['name']} does not exist; to create it also set: {', '.join(missing)}."
+        )
+    if len(set(params["subnet_ids"])) != 2:
+        raise AnsibleDSError(
+            message=f"subnet_ids must list exactly 2 subnets in different Availability Zones (got {len(set(params['subnet_ids']))})."
+        )
+    if kind.check_password:
+        problems = password_problems(params["password"])
+        if problems:
+            raise AnsibleDSError(
+                message="The directory admin password does not meet AWS's requirements: " + "; ".join(problems) + "."
+            )
+
+
+def _find_directory(client, params, kind):
+    return select_directory(describe_directories(client), params["name"], kind.directory_type, params.get("vpc_id"))
+
+
+def _ensure_directory_present(client, params, check_mode, kind):
+    current = _find_directory(client, params, kind)
+
+    if current is None:
+        validate_directory_create(params, kind)
+        after = kind.predict(params)
+        if check_mode:
+            return dict(changed=True, directory={}, diff=dict(before={}, after=after))
+        directory_id = kind.create(client, params)
+        if params["wait"]:
+            wait_for_directory(client, directory_id, "active", params["wait_timeout"], what=kind.label)
+        directory = describe_directory(client, directory_id) or {"DirectoryId": directory_id}
+        result = normalize_directory(directory, list_tags(client, directory_id))
+        return dict(changed=True, directory=result, diff=dict(before={}, after=result))
+
+    directory_id = current["DirectoryId"]
+    stage = current.get("Stage")
+    if stage in FAILED_STAGES:
+        reason = f": {current['StageReason']}" if current.get("StageReason") else ""
+        raise AnsibleDSError(
+            message=(
+                f"{kind.title} {params['name']} ({directory_id}) is in stage {stage}{reason}."
+                " Delete it (state=absent) and create it again."
+            )
+        )
+    if stage == "Deleting":
+        raise AnsibleDSError(
+            message=(
+                f"{kind.title} {params['name']} ({directory_id}) is being deleted;"
+                " wait for the deletion to finish and run again."
+            )
+        )
+
+    diffs = immutable_differences(current, {option: params.get(option) for option in kind.immutable_options})
+    if diffs:
+        raise immutable_error(
+            f"{kind.label} {directory_id}",
+            diffs,
+            f"Delete the {kind.label} (state=absent) and create it again with the new settings.",
+        )
+
+    tags = list_tags(client, directory_id)
+    changed, new_tags = apply_tags(client, directory_id, tags, params.get("tags"), params["purge_tags"], check_mode)
+    before = normalize_directory(current, tags)
+    if check_mode:
+        after = normalize_directory(current, new_tags)
+        return dict(changed=changed, directory=after, diff=dict(before=before, after=after))
+
+    if params["wait"] and stage != "Active":
+        wait_for_directory(client, directory_id, "active", params["wait_timeout"], what=kind.label)
+    if changed or stage != "Active":
+        current = describe_directory(client, directory_id) or current
+    if changed:
+        new_tags = list_tags(client, directory_id)
+    after = normalize_directory(current, new_tags)
+    # The stage moving on by itself is not a change made by the module: compare what it manages.
+    return dict(changed=changed, directory=after, diff=dict(before=before, after=after))
+
+
+def _ensure_directory_absent(client, params, check_mode, kind):
+    current = _find_directory(client, params, kind)
+    if current is None:
+        return dict(changed=False, directory={}, diff=dict(before={}, after={}))
+    directory_id = current["DirectoryId"]
+    before = normalize_directory(current)
+    replicas = (current.get("RegionsInfo") or {}).get("AdditionalRegions") or [] if kind.replicable else []
+    if replicas:
+        raise AnsibleDSError(
+            message=(
+                f"{kind.title} {params['name']} ({directory_id}) is replicated to {', '.join(replicas)}: remove those Regions"
+                " first (multiregion.client_vpn.ds_region with state=absent), then delete the directory."
+            )
+        )
+    if check_mode:
+        return dict(changed=True, directory={}, diff=dict(before=before, after={}))
+    if current.get("Stage") != "Deleting":
+        delete_directory(client, directory_id)
+    if params["wait"]:
+        wait_for_directory(client, directory_id, "deleted", params["wait_timeout"], what=kind.label)
+    return dict(changed=True, directory={}, diff=dict(before=before, after={}))
+
+
+def ensure_directory(client, params, check_mode, kind):
+    """Bring the directory of ``kind`` named ``params["name"]`` to ``params["state"]``; returns the module result.
+
+    Present: create it (after checking the options), or fail on a Failed or Deleting
+    one and on a change AWS cannot make in place, and manage its tags.  Absent: delete
+    it.  ``wait`` waits for Active / deleted.
+    """
+    if params["state"] == "present":
+        return _ensure_directory_present(client, params, check_mode, kind)
+    return _ensure_directory_absent(client, params, check_mode, kind)

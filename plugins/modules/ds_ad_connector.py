@@ -210,23 +210,12 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import FAILED_STAGES
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import AnsibleDSError
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import apply_tags
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import DirectoryKind
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import build_connect_directory_params
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import connect_directory
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import delete_directory
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import describe_directories
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import describe_directory
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import immutable_differences
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import immutable_error
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import list_tags
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import missing_for_create
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import normalize_directory
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import select_directory
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import wait_for_directory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import ensure_directory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
 
 DIRECTORY_TYPE = "ADConnector"
 IMMUTABLE_OPTIONS = ("short_name", "size", "description", "vpc_id", "subnet_ids", "customer_user_name")
@@ -250,86 +239,14 @@ def predicted_connector(params):
     return result
 
 
-def validate_create(params):
-    missing = missing_for_create(params, ["password", "customer_user_name", "customer_dns_ips", "vpc_id", "subnet_ids"])
-    if missing:
-        raise AnsibleDSError(
-            message=f"AD Connector {params['name']} does not exist; to create it also set: {', '.join(missing)}."
-        )
-    if len(set(params["subnet_ids"])) != 2:
-        raise AnsibleDSError(
-            message=f"subnet_ids must list exactly 2 subnets in different Availability Zones (got {len(set(params['subnet_ids']))})."
-        )
-
-
-def ensure_present(client, params, check_mode):
-    current = select_directory(describe_directories(client), params["name"], DIRECTORY_TYPE, params.get("vpc_id"))
-
-    if current is None:
-        validate_create(params)
-        after = predicted_connector(params)
-        if check_mode:
-            return dict(changed=True, directory={}, diff=dict(before={}, after=after))
-        directory_id = connect_directory(client, build_connect_directory_params(params))
-        if params["wait"]:
-            wait_for_directory(client, directory_id, "active", params["wait_timeout"], what="AD Connector")
-        directory = describe_directory(client, directory_id) or {"DirectoryId": directory_id}
-        result = normalize_directory(directory, list_tags(client, directory_id))
-        return dict(changed=True, directory=result, diff=dict(before={}, after=result))
-
-    directory_id = current["DirectoryId"]
-    stage = current.get("Stage")
-    if stage in FAILED_STAGES:
-        reason = f": {current['StageReason']}" if current.get("StageReason") else ""
-        raise AnsibleDSError(
-            message=(
-                f"AD Connector {params['name']} ({directory_id}) is in stage {stage}{reason}."
-                " Delete it (state=absent) and create it again."
-            )
-        )
-    if stage == "Deleting":
-        raise AnsibleDSError(
-            message=f"AD Connector {params['name']} ({directory_id}) is being deleted; wait for the deletion to finish and run again."
-        )
-
-    diffs = immutable_differences(current, {option: params.get(option) for option in IMMUTABLE_OPTIONS})
-    if diffs:
-        raise immutable_error(
-            f"AD Connector {directory_id}",
-            diffs,
-            "Delete the AD Connector (state=absent) and create it again with the new settings.",
-        )
-
-    tags = list_tags(client, directory_id)
-    changed, new_tags = apply_tags(client, directory_id, tags, params.get("tags"), params["purge_tags"], check_mode)
-    before = normalize_directory(current, tags)
-    if check_mode:
-        after = normalize_directory(current, new_tags)
-        return dict(changed=changed, directory=after, diff=dict(before=before, after=after))
-
-    if params["wait"] and stage != "Active":
-        wait_for_directory(client, directory_id, "active", params["wait_timeout"], what="AD Connector")
-    if changed or stage != "Active":
-        current = describe_directory(client, directory_id) or current
-    if changed:
-        new_tags = list_tags(client, directory_id)
-    after = normalize_directory(current, new_tags)
-    return dict(changed=changed, directory=after, diff=dict(before=before, after=after))
-
-
-def ensure_absent(client, params, check_mode):
-    current = select_directory(describe_directories(client), params["name"], DIRECTORY_TYPE, params.get("vpc_id"))
-    if current is None:
-        return dict(changed=False, directory={}, diff=dict(before={}, after={}))
-    directory_id = current["DirectoryId"]
-    before = normalize_directory(current)
-    if check_mode:
-        return dict(changed=True, directory={}, diff=dict(before=before, after={}))
-    if current.get("Stage") != "Deleting":
-        delete_directory(client, directory_id)
-    if params["wait"]:
-        wait_for_directory(client, directory_id, "deleted", params["wait_timeout"], what="AD Connector")
-    return dict(changed=True, directory={}, diff=dict(before=before, after={}))
+AD_CONNECTOR = DirectoryKind(
+    directory_type=DIRECTORY_TYPE,
+    label="AD Connector",
+    required_for_create=["password", "customer_user_name", "customer_dns_ips", "vpc_id", "subnet_ids"],
+    immutable_options=IMMUTABLE_OPTIONS,
+    predict=predicted_connector,
+    create=lambda client, params: connect_directory(client, build_connect_directory_params(params)),
+)
 
 
 def main():
@@ -350,19 +267,7 @@ def main():
         wait_timeout=dict(type="int", default=1800),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("ds")
-
-    try:
-        if module.params["state"] == "present":
-            result = ensure_present(client, module.params, module.check_mode)
-        else:
-            result = ensure_absent(client, module.params, module.check_mode)
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
-
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    run_module(module, ensure_directory, module.client("ds"), module.params, module.check_mode, AD_CONNECTOR)
 
 
 if __name__ == "__main__":

@@ -226,24 +226,12 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import FAILED_STAGES
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import AnsibleDSError
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import apply_tags
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import DirectoryKind
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import build_microsoft_ad_params
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import create_microsoft_ad
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import delete_directory
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import describe_directories
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import describe_directory
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import immutable_differences
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import immutable_error
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import list_tags
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import missing_for_create
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import normalize_directory
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import password_problems
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import select_directory
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import wait_for_directory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import ensure_directory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
 
 DIRECTORY_TYPE = "MicrosoftAD"
 IMMUTABLE_OPTIONS = ("short_name", "edition", "description", "vpc_id", "subnet_ids", "network_type")
@@ -264,98 +252,16 @@ def predicted_directory(params):
     return result
 
 
-def validate_create(params):
-    missing = missing_for_create(params, ["password", "vpc_id", "subnet_ids"])
-    if missing:
-        raise AnsibleDSError(
-            message=f"Directory {params['name']} does not exist; to create it also set: {', '.join(missing)}."
-        )
-    if len(set(params["subnet_ids"])) != 2:
-        raise AnsibleDSError(
-            message=f"subnet_ids must list exactly 2 subnets in different Availability Zones (got {len(set(params['subnet_ids']))})."
-        )
-    problems = password_problems(params["password"])
-    if problems:
-        raise AnsibleDSError(
-            message="The directory admin password does not meet AWS's requirements: " + "; ".join(problems) + "."
-        )
-
-
-def ensure_present(client, params, check_mode):
-    current = select_directory(describe_directories(client), params["name"], DIRECTORY_TYPE, params.get("vpc_id"))
-
-    if current is None:
-        validate_create(params)
-        after = predicted_directory(params)
-        if check_mode:
-            return dict(changed=True, directory={}, diff=dict(before={}, after=after))
-        directory_id = create_microsoft_ad(client, build_microsoft_ad_params(params))
-        if params["wait"]:
-            wait_for_directory(client, directory_id, "active", params["wait_timeout"])
-        directory = describe_directory(client, directory_id) or {"DirectoryId": directory_id}
-        result = normalize_directory(directory, list_tags(client, directory_id))
-        return dict(changed=True, directory=result, diff=dict(before={}, after=result))
-
-    directory_id = current["DirectoryId"]
-    stage = current.get("Stage")
-    if stage in FAILED_STAGES:
-        reason = f": {current['StageReason']}" if current.get("StageReason") else ""
-        raise AnsibleDSError(
-            message=f"Directory {params['name']} ({directory_id}) is in stage {stage}{reason}. Delete it (state=absent) and create it again."
-        )
-    if stage == "Deleting":
-        raise AnsibleDSError(
-            message=f"Directory {params['name']} ({directory_id}) is being deleted; wait for the deletion to finish and run again."
-        )
-
-    diffs = immutable_differences(current, {option: params.get(option) for option in IMMUTABLE_OPTIONS})
-    if diffs:
-        raise immutable_error(
-            f"directory {directory_id}",
-            diffs,
-            "Delete the directory (state=absent) and create it again with the new settings.",
-        )
-
-    tags = list_tags(client, directory_id)
-    changed, new_tags = apply_tags(client, directory_id, tags, params.get("tags"), params["purge_tags"], check_mode)
-    before = normalize_directory(current, tags)
-
-    if check_mode:
-        after = normalize_directory(current, new_tags)
-        return dict(changed=changed, directory=after, diff=dict(before=before, after=after))
-
-    if params["wait"] and stage != "Active":
-        wait_for_directory(client, directory_id, "active", params["wait_timeout"])
-    if changed or stage != "Active":
-        current = describe_directory(client, directory_id) or current
-    if changed:
-        new_tags = list_tags(client, directory_id)
-    after = normalize_directory(current, new_tags)
-    # The stage moving on by itself is not a change made by the module: compare what it manages.
-    return dict(changed=changed, directory=after, diff=dict(before=before, after=after))
-
-
-def ensure_absent(client, params, check_mode):
-    current = select_directory(describe_directories(client), params["name"], DIRECTORY_TYPE, params.get("vpc_id"))
-    if current is None:
-        return dict(changed=False, directory={}, diff=dict(before={}, after={}))
-    directory_id = current["DirectoryId"]
-    before = normalize_directory(current)
-    replicas = (current.get("RegionsInfo") or {}).get("AdditionalRegions") or []
-    if replicas:
-        raise AnsibleDSError(
-            message=(
-                f"Directory {params['name']} ({directory_id}) is replicated to {', '.join(replicas)}: remove those Regions"
-                " first (multiregion.client_vpn.ds_region with state=absent), then delete the directory."
-            )
-        )
-    if check_mode:
-        return dict(changed=True, directory={}, diff=dict(before=before, after={}))
-    if current.get("Stage") != "Deleting":
-        delete_directory(client, directory_id)
-    if params["wait"]:
-        wait_for_directory(client, directory_id, "deleted", params["wait_timeout"])
-    return dict(changed=True, directory={}, diff=dict(before=before, after={}))
+MICROSOFT_AD = DirectoryKind(
+    directory_type=DIRECTORY_TYPE,
+    label="directory",
+    required_for_create=["password", "vpc_id", "subnet_ids"],
+    immutable_options=IMMUTABLE_OPTIONS,
+    predict=predicted_directory,
+    create=lambda client, params: create_microsoft_ad(client, build_microsoft_ad_params(params)),
+    check_password=True,
+    replicable=True,
+)
 
 
 def main():
@@ -375,19 +281,7 @@ def main():
         wait_timeout=dict(type="int", default=3600),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("ds")
-
-    try:
-        if module.params["state"] == "present":
-            result = ensure_present(client, module.params, module.check_mode)
-        else:
-            result = ensure_absent(client, module.params, module.check_mode)
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
-
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    run_module(module, ensure_directory, module.client("ds"), module.params, module.check_mode, MICROSOFT_AD)
 
 
 if __name__ == "__main__":

@@ -214,7 +214,6 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import FAILED_STAGES
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import AnsibleDSError
@@ -232,6 +231,7 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import s
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import update_number_of_domain_controllers
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import wait_for_directory
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import wait_for_region
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
 
 DEFAULT_DOMAIN_CONTROLLERS = 2
 
@@ -487,17 +487,8 @@ def main():
     primary_client = module.client("ds")
     replica_client = module.client("ds", region=module.params["replica_region"])
 
-    try:
-        if module.params["state"] == "present":
-            result = ensure_present(primary_client, replica_client, module.params, module.check_mode, module.region)
-        else:
-            result = ensure_absent(primary_client, replica_client, module.params, module.check_mode, module.region)
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
-
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    ensure = ensure_present if module.params["state"] == "present" else ensure_absent
+    run_module(module, ensure, primary_client, replica_client, module.params, module.check_mode, module.region)
 
 
 if __name__ == "__main__":
