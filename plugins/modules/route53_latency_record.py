@@ -343,8 +343,10 @@ actions:
   sample: ["create_health_check", "tag_health_check", "create_record"]
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+import functools
+
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import LatencyRecordError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import ensure_latency_record
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import ensure_latency_record_absent
@@ -391,21 +393,12 @@ def main():
             ["state", "absent", ["latency_region", "set_identifier"], True],
         ],
     )
+    if module.params["state"] == "present":
+        ensure = functools.partial(ensure_latency_record, warn=module.warn)
+    else:
+        ensure = ensure_latency_record_absent
     client = module.client("route53")
-    try:
-        if module.params["state"] == "present":
-            result = ensure_latency_record(client, module.params, module.check_mode, warn=module.warn)
-        else:
-            result = ensure_latency_record_absent(client, module.params, module.check_mode)
-    except LatencyRecordError as e:
-        module.fail_json(msg=str(e))
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
-
-    diff = result.pop("diff")
-    if module._diff:
-        result["diff"] = diff
-    module.exit_json(**result)
+    run_module(module, ensure, client, module.params, module.check_mode, user_errors=(LatencyRecordError,))
 
 
 if __name__ == "__main__":
