@@ -586,6 +586,31 @@ def _page(items, params):
     return items[start:end], next_token
 
 
+def _listed(params, items, getters, result_key):
+    """The answer of a Describe call: ``items`` narrowed by the request's Filters (``getters``), one page."""
+    items = _filter(items, params.get("Filters"), getters)
+    _dry_run(params)
+    page, token = _page(items, params)
+    return {result_key: page, "NextToken": token}
+
+
+def _transition(call, params, ep, items, state, duration):
+    """Start ``state`` (revoking, deleting, ...) on those of ``items`` not in it yet: one operation in flight.
+
+    Items already in ``state`` are left as they are (the call is answered again, without
+    counting against the concurrent-operation quota); ``duration`` names the clock's delay.
+    """
+    pending = [item for item in items if item["state"] != state]
+    if pending:
+        _check_concurrency(ep)
+    _dry_run(params)
+    until = call.clock.done_at(duration)
+    for item in pending:
+        item["state"] = state
+        item["until"] = until
+    return {"Status": {"Code": state}}
+
+
 # ================================================================ endpoints
 
 
@@ -772,9 +797,9 @@ def describe_endpoints(call):
         if eid not in store:
             raise AwsError("InvalidClientVpnEndpointId.NotFound", f"The Client VPN endpoint ID '{eid}' does not exist")
     items = [_describe(ep) for eid, ep in store.items() if not wanted or eid in wanted]
-    items = _filter(
+    return _listed(
+        params,
         items,
-        params.get("Filters"),
         {
             "endpoint-id": lambda e: e["ClientVpnEndpointId"],
             "transport-protocol": lambda e: e["TransportProtocol"],
@@ -783,10 +808,8 @@ def describe_endpoints(call):
             "status": lambda e: e["Status"]["Code"],
             "tags": lambda e: {t["Key"]: t["Value"] for t in e.get("Tags", [])},
         },
+        "ClientVpnEndpoints",
     )
-    _dry_run(params)
-    page, token = _page(items, params)
-    return {"ClientVpnEndpoints": page, "NextToken": token}
 
 
 @registry.handler("ec2", "ModifyClientVpnEndpoint")
@@ -982,23 +1005,19 @@ def disassociate_target_network(call):
             "InvalidClientVpnAssociationIdNotFound",
             f"The target network association '{params['AssociationId']}' does not exist",
         )
-    if assoc["state"] == "disassociating":
-        _dry_run(params)
-        return {"AssociationId": assoc["AssociationId"], "Status": {"Code": "disassociating"}}
-    _check_concurrency(ep)
-    _dry_run(params)
-    until = call.clock.done_at("vpn_disassociation")
-    assoc["state"] = "disassociating"
-    assoc["until"] = until
-    assoc["gone_at"] = until + call.clock.duration("vpn_disassociation")
-    for route in ep["routes"]:
-        if route["TargetSubnet"] == assoc["SubnetId"]:
-            route["state"] = "deleting"
-            route["until"] = until
-    if not [a for a in _live_associations(ep) if a["state"] != "disassociating"]:
-        # Removing the last target network drops every client connection.
-        _terminate_connections(ep)
-    return {"AssociationId": assoc["AssociationId"], "Status": {"Code": "disassociating"}}
+    started = assoc["state"] != "disassociating"
+    status = _transition(call, params, ep, [assoc], "disassociating", "vpn_disassociation")
+    if started:
+        until = assoc["until"]
+        assoc["gone_at"] = until + call.clock.duration("vpn_disassociation")
+        for route in ep["routes"]:
+            if route["TargetSubnet"] == assoc["SubnetId"]:
+                route["state"] = "deleting"
+                route["until"] = until
+        if not [a for a in _live_associations(ep) if a["state"] != "disassociating"]:
+            # Removing the last target network drops every client connection.
+            _terminate_connections(ep)
+    return dict(status, AssociationId=assoc["AssociationId"])
 
 
 @registry.handler("ec2", "DescribeClientVpnTargetNetworks")
@@ -1009,18 +1028,16 @@ def describe_target_networks(call):
     wanted = params.get("AssociationIds") or []
     if wanted:
         items = [i for i in items if i["AssociationId"] in wanted]
-    items = _filter(
+    return _listed(
+        params,
         items,
-        params.get("Filters"),
         {
             "association-id": lambda i: i["AssociationId"],
             "target-network-id": lambda i: i["TargetNetworkId"],
             "vpc-id": lambda i: i["VpcId"],
         },
+        "ClientVpnTargetNetworks",
     )
-    _dry_run(params)
-    page, token = _page(items, params)
-    return {"ClientVpnTargetNetworks": page, "NextToken": token}
 
 
 @registry.handler("ec2", "ApplySecurityGroupsToClientVpnTargetNetwork")
@@ -1046,6 +1063,25 @@ def apply_security_groups(call):
 # ===================================================== authorization rules
 
 
+def _rule_key(params, all_groups_member):
+    """(CIDR, group SID or "", all groups) of an Authorize/RevokeClientVpnIngress request."""
+    cidr = str(_ipv4_cidr(params["TargetNetworkCidr"], "TargetNetworkCidr"))
+    group = params.get("AccessGroupId")
+    all_groups = bool(params.get(all_groups_member))
+    if group and all_groups:
+        raise AwsError("InvalidParameterCombination", f"You cannot specify both AccessGroupId and {all_groups_member}")
+    if not group and not all_groups:
+        raise AwsError(
+            "MissingParameter", f"Either AccessGroupId must be specified or {all_groups_member} must be set to true"
+        )
+    return (cidr, "" if all_groups else group, all_groups)
+
+
+def _rule_text(key):
+    cidr, group, all_groups = key
+    return f"{cidr} and {'all groups' if all_groups else 'group ' + group}"
+
+
 @registry.handler("ec2", "AuthorizeClientVpnIngress")
 def authorize_ingress(call):
     params = _begin(call)
@@ -1054,21 +1090,12 @@ def authorize_ingress(call):
     if previous is not None:
         rule = next((r for r in ep["rules"] if r["key"] == previous["key"]), None)
         return {"Status": {"Code": rule["state"] if rule else "active"}}
-    cidr = str(_ipv4_cidr(params["TargetNetworkCidr"], "TargetNetworkCidr"))
-    group = params.get("AccessGroupId")
-    all_groups = bool(params.get("AuthorizeAllGroups"))
-    if group and all_groups:
-        raise AwsError("InvalidParameterCombination", "You cannot specify both AccessGroupId and AuthorizeAllGroups")
-    if not group and not all_groups:
-        raise AwsError(
-            "MissingParameter", "Either AccessGroupId must be specified or AuthorizeAllGroups must be set to true"
-        )
-    key = (cidr, "" if all_groups else group, all_groups)
+    key = _rule_key(params, "AuthorizeAllGroups")
+    cidr, all_groups = key[0], key[2]
     if any(r["key"] == key and r["state"] != "revoking" for r in ep["rules"]):
         raise AwsError(
             "InvalidClientVpnDuplicateAuthorizationRule",
-            f"The authorization rule for {cidr} and {'all groups' if all_groups else 'group ' + group} "
-            f"already exists on Client VPN endpoint {ep['id']}",
+            f"The authorization rule for {_rule_text(key)} already exists on Client VPN endpoint {ep['id']}",
         )
     if len(ep["rules"]) >= RULE_QUOTA:
         raise AwsError(
@@ -1096,30 +1123,14 @@ def authorize_ingress(call):
 def revoke_ingress(call):
     params = _begin(call)
     ep = _get_endpoint(call, params["ClientVpnEndpointId"])
-    cidr = str(_ipv4_cidr(params["TargetNetworkCidr"], "TargetNetworkCidr"))
-    group = params.get("AccessGroupId")
-    all_groups = bool(params.get("RevokeAllGroups"))
-    if group and all_groups:
-        raise AwsError("InvalidParameterCombination", "You cannot specify both AccessGroupId and RevokeAllGroups")
-    if not group and not all_groups:
-        raise AwsError(
-            "MissingParameter", "Either AccessGroupId must be specified or RevokeAllGroups must be set to true"
-        )
-    key = (cidr, "" if all_groups else group, all_groups)
+    key = _rule_key(params, "RevokeAllGroups")
     rule = next((r for r in ep["rules"] if r["key"] == key), None)
     if rule is None:
         raise AwsError(
             "InvalidClientVpnEndpointAuthorizationRuleNotFound",
-            f"The authorization rule for {cidr} and {'all groups' if all_groups else 'group ' + group} does not exist",
+            f"The authorization rule for {_rule_text(key)} does not exist",
         )
-    if rule["state"] == "revoking":
-        _dry_run(params)
-        return {"Status": {"Code": "revoking"}}
-    _check_concurrency(ep)
-    _dry_run(params)
-    rule["state"] = "revoking"
-    rule["until"] = call.clock.done_at("vpn_revoke")
-    return {"Status": {"Code": "revoking"}}
+    return _transition(call, params, ep, [rule], "revoking", "vpn_revoke")
 
 
 @registry.handler("ec2", "DescribeClientVpnAuthorizationRules")
@@ -1127,18 +1138,16 @@ def describe_authorization_rules(call):
     params = _begin(call)
     ep = _get_endpoint(call, params["ClientVpnEndpointId"], mutable=False)
     items = [_describe_rule(ep, r) for r in ep["rules"]]
-    items = _filter(
+    return _listed(
+        params,
         items,
-        params.get("Filters"),
         {
             "description": lambda i: i.get("Description"),
             "destination-cidr": lambda i: i["DestinationCidr"],
             "group-id": lambda i: i["GroupId"],
         },
+        "AuthorizationRules",
     )
-    _dry_run(params)
-    page, token = _page(items, params)
-    return {"AuthorizationRules": page, "NextToken": token}
 
 
 # ==================================================================== routes
@@ -1219,15 +1228,7 @@ def delete_route(call):
             f"The route {destination} was added automatically when a subnet was associated; "
             "disassociate the subnet to remove it"
         )
-    pending = [r for r in manual if r["state"] != "deleting"]
-    if pending:
-        _check_concurrency(ep)
-    _dry_run(params)
-    until = call.clock.done_at("vpn_route_delete")
-    for route in pending:
-        route["state"] = "deleting"
-        route["until"] = until
-    return {"Status": {"Code": "deleting"}}
+    return _transition(call, params, ep, manual, "deleting", "vpn_route_delete")
 
 
 @registry.handler("ec2", "DescribeClientVpnRoutes")
@@ -1235,18 +1236,16 @@ def describe_routes(call):
     params = _begin(call)
     ep = _get_endpoint(call, params["ClientVpnEndpointId"], mutable=False)
     items = [_describe_route(ep, r) for r in ep["routes"]]
-    items = _filter(
+    return _listed(
+        params,
         items,
-        params.get("Filters"),
         {
             "destination-cidr": lambda i: i["DestinationCidr"],
             "origin": lambda i: i["Origin"],
             "target-subnet": lambda i: i["TargetSubnet"],
         },
+        "Routes",
     )
-    _dry_run(params)
-    page, token = _page(items, params)
-    return {"Routes": page, "NextToken": token}
 
 
 # ===================================================== client configuration
@@ -1270,14 +1269,12 @@ def describe_connections(call):
     params = _begin(call)
     ep = _get_endpoint(call, params["ClientVpnEndpointId"], mutable=False)
     items = [dict(c, ClientVpnEndpointId=ep["id"]) for c in ep["connections"]]
-    items = _filter(
+    return _listed(
+        params,
         items,
-        params.get("Filters"),
         {"connection-id": lambda i: i["ConnectionId"], "username": lambda i: i.get("Username")},
+        "Connections",
     )
-    _dry_run(params)
-    page, token = _page(items, params)
-    return {"Connections": page, "NextToken": token}
 
 
 @registry.handler("ec2", "TerminateClientVpnConnections")
