@@ -175,6 +175,15 @@ def _paginate(items, params, default_limit=100):
     return page, token
 
 
+def _page_answer(items, params, result_key):
+    """The answer of a paginated Describe call: ``{result_key: page}`` and NextToken when there is more."""
+    page, token = _paginate(items, params)
+    out = {result_key: page}
+    if token:
+        out["NextToken"] = token
+    return out
+
+
 # ------------------------------------------------------------ lazy progress
 
 
@@ -561,11 +570,7 @@ def describe_directories(call):
         ids = _visible_ids(call.account_id, call.region)
     descriptions = [d for d in (_describe(call.account_id, call.region, i) for i in ids) if d is not None]
     descriptions.sort(key=lambda d: (d["LaunchTime"], d["DirectoryId"]))
-    page, token = _paginate(descriptions, call.params)
-    out = {"DirectoryDescriptions": page}
-    if token:
-        out["NextToken"] = token
-    return out
+    return _page_answer(descriptions, call.params, "DirectoryDescriptions")
 
 
 def _managed_ad(call, directory_id, code="EntityDoesNotExistException", action="This operation"):
@@ -671,11 +676,7 @@ def describe_regions(call):
         }
         for e in regions
     ]
-    page, token = _paginate(items, p)
-    out = {"RegionsDescription": page}
-    if token:
-        out["NextToken"] = token
-    return out
+    return _page_answer(items, p, "RegionsDescription")
 
 
 @_handler("RemoveRegion")
@@ -726,11 +727,7 @@ def describe_domain_controllers(call):
                 "StatusLastUpdatedDateTime": dc.launched if status == "Creating" else st.wall(dc.ready_at),
             }
         )
-    page, token = _paginate(items, p)
-    out = {"DomainControllers": page}
-    if token:
-        out["NextToken"] = token
-    return out
+    return _page_answer(items, p, "DomainControllers")
 
 
 @_handler("UpdateNumberOfDomainControllers")
