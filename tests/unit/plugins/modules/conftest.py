@@ -1,5 +1,7 @@
 """Fixtures shared by the modules' unit tests (plain helpers are in module_stubs.py)."""
 
+from unittest.mock import MagicMock
+
 import pytest
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import ds
 
@@ -16,3 +18,17 @@ def directory_waits(monkeypatch):
         ),
     )
     return calls
+
+
+@pytest.fixture
+def wait_for_calls(request, monkeypatch):
+    """``wait_for`` of the module under test (the test file's ``module``) replaced by a MagicMock."""
+    recorder = MagicMock()
+    monkeypatch.setattr(request.module.module, "wait_for", recorder)
+    return recorder
+
+
+@pytest.fixture
+def no_sleep(monkeypatch):
+    """Retries back off without sleeping."""
+    monkeypatch.setattr("time.sleep", lambda seconds: None)

@@ -1,22 +1,21 @@
 """ec2_client_vpn_authorization_rule: the logic against a stub EC2 client, and main() in check mode."""
 
-import json
-from unittest.mock import MagicMock
-
-import botocore.exceptions
 import pytest
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import client_vpn_sets
 from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_client_vpn_authorization_rule as module
+from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules import module_stubs as stubs
+from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import ENDPOINT_ID as EID
+from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import endpoint_set_client
+from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import run_main
+from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import write_calls
 
-EID = "cvpn-endpoint-0123456789abcdef0"
 SID = "S-1-5-21-1111111111-2222222222-3333333333-1104"
 WRITES = ("authorize_client_vpn_ingress", "revoke_client_vpn_ingress")
 
 
 def client_error(code, operation="AuthorizeClientVpnIngress"):
-    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": f"{code} happened"}}, operation)
+    return stubs.client_error(code, operation)
 
 
 def rule(cidr, group=None, description=None, status="active"):
@@ -28,32 +27,8 @@ def rule(cidr, group=None, description=None, status="active"):
 
 
 def stub_client(rules_before, rules_after=None, endpoint=True):
-    """A MagicMock EC2 client whose paginated describe calls answer from these lists."""
-    client = MagicMock()
-    answers = {
-        "describe_client_vpn_authorization_rules": [
-            rules_before,
-            rules_after if rules_after is not None else rules_before,
-        ]
-    }
-    endpoints = [{"ClientVpnEndpointId": EID, "Status": {"Code": "available"}}] if endpoint else []
-
-    def paginator(name):
-        pager = MagicMock()
-        if name == "describe_client_vpn_endpoints":
-            pager.paginate.return_value.build_full_result.return_value = {"ClientVpnEndpoints": endpoints}
-        else:
-            queue = answers[name]
-            data = queue.pop(0) if len(queue) > 1 else queue[0]
-            pager.paginate.return_value.build_full_result.return_value = {"AuthorizationRules": data}
-        return pager
-
-    client.get_paginator.side_effect = paginator
-    return client
-
-
-def writes(client):
-    return [(name, kwargs) for name, args, kwargs in client.method_calls if name in WRITES]
+    """A stub EC2 client: the endpoint (unless not ``endpoint``), its AuthorizationRules ``rules_before`` then ``rules_after``."""
+    return endpoint_set_client("AuthorizationRules", rules_before, rules_after, endpoint)
 
 
 def params(**overrides):
@@ -62,33 +37,24 @@ def params(**overrides):
     return base
 
 
-@pytest.fixture
-def waits(monkeypatch):
-    recorder = MagicMock()
-    monkeypatch.setattr(module, "wait_for", recorder)
-    return recorder
+pytestmark = pytest.mark.usefixtures("no_sleep")
 
 
-@pytest.fixture(autouse=True)
-def no_sleep(monkeypatch):
-    monkeypatch.setattr("time.sleep", lambda seconds: None)
-
-
-def test_check_mode_makes_no_write_call(waits):
+def test_check_mode_makes_no_write_call(wait_for_calls):
     client = stub_client([rule("10.0.0.0/16")])
     result = module.ensure_authorization_rules(
         client, params(rules=[{"destination_cidr": "10.1.0.0/16", "description": "new"}], purge=True), check_mode=True
     )
     assert result["changed"]
-    assert writes(client) == []
-    assert not waits.called
+    assert write_calls(client, WRITES) == []
+    assert not wait_for_calls.called
     assert result["added"] == [{"destination_cidr": "10.1.0.0/16", "access_group_id": None, "description": "new"}]
     assert result["removed"] == [{"destination_cidr": "10.0.0.0/16", "access_group_id": None, "description": None}]
     assert result["diff"]["before"]["authorization_rules"][0]["destination_cidr"] == "10.0.0.0/16"
     assert [r["destination_cidr"] for r in result["diff"]["after"]["authorization_rules"]] == ["10.1.0.0/16"]
 
 
-def test_authorize_all_users_and_group_with_the_right_parameters(waits):
+def test_authorize_all_users_and_group_with_the_right_parameters(wait_for_calls):
     client = stub_client([], [rule("10.0.0.0/16"), rule("10.9.0.0/24", SID, "admins")])
     declared = [
         {"destination_cidr": "10.9.0.0/24", "access_group_id": SID, "description": "admins"},
@@ -96,7 +62,7 @@ def test_authorize_all_users_and_group_with_the_right_parameters(waits):
     ]
     result = module.ensure_authorization_rules(client, params(rules=declared), check_mode=False)
     assert result["changed"]
-    assert writes(client) == [
+    assert write_calls(client, WRITES) == [
         (
             "authorize_client_vpn_ingress",
             dict(ClientVpnEndpointId=EID, TargetNetworkCidr="10.0.0.0/16", AuthorizeAllGroups=True),
@@ -106,19 +72,19 @@ def test_authorize_all_users_and_group_with_the_right_parameters(waits):
             dict(ClientVpnEndpointId=EID, TargetNetworkCidr="10.9.0.0/24", AccessGroupId=SID, Description="admins"),
         ),
     ]
-    assert waits.call_args.args[1] == "client_vpn_authorization_rules_settled"
+    assert wait_for_calls.call_args.args[1] == "client_vpn_authorization_rules_settled"
     assert len(result["authorization_rules"]) == 2 and result["authorization_rules"][1]["group_id"] == SID
 
 
-def test_idempotent_run_reads_only(waits):
+def test_idempotent_run_reads_only(wait_for_calls):
     client = stub_client([rule("10.0.0.0/16", description="vpc")])
     result = module.ensure_authorization_rules(
         client, params(rules=[{"destination_cidr": "10.0.0.0/16", "description": "vpc"}]), check_mode=False
     )
-    assert not result["changed"] and writes(client) == [] and not waits.called
+    assert not result["changed"] and write_calls(client, WRITES) == [] and not wait_for_calls.called
 
 
-def test_description_change_revokes_waits_then_authorizes(waits):
+def test_description_change_revokes_waits_then_authorizes(wait_for_calls):
     client = stub_client([rule("10.9.0.0/24", SID, "old")], [rule("10.9.0.0/24", SID, "new")])
     declared = [{"destination_cidr": "10.9.0.0/24", "access_group_id": SID, "description": "new"}]
     module.ensure_authorization_rules(client, params(rules=declared, wait=False), check_mode=False)
@@ -127,10 +93,10 @@ def test_description_change_revokes_waits_then_authorizes(waits):
     assert client.revoke_client_vpn_ingress.call_args.kwargs == dict(
         ClientVpnEndpointId=EID, TargetNetworkCidr="10.9.0.0/24", AccessGroupId=SID
     )
-    assert waits.call_count == 1  # between the revoke and the authorize, even with wait=false
+    assert wait_for_calls.call_count == 1  # between the revoke and the authorize, even with wait=false
 
 
-def test_revoke_all_users_rule_uses_revoke_all_groups(waits):
+def test_revoke_all_users_rule_uses_revoke_all_groups(wait_for_calls):
     client = stub_client([rule("10.0.0.0/16")], [])
     result = module.ensure_authorization_rules(client, params(rules=None, state="absent"), check_mode=False)
     assert result["changed"]
@@ -139,13 +105,13 @@ def test_revoke_all_users_rule_uses_revoke_all_groups(waits):
     )
 
 
-def test_failed_rule_after_wait_is_an_error(waits):
+def test_failed_rule_after_wait_is_an_error(wait_for_calls):
     client = stub_client([], [rule("10.0.0.0/16", status="failed")])
     with pytest.raises(AnsibleAWSError, match="10.0.0.0/16 for all users: failed"):
         module.ensure_authorization_rules(client, params(rules=[{"destination_cidr": "10.0.0.0/16"}]), check_mode=False)
 
 
-def test_concurrent_mutation_limit_is_retried(waits):
+def test_concurrent_mutation_limit_is_retried(wait_for_calls):
     client = stub_client([], [rule("10.0.0.0/16")])
     client.authorize_client_vpn_ingress.side_effect = [
         client_error("ConcurrentMutationLimitExceeded"),
@@ -157,7 +123,7 @@ def test_concurrent_mutation_limit_is_retried(waits):
     assert result["changed"] and client.authorize_client_vpn_ingress.call_count == 2
 
 
-def test_aws_error_names_the_rule(waits):
+def test_aws_error_names_the_rule(wait_for_calls):
     client = stub_client([])
     client.authorize_client_vpn_ingress.side_effect = client_error("ClientVpnAuthorizationRuleLimitExceeded")
     with pytest.raises(AnsibleAWSError) as err:
@@ -166,14 +132,14 @@ def test_aws_error_names_the_rule(waits):
     assert err.value.exception.response["Error"]["Code"] == "ClientVpnAuthorizationRuleLimitExceeded"
 
 
-def test_already_revoked_is_not_an_error(waits):
+def test_already_revoked_is_not_an_error(wait_for_calls):
     client = stub_client([rule("10.0.0.0/16")], [])
     client.revoke_client_vpn_ingress.side_effect = client_error("InvalidClientVpnEndpointAuthorizationRuleNotFound")
     result = module.ensure_authorization_rules(client, params(rules=None, state="absent"), check_mode=False)
     assert result["changed"]
 
 
-def test_missing_endpoint(waits):
+def test_missing_endpoint(wait_for_calls):
     client = stub_client([], endpoint=False)
     assert not module.ensure_authorization_rules(client, params(rules=None, state="absent"), check_mode=False)[
         "changed"
@@ -182,42 +148,36 @@ def test_missing_endpoint(waits):
         module.ensure_authorization_rules(client, params(rules=[]), check_mode=False)
 
 
-def test_many_rules_bounded_to_ten_in_flight(waits):
+def test_many_rules_bounded_to_ten_in_flight(wait_for_calls):
     declared = [{"destination_cidr": f"10.{i}.0.0/16"} for i in range(21)]
     after = [rule(r["destination_cidr"]) for r in declared]
     client = stub_client([], after)
     module.ensure_authorization_rules(client, params(rules=declared, wait=False), check_mode=False)
     assert client.authorize_client_vpn_ingress.call_count == 21
-    assert waits.call_count == 2
+    assert wait_for_calls.call_count == 2
 
 
 def test_main_check_mode(monkeypatch, capsys):
     client = stub_client([rule("10.0.0.0/16")])
-    monkeypatch.setattr(module.AnsibleAWSModule, "client", lambda self, *a, **k: client)
     args = dict(
         client_vpn_endpoint_id=EID,
         rules=[{"destination_cidr": "10.1.0.0/16"}],
         _ansible_check_mode=True,
         _ansible_diff=True,
     )
-    with patch_module_args(args), pytest.raises(SystemExit):
-        module.main()
-    result = json.loads(capsys.readouterr().out)
+    result = run_main(module, args, client, capsys, monkeypatch)
     assert result["changed"] is True
     assert result["diff"]["after"]["authorization_rules"][1]["destination_cidr"] == "10.1.0.0/16"
-    assert writes(client) == []
+    assert write_calls(client, WRITES) == []
 
 
 def test_main_rejects_bad_cidr_before_any_call(monkeypatch, capsys):
     client = stub_client([])
-    monkeypatch.setattr(module.AnsibleAWSModule, "client", lambda self, *a, **k: client)
-    with patch_module_args(dict(client_vpn_endpoint_id=EID, rules=[{"destination_cidr": "10.1.0.0"}])), pytest.raises(
-        SystemExit
-    ):
-        module.main()
-    result = json.loads(capsys.readouterr().out)
+    result = run_main(
+        module, dict(client_vpn_endpoint_id=EID, rules=[{"destination_cidr": "10.1.0.0"}]), client, capsys, monkeypatch
+    )
     assert result["failed"] and "is not a CIDR block" in result["msg"]
-    assert writes(client) == []
+    assert write_calls(client, WRITES) == []
 
 
 def test_quota_constant_matches_aws():

@@ -1,20 +1,19 @@
 """ec2_client_vpn_route: the logic against a stub EC2 client, and main() in check mode."""
 
-import json
-from unittest.mock import MagicMock
-
-import botocore.exceptions
 import pytest
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_client_vpn_route as module
+from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules import module_stubs as stubs
+from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import ENDPOINT_ID as EID
+from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import endpoint_set_client
+from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import run_main
+from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import write_calls
 
-EID = "cvpn-endpoint-0123456789abcdef0"
 WRITES = ("create_client_vpn_route", "delete_client_vpn_route")
 
 
 def client_error(code, operation="CreateClientVpnRoute"):
-    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": f"{code} happened"}}, operation)
+    return stubs.client_error(code, operation)
 
 
 def route(cidr, subnet, description=None, origin="add-route", status="active"):
@@ -38,25 +37,8 @@ AUTOMATIC = [
 
 
 def stub_client(before, after=None, endpoint=True):
-    client = MagicMock()
-    queue = [before, after if after is not None else before]
-    endpoints = [{"ClientVpnEndpointId": EID, "Status": {"Code": "available"}}] if endpoint else []
-
-    def paginator(name):
-        pager = MagicMock()
-        if name == "describe_client_vpn_endpoints":
-            pager.paginate.return_value.build_full_result.return_value = {"ClientVpnEndpoints": endpoints}
-        else:
-            data = queue.pop(0) if len(queue) > 1 else queue[0]
-            pager.paginate.return_value.build_full_result.return_value = {"Routes": data}
-        return pager
-
-    client.get_paginator.side_effect = paginator
-    return client
-
-
-def writes(client):
-    return [(name, kwargs) for name, args, kwargs in client.method_calls if name in WRITES]
+    """A stub EC2 client: the endpoint (unless not ``endpoint``), its Routes ``before`` then ``after``."""
+    return endpoint_set_client("Routes", before, after, endpoint)
 
 
 def params(**overrides):
@@ -65,23 +47,14 @@ def params(**overrides):
     return base
 
 
-@pytest.fixture
-def waits(monkeypatch):
-    recorder = MagicMock()
-    monkeypatch.setattr(module, "wait_for", recorder)
-    return recorder
+pytestmark = pytest.mark.usefixtures("no_sleep")
 
 
-@pytest.fixture(autouse=True)
-def no_sleep(monkeypatch):
-    monkeypatch.setattr("time.sleep", lambda seconds: None)
-
-
-def test_check_mode_makes_no_write_call(waits):
+def test_check_mode_makes_no_write_call(wait_for_calls):
     client = stub_client(AUTOMATIC + [route("10.20.0.0/16", "subnet-a")])
     declared = [{"destination_cidr": "10.30.0.0/16", "target_subnet": "subnet-b", "description": "x"}]
     result = module.ensure_routes(client, params(routes=declared, purge=True), check_mode=True)
-    assert result["changed"] and writes(client) == [] and not waits.called
+    assert result["changed"] and write_calls(client, WRITES) == [] and not wait_for_calls.called
     assert result["removed"] == [{"destination_cidr": "10.20.0.0/16", "target_subnet": "subnet-a", "description": None}]
     assert result["diff"]["after"]["routes"] == [
         {"destination_cidr": "10.30.0.0/16", "target_subnet": "subnet-b", "description": "x"}
@@ -89,11 +62,11 @@ def test_check_mode_makes_no_write_call(waits):
     assert len(result["routes"]) == 3  # the automatic ones are returned, not diffed
 
 
-def test_create_with_the_right_parameters_and_wait(waits):
+def test_create_with_the_right_parameters_and_wait(wait_for_calls):
     client = stub_client(AUTOMATIC, AUTOMATIC + [route("0.0.0.0/0", "subnet-a", "Internet")])
     declared = [{"destination_cidr": "0.0.0.0/0", "target_subnet": "subnet-a", "description": "Internet"}]
     result = module.ensure_routes(client, params(routes=declared), check_mode=False)
-    assert writes(client) == [
+    assert write_calls(client, WRITES) == [
         (
             "create_client_vpn_route",
             dict(
@@ -104,22 +77,22 @@ def test_create_with_the_right_parameters_and_wait(waits):
             ),
         )
     ]
-    assert waits.call_args.args[1] == "client_vpn_routes_settled"
+    assert wait_for_calls.call_args.args[1] == "client_vpn_routes_settled"
     assert result["changed"]
 
 
-def test_automatic_routes_never_deleted_nor_recreated(waits):
+def test_automatic_routes_never_deleted_nor_recreated(wait_for_calls):
     client = stub_client(AUTOMATIC)
     declared = [{"destination_cidr": "10.10.0.0/16", "target_subnet": "subnet-a", "description": "mine"}]
     assert not module.ensure_routes(client, params(routes=declared, purge=True), check_mode=False)["changed"]
     assert not module.ensure_routes(client, params(routes=None, state="absent"), check_mode=False)["changed"]
-    assert writes(client) == []
+    assert write_calls(client, WRITES) == []
 
 
-def test_purge_deletes_with_target_subnet(waits):
+def test_purge_deletes_with_target_subnet(wait_for_calls):
     client = stub_client(AUTOMATIC + [route("10.20.0.0/16", "subnet-b")], AUTOMATIC)
     module.ensure_routes(client, params(routes=[], purge=True), check_mode=False)
-    assert writes(client) == [
+    assert write_calls(client, WRITES) == [
         (
             "delete_client_vpn_route",
             dict(ClientVpnEndpointId=EID, DestinationCidrBlock="10.20.0.0/16", TargetVpcSubnetId="subnet-b"),
@@ -127,15 +100,18 @@ def test_purge_deletes_with_target_subnet(waits):
     ]
 
 
-def test_description_change_deletes_waits_creates(waits):
+def test_description_change_deletes_waits_creates(wait_for_calls):
     client = stub_client([route("10.20.0.0/16", "subnet-a", "old")], [route("10.20.0.0/16", "subnet-a", "new")])
     declared = [{"destination_cidr": "10.20.0.0/16", "target_subnet": "subnet-a", "description": "new"}]
     module.ensure_routes(client, params(routes=declared, wait=False), check_mode=False)
-    assert [name for name, kwargs in writes(client)] == ["delete_client_vpn_route", "create_client_vpn_route"]
-    assert waits.call_count == 1
+    assert [name for name, kwargs in write_calls(client, WRITES)] == [
+        "delete_client_vpn_route",
+        "create_client_vpn_route",
+    ]
+    assert wait_for_calls.call_count == 1
 
 
-def test_unassociated_subnet_error_names_the_route(waits):
+def test_unassociated_subnet_error_names_the_route(wait_for_calls):
     client = stub_client(AUTOMATIC)
     client.create_client_vpn_route.side_effect = client_error("InvalidClientVpnActiveAssociationNotFound")
     declared = [{"destination_cidr": "10.20.0.0/16", "target_subnet": "subnet-z"}]
@@ -144,7 +120,7 @@ def test_unassociated_subnet_error_names_the_route(waits):
     assert err.value.message == "Failed to create Client VPN route 10.20.0.0/16 via subnet-z"
 
 
-def test_throttling_and_concurrency_are_retried(waits):
+def test_throttling_and_concurrency_are_retried(wait_for_calls):
     client = stub_client([], [route("10.20.0.0/16", "subnet-a")])
     client.create_client_vpn_route.side_effect = [
         client_error("RequestLimitExceeded"),
@@ -157,7 +133,7 @@ def test_throttling_and_concurrency_are_retried(waits):
     assert client.create_client_vpn_route.call_count == 3
 
 
-def test_route_failed_after_wait_is_an_error(waits):
+def test_route_failed_after_wait_is_an_error(wait_for_calls):
     client = stub_client([], [route("10.20.0.0/16", "subnet-a", status="failed")])
     with pytest.raises(AnsibleAWSError, match="10.20.0.0/16 via subnet-a: failed"):
         module.ensure_routes(
@@ -165,32 +141,26 @@ def test_route_failed_after_wait_is_an_error(waits):
         )
 
 
-def test_pending_declared_route_is_waited_for(waits):
+def test_pending_declared_route_is_waited_for(wait_for_calls):
     client = stub_client([route("10.20.0.0/16", "subnet-a", status="creating")])
     result = module.ensure_routes(
         client, params(routes=[{"destination_cidr": "10.20.0.0/16", "target_subnet": "subnet-a"}]), check_mode=False
     )
-    assert not result["changed"] and writes(client) == [] and waits.call_count == 1
+    assert not result["changed"] and write_calls(client, WRITES) == [] and wait_for_calls.call_count == 1
 
 
 def test_main_duplicate_declared_route(monkeypatch, capsys):
     client = stub_client([])
-    monkeypatch.setattr(module.AnsibleAWSModule, "client", lambda self, *a, **k: client)
     declared = [{"destination_cidr": "10.20.0.0/16", "target_subnet": "subnet-a"}] * 2
-    with patch_module_args(dict(client_vpn_endpoint_id=EID, routes=declared)), pytest.raises(SystemExit):
-        module.main()
-    result = json.loads(capsys.readouterr().out)
-    assert result["failed"] and "duplicate routes" in result["msg"] and writes(client) == []
+    result = run_main(module, dict(client_vpn_endpoint_id=EID, routes=declared), client, capsys, monkeypatch)
+    assert result["failed"] and "duplicate routes" in result["msg"] and write_calls(client, WRITES) == []
 
 
 def test_main_alias_and_no_diff_without_diff_mode(monkeypatch, capsys):
     client = stub_client(AUTOMATIC)
-    monkeypatch.setattr(module.AnsibleAWSModule, "client", lambda self, *a, **k: client)
     declared = [{"destination_cidr": "10.20.0.0/16", "target_vpc_subnet_id": "subnet-a"}]
-    with patch_module_args(dict(client_vpn_endpoint_id=EID, routes=declared, _ansible_check_mode=True)), pytest.raises(
-        SystemExit
-    ):
-        module.main()
-    result = json.loads(capsys.readouterr().out)
+    result = run_main(
+        module, dict(client_vpn_endpoint_id=EID, routes=declared, _ansible_check_mode=True), client, capsys, monkeypatch
+    )
     assert result["changed"] and "diff" not in result
     assert result["added"] == [{"destination_cidr": "10.20.0.0/16", "target_subnet": "subnet-a", "description": None}]

@@ -1,15 +1,16 @@
 """ec2_client_vpn_target_network: the logic against a stub EC2 client, and main() in check mode."""
 
-import json
 from unittest.mock import MagicMock
 
-import botocore.exceptions
 import pytest
-from ansible.module_utils.testing import patch_module_args
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_client_vpn_target_network as module
+from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules import module_stubs as stubs
+from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import ENDPOINT_ID as EID
+from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import endpoint_set_client
+from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import run_main
+from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import write_calls
 
-EID = "cvpn-endpoint-0123456789abcdef0"
 WRITES = ("associate_client_vpn_target_network", "disassociate_client_vpn_target_network")
 SUBNETS = {
     "subnet-a": "us-east-1a",
@@ -20,7 +21,7 @@ SUBNETS = {
 
 
 def client_error(code, operation="AssociateClientVpnTargetNetwork"):
-    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": f"{code} happened"}}, operation)
+    return stubs.client_error(code, operation)
 
 
 def assoc(subnet, status="associated"):
@@ -34,38 +35,24 @@ def assoc(subnet, status="associated"):
     }
 
 
+def subnets_pager(pager):
+    """DescribeSubnets answering the subnets asked for from SUBNETS."""
+
+    def subnets(**kwargs):
+        answer = MagicMock()
+        answer.build_full_result.return_value = {
+            "Subnets": [dict(SubnetId=s, AvailabilityZone=SUBNETS[s], VpcId="vpc-1") for s in kwargs["SubnetIds"]]
+        }
+        return answer
+
+    pager.paginate.side_effect = subnets
+
+
 def stub_client(before, after=None, endpoint=True):
-    client = MagicMock()
-    queue = [before, after if after is not None else before]
-    endpoints = [{"ClientVpnEndpointId": EID, "Status": {"Code": "available"}}] if endpoint else []
-
-    def paginator(name):
-        pager = MagicMock()
-        result = pager.paginate.return_value.build_full_result
-        if name == "describe_client_vpn_endpoints":
-            result.return_value = {"ClientVpnEndpoints": endpoints}
-        elif name == "describe_subnets":
-
-            def subnets(**kwargs):
-                ids = kwargs["SubnetIds"]
-                answer = MagicMock()
-                answer.build_full_result.return_value = {
-                    "Subnets": [dict(SubnetId=s, AvailabilityZone=SUBNETS[s], VpcId="vpc-1") for s in ids]
-                }
-                return answer
-
-            pager.paginate.side_effect = subnets
-        else:
-            data = queue.pop(0) if len(queue) > 1 else queue[0]
-            result.return_value = {"ClientVpnTargetNetworks": data}
-        return pager
-
-    client.get_paginator.side_effect = paginator
-    return client
-
-
-def writes(client):
-    return [(name, kwargs) for name, args, kwargs in client.method_calls if name in WRITES]
+    """A stub EC2 client: the endpoint (unless not ``endpoint``), its associations ``before`` then ``after``."""
+    return endpoint_set_client(
+        "ClientVpnTargetNetworks", before, after, endpoint, other_paginators={"describe_subnets": subnets_pager}
+    )
 
 
 def paginated(client):
@@ -78,66 +65,57 @@ def params(**overrides):
     return base
 
 
-@pytest.fixture
-def waits(monkeypatch):
-    recorder = MagicMock()
-    monkeypatch.setattr(module, "wait_for", recorder)
-    return recorder
+pytestmark = pytest.mark.usefixtures("no_sleep")
 
 
-@pytest.fixture(autouse=True)
-def no_sleep(monkeypatch):
-    monkeypatch.setattr("time.sleep", lambda seconds: None)
-
-
-def test_check_mode_makes_no_write_call(waits):
+def test_check_mode_makes_no_write_call(wait_for_calls):
     client = stub_client([assoc("subnet-a")])
     result = module.ensure_target_networks(client, params(subnet_ids=["subnet-b", "subnet-c"]), check_mode=True)
-    assert result["changed"] and writes(client) == [] and not waits.called
+    assert result["changed"] and write_calls(client, WRITES) == [] and not wait_for_calls.called
     assert result["associated"] == ["subnet-b", "subnet-c"]
     assert result["disassociated"] == ["subnet-a"]
     assert result["diff"] == {"before": {"subnet_ids": ["subnet-a"]}, "after": {"subnet_ids": ["subnet-b", "subnet-c"]}}
 
 
-def test_associate_and_wait(waits):
+def test_associate_and_wait(wait_for_calls):
     client = stub_client([], [assoc("subnet-a"), assoc("subnet-b")])
     result = module.ensure_target_networks(client, params(subnet_ids=["subnet-b", "subnet-a"]), check_mode=False)
-    assert writes(client) == [
+    assert write_calls(client, WRITES) == [
         ("associate_client_vpn_target_network", dict(ClientVpnEndpointId=EID, SubnetId="subnet-a")),
         ("associate_client_vpn_target_network", dict(ClientVpnEndpointId=EID, SubnetId="subnet-b")),
     ]
-    assert waits.call_args.args[1:] == ("client_vpn_target_networks_settled", 60)
+    assert wait_for_calls.call_args.args[1:] == ("client_vpn_target_networks_settled", 60)
     assert [a["target_network_id"] for a in result["associations"]] == ["subnet-a", "subnet-b"]
 
 
-def test_idempotent_run_does_not_even_describe_subnets(waits):
+def test_idempotent_run_does_not_even_describe_subnets(wait_for_calls):
     client = stub_client([assoc("subnet-a"), assoc("subnet-b")])
     result = module.ensure_target_networks(client, params(subnet_ids=["subnet-b", "subnet-a"]), check_mode=False)
-    assert not result["changed"] and writes(client) == [] and not waits.called
+    assert not result["changed"] and write_calls(client, WRITES) == [] and not wait_for_calls.called
     assert "describe_subnets" not in paginated(client)
 
 
-def test_two_subnets_in_one_az_refused_before_any_write(waits):
+def test_two_subnets_in_one_az_refused_before_any_write(wait_for_calls):
     client = stub_client([])
     with pytest.raises(ValueError, match="subnet-a and subnet-a2 are both in us-east-1a"):
         module.ensure_target_networks(client, params(subnet_ids=["subnet-a", "subnet-a2"]), check_mode=False)
-    assert writes(client) == []
+    assert write_calls(client, WRITES) == []
 
 
-def test_replacement_in_same_az_disassociates_waits_then_associates(waits):
+def test_replacement_in_same_az_disassociates_waits_then_associates(wait_for_calls):
     client = stub_client([assoc("subnet-a"), assoc("subnet-b")], [assoc("subnet-a2"), assoc("subnet-b")])
     module.ensure_target_networks(client, params(subnet_ids=["subnet-a2", "subnet-b"], wait=False), check_mode=False)
-    assert writes(client) == [
+    assert write_calls(client, WRITES) == [
         ("disassociate_client_vpn_target_network", dict(ClientVpnEndpointId=EID, AssociationId="cvpn-assoc-subnet-a")),
         ("associate_client_vpn_target_network", dict(ClientVpnEndpointId=EID, SubnetId="subnet-a2")),
     ]
-    assert waits.call_count == 1  # the AZ must be free before the new association, even with wait=false
+    assert wait_for_calls.call_count == 1  # the AZ must be free before the new association, even with wait=false
 
 
-def test_absent_without_list_disassociates_everything(waits):
+def test_absent_without_list_disassociates_everything(wait_for_calls):
     client = stub_client([assoc("subnet-a"), assoc("subnet-b", "associating"), assoc("subnet-c", "disassociated")], [])
     result = module.ensure_target_networks(client, params(subnet_ids=None, state="absent"), check_mode=False)
-    assert [kwargs["AssociationId"] for name, kwargs in writes(client)] == [
+    assert [kwargs["AssociationId"] for name, kwargs in write_calls(client, WRITES)] == [
         "cvpn-assoc-subnet-a",
         "cvpn-assoc-subnet-b",
     ]
@@ -145,7 +123,7 @@ def test_absent_without_list_disassociates_everything(waits):
     assert result["associations"] == []
 
 
-def test_already_disassociated_is_not_an_error(waits):
+def test_already_disassociated_is_not_an_error(wait_for_calls):
     client = stub_client([assoc("subnet-a")], [])
     client.disassociate_client_vpn_target_network.side_effect = client_error(
         "InvalidClientVpnAssociationIdNotFound", "DisassociateClientVpnTargetNetwork"
@@ -153,7 +131,7 @@ def test_already_disassociated_is_not_an_error(waits):
     assert module.ensure_target_networks(client, params(subnet_ids=None, state="absent"), check_mode=False)["changed"]
 
 
-def test_association_failed_is_reported(waits):
+def test_association_failed_is_reported(wait_for_calls):
     failed = assoc("subnet-a", "association-failed")
     failed["Status"]["Message"] = "no free addresses"
     client = stub_client([], [failed])
@@ -161,7 +139,7 @@ def test_association_failed_is_reported(waits):
         module.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
 
 
-def test_concurrency_limit_retried_and_aws_error_named(waits):
+def test_concurrency_limit_retried_and_aws_error_named(wait_for_calls):
     client = stub_client([], [assoc("subnet-a")])
     client.associate_client_vpn_target_network.side_effect = [
         client_error("ConcurrentMutationLimitExceeded"),
@@ -177,7 +155,7 @@ def test_concurrency_limit_retried_and_aws_error_named(waits):
     assert err.value.message == f"Failed to associate subnet subnet-a with Client VPN endpoint {EID}"
 
 
-def test_missing_endpoint(waits):
+def test_missing_endpoint(wait_for_calls):
     client = stub_client([], endpoint=False)
     assert not module.ensure_target_networks(client, params(subnet_ids=None, state="absent"), check_mode=False)[
         "changed"
@@ -188,17 +166,11 @@ def test_missing_endpoint(waits):
 
 def test_main_check_mode_same_az(monkeypatch, capsys):
     client = stub_client([])
-    monkeypatch.setattr(module.AnsibleAWSModule, "client", lambda self, *a, **k: client)
     args = dict(client_vpn_endpoint_id=EID, subnet_ids=["subnet-a", "subnet-a2"], _ansible_check_mode=True)
-    with patch_module_args(args), pytest.raises(SystemExit):
-        module.main()
-    result = json.loads(capsys.readouterr().out)
+    result = run_main(module, args, client, capsys, monkeypatch)
     assert result["failed"] and "one subnet per Availability Zone" in result["msg"]
 
 
 def test_main_requires_subnets_when_present(monkeypatch, capsys):
-    monkeypatch.setattr(module.AnsibleAWSModule, "client", lambda self, *a, **k: stub_client([]))
-    with patch_module_args(dict(client_vpn_endpoint_id=EID)), pytest.raises(SystemExit):
-        module.main()
-    result = json.loads(capsys.readouterr().out)
+    result = run_main(module, dict(client_vpn_endpoint_id=EID), stub_client([]), capsys, monkeypatch)
     assert result["failed"] and "subnet_ids" in result["msg"]
