@@ -3,7 +3,9 @@
 Each Region gets a distinct VPC CIDR (10.<10 * (i + 1)>.0.0/16), two /24 subnets in two Availability
 Zones that moto knows, a distinct client CIDR (172.16.<4 * i>.0/22, outside every VPC) and a probe
 address "near" it in the sandbox's latency table (198.18.<n>.10, n = the Region's index in
-sandbox.latency.LATENCY_REGIONS).
+sandbox.latency.LATENCY_REGIONS). Beyond AWS's quota of 4 additional Regions per directory, the
+inventory raises ``directory_additional_regions_limit`` to the number of Branches, as a user with an
+approved quota increase would (the bench's sandbox raises its quota to match).
 """
 
 from pathlib import Path
@@ -31,6 +33,9 @@ ZONES = {
     "us-west-1": ("a", "b"),
     "ap-northeast-1": ("a", "c"),
 }
+
+# AWS's default quota of additional Regions per directory (preflight's directory_additional_regions_limit).
+AWS_ADDITIONAL_REGIONS_QUOTA = 4
 
 VPN_NAME = "vpn.example.com"
 # Plain text only because the sandbox is throw-away (the same value as inventories/sandbox).
@@ -86,11 +91,20 @@ def hosts(branches):
     }
 
 
+def group_vars_for(branches, group_vars=None):
+    """GROUP_VARS, with the directory's additional-Region limit raised past AWS's quota when N needs it."""
+    variables = dict(GROUP_VARS)
+    if branches > AWS_ADDITIONAL_REGIONS_QUOTA:
+        variables["directory_additional_regions_limit"] = branches
+    variables.update(group_vars or {})
+    return variables
+
+
 def write(directory, branches, group_vars=None):
     """Write <directory>/hosts.yml and group_vars/all.yml; returns the inventory directory."""
     directory = Path(directory)
     (directory / "group_vars").mkdir(parents=True, exist_ok=True)
     (directory / "hosts.yml").write_text("---\n" + yaml.safe_dump(hosts(branches), sort_keys=False))
-    variables = dict(GROUP_VARS, **(group_vars or {}))
+    variables = group_vars_for(branches, group_vars)
     (directory / "group_vars" / "all.yml").write_text("---\n" + yaml.safe_dump(variables, sort_keys=False))
     return directory

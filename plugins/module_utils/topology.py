@@ -37,6 +37,10 @@ _SHORT_NAME = re.compile(r'^[^\\/:*?"<>|.]+[^\\/:*?"<>|]*$')
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _AZ = re.compile(r"^(?P<region>[a-z]{2}(-gov)?-[a-z]+-\d)(?P<zone>[a-z])$")
 
+# Directory Service quota: additional (replicated) Regions per directory. AWS's default is 4
+# (RegionLimitExceededException beyond it); it can be raised on request, hence a setting.
+DIRECTORY_ADDITIONAL_REGIONS_QUOTA = 4
+
 SESSION_TIMEOUTS = (8, 10, 12, 24)
 VPN_PORTS = (443, 1194)
 BANNER_MAX = 1400
@@ -230,7 +234,8 @@ def topology_problems(regions, settings):
 
     ``regions``: dicts with name, role (home|branch), vpc_cidr and subnets [{cidr, az}] (or
     vpc_id and subnet_ids for an existing network), client_cidr, optional probe_ip.
-    ``settings``: the group-wide values (vpn_name, hosted_zone, directory_*, transport_protocol, ...).
+    ``settings``: the group-wide values (vpn_name, hosted_zone, directory_*, transport_protocol, ...);
+    ``directory_additional_regions_limit`` (default 4, AWS's quota) caps the number of Branches.
     """
     problems = []
     regions = list(regions or [])
@@ -262,5 +267,35 @@ def topology_problems(regions, settings):
         for vpc_name, vpc in vpcs:
             if client.overlaps(vpc):
                 problems.append(f"client_cidr {client} of {client_name} overlaps vpc_cidr {vpc} of {vpc_name}")
+    problems.extend(_branch_count_problems(regions, settings or {}))
     problems.extend(_settings_problems(settings or {}))
     return problems
+
+
+def _additional_regions_limit(settings):
+    """The quota of additional Regions per directory from the settings, or None when it is not a count."""
+    limit = settings.get("directory_additional_regions_limit", DIRECTORY_ADDITIONAL_REGIONS_QUOTA)
+    if isinstance(limit, str) and limit.strip().isdigit():
+        # Extra vars given as key=value on the command line arrive as strings.
+        limit = int(limit.strip())
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        return None
+    return limit
+
+
+def _branch_count_problems(regions, settings):
+    """Every Branch is an additional Region of the Home directory: at most the directory's quota of them."""
+    limit = _additional_regions_limit(settings)
+    if limit is None:
+        value = settings.get("directory_additional_regions_limit")
+        return [f"directory_additional_regions_limit {value!r} must be a whole number of Regions (AWS's default: 4)"]
+    homes = {r.get("name") for r in regions if r.get("role") == "home"}
+    branches = sorted({r.get("name") for r in regions if r.get("role") == "branch" and r.get("name")} - homes)
+    if len(branches) <= limit:
+        return []
+    return [
+        f"{len(branches)} Branch Regions ({', '.join(branches)}) would be {len(branches)} additional Regions of the "
+        f"directory, but Directory Service allows {limit} per directory (RegionLimitExceededException): remove "
+        f"{len(branches) - limit} Branch(es), or, once AWS has approved a quota increase, raise "
+        "directory_additional_regions_limit"
+    ]

@@ -6,6 +6,7 @@ plugins/module_utils/topology.py plus the Availability Zone look-up. site.yml mu
 problem, and the sandbox must have seen no write call at all (only the read-only AZ look-ups at most).
 """
 
+import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -70,6 +71,28 @@ def rename_host(old, new):
                 child["hosts"][new] = child["hosts"].pop(old)
 
     return edit
+
+
+def add_branches(*names):
+    """More valid Branches (distinct VPC and client CIDRs, Availability Zones the sandbox knows)."""
+
+    def edit(inv):
+        branches = inv.data["all"]["children"]["branches"]["hosts"]
+        for index, name in enumerate(names):
+            second = 40 + 10 * index
+            branches[name] = {
+                "vpc_cidr": f"10.{second}.0.0/16",
+                "subnets": [
+                    {"cidr": f"10.{second}.{n}.0/24", "az": f"{name}{zone}"} for n, zone in ((1, "a"), (2, "b"))
+                ],
+                "client_cidr": f"172.16.{12 + 4 * index}.0/22",
+            }
+
+    return edit
+
+
+# With the two Branches of inventories/sandbox: 5 Branches, one more than the directory's quota of 4.
+THREE_MORE_BRANCHES = ("us-west-1", "us-east-2", "eu-central-1")
 
 
 def both(*edits):
@@ -139,6 +162,23 @@ CASES = [
         "brownfield-one-subnet",
         both(host("us-west-2", "vpc_id", "vpc-0123456789abcdef0"), host("us-west-2", "subnet_ids", ["subnet-1"])),
         "an existing VPC needs exactly two subnet_ids",
+    ),
+    (
+        "too-many-branches",
+        add_branches(*THREE_MORE_BRANCHES),
+        "5 Branch Regions (eu-central-1, eu-west-1, us-east-2, us-west-1, us-west-2) would be 5 additional Regions of"
+        " the directory, but Directory Service allows 4 per directory",
+    ),
+    (
+        "too-many-branches-for-the-limit",
+        group("directory_additional_regions_limit", 1),
+        "2 Branch Regions (eu-west-1, us-west-2) would be 2 additional Regions of the directory, but Directory"
+        " Service allows 1 per directory",
+    ),
+    (
+        "additional-regions-limit-not-a-count",
+        group("directory_additional_regions_limit", "four"),
+        "directory_additional_regions_limit 'four' must be a whole number of Regions",
     ),
     # Client CIDRs and probes.
     ("client-cidr-too-small", host("eu-west-1", "client_cidr", "172.16.8.0/24"), "must be between /12 and /22"),
@@ -224,4 +264,46 @@ def test_every_problem_is_listed_at_once(sandbox, run_playbook, tmp_path):
     assert "3 problem(s)" in proc.stdout
     for message in ("this design needs tcp", "must be between /12 and /22", "must be 443"):
         assert message in proc.stdout
+    assert sandbox.write_calls() == []
+
+
+def test_a_raised_additional_regions_limit_admits_more_branches(sandbox, run_playbook, tmp_path):
+    """The quota check follows directory_additional_regions_limit (after an approved quota increase): 5 Branches
+    fail preflight by default, pass with a limit of 5 in group_vars or on the command line, and nothing is
+    written either way."""
+    root = tmp_path / "inventory"
+    shutil.copytree(INVENTORY, root)
+    inventory = Inventory(root)
+    add_branches(*THREE_MORE_BRANCHES)(inventory)
+    inventory.save()
+    # Only the plays tagged always (Preflight) run: a tag no play carries.
+    only_preflight = {"ANSIBLE_RUN_TAGS": "preflight-only"}
+
+    proc = run_playbook(SITE, inventory=root, env=only_preflight, expect_rc=None)
+    assert proc.returncode != 0
+    assert "Directory Service allows 4 per directory" in proc.stdout
+
+    # On the command line (-e key=value gives a string) and in group_vars.
+    proc = run_playbook(
+        SITE, inventory=root, env=only_preflight, extra_vars={"directory_additional_regions_limit": "5"}
+    )
+    assert "PLAY [Preflight]" in proc.stdout and "additional Regions" not in proc.stdout
+    group("directory_additional_regions_limit", 5)(inventory)
+    inventory.save()
+    proc = run_playbook(SITE, inventory=root, env=only_preflight)
+    assert "PLAY [Preflight]" in proc.stdout and "additional Regions" not in proc.stdout
+    # Besides the roles' argument validation (tagged always by ansible-core), only preflight's tasks ran.
+    roles = re.findall(r"^TASK \[multiregion\.client_vpn\.(\w+) : (?!Validating arguments)", proc.stdout, re.M)
+    assert roles and set(roles) == {"preflight"}, roles
+    assert sandbox.write_calls() == []
+
+
+def test_bench_inventory_beyond_the_quota_passes_preflight(sandbox, run_playbook, tmp_path):
+    """bench/inventory.py's largest topology (8 Branches) raises the limit itself; up to 4 it keeps AWS's."""
+    from bench import inventory as bench_inventory
+
+    assert "directory_additional_regions_limit" not in bench_inventory.group_vars_for(4)
+    root = bench_inventory.write(tmp_path / "bench", len(bench_inventory.BRANCH_REGIONS))
+    proc = run_playbook(SITE, inventory=root, env={"ANSIBLE_RUN_TAGS": "preflight-only"})
+    assert "PLAY [Preflight]" in proc.stdout and "additional Regions" not in proc.stdout
     assert sandbox.write_calls() == []

@@ -197,3 +197,85 @@ def test_every_problem_is_listed_at_once():
 )
 def test_password_rule_matches_aws(password, ok):
     assert (password_problem(password) is None) is ok
+
+
+# Directory Service quota: each Branch is an additional Region of the Home directory (4 by default).
+MORE_BRANCHES = [
+    region("us-west-1", "branch", 40, "172.16.12.0/22"),
+    region("us-east-2", "branch", 50, "172.16.16.0/22"),
+    region("eu-central-1", "branch", 60, "172.16.20.0/22"),
+    region("eu-west-2", "branch", 70, "172.16.24.0/22"),
+]
+
+
+def _branches(count):
+    """The Home Region and ``count`` valid Branches."""
+    return copy.deepcopy(BASE_REGIONS + MORE_BRANCHES)[: count + 1]
+
+
+def _quota_problems(problems):
+    return [p for p in problems if "additional Regions" in p or "directory_additional_regions_limit" in p]
+
+
+def test_four_branches_fit_the_default_quota():
+    assert topology_problems(_branches(4), BASE_SETTINGS) == []
+
+
+def test_a_fifth_branch_exceeds_the_default_quota():
+    problems = topology_problems(_branches(5), BASE_SETTINGS)
+    assert problems == [
+        "5 Branch Regions (eu-central-1, eu-west-1, us-east-2, us-west-1, us-west-2) would be 5 additional Regions"
+        " of the directory, but Directory Service allows 4 per directory (RegionLimitExceededException): remove 1"
+        " Branch(es), or, once AWS has approved a quota increase, raise directory_additional_regions_limit"
+    ]
+
+
+@pytest.mark.parametrize("limit", [5, 6, "5", " 8 "])
+def test_a_raised_quota_admits_more_branches(limit):
+    settings = dict(BASE_SETTINGS, directory_additional_regions_limit=limit)
+    assert topology_problems(_branches(5), settings) == []
+
+
+@pytest.mark.parametrize("limit,branches", [(1, 2), (2, 3), (0, 1), ("3", 5)])
+def test_a_lowered_or_exceeded_limit_is_reported(limit, branches):
+    settings = dict(BASE_SETTINGS, directory_additional_regions_limit=limit)
+    (problem,) = _quota_problems(topology_problems(_branches(branches), settings))
+    assert problem.startswith(f"{branches} Branch Regions (")
+    assert f"Directory Service allows {int(limit)} per directory" in problem
+
+
+def test_no_branch_needs_no_additional_region():
+    settings = dict(BASE_SETTINGS, directory_additional_regions_limit=0)
+    assert topology_problems(_branches(0), settings) == []
+
+
+@pytest.mark.parametrize("limit", ["many", -1, True, 4.5, None, [4]])
+def test_a_limit_that_is_not_a_count_is_reported(limit):
+    settings = dict(BASE_SETTINGS, directory_additional_regions_limit=limit)
+    problems = topology_problems(BASE_REGIONS, settings)
+    assert problems == [
+        f"directory_additional_regions_limit {limit!r} must be a whole number of Regions (AWS's default: 4)"
+    ]
+
+
+def test_home_and_duplicate_names_are_not_counted_twice():
+    regions = _branches(4)
+    # The Home Region listed again as a Branch, and a Branch listed twice: still 4 additional Regions.
+    regions.append(dict(copy.deepcopy(regions[1]), role="branch"))
+    regions.append(dict(copy.deepcopy(regions[0]), role="branch"))
+    problems = topology_problems(regions, BASE_SETTINGS)
+    assert _quota_problems(problems) == []
+    assert any("listed more than once" in p for p in problems)
+
+
+def test_the_quota_is_listed_with_every_other_problem():
+    regions = _branches(6)
+    regions[2]["client_cidr"] = "172.16.8.0/24"
+    settings = dict(BASE_SETTINGS, transport_protocol="udp")
+    problems = topology_problems(regions, settings)
+    assert len(problems) == 3, problems
+    assert any(
+        "6 Branch Regions" in p and "allows 4 per directory" in p and "remove 2 Branch(es)" in p for p in problems
+    )
+    assert any("must be between /12 and /22" in p for p in problems)
+    assert any("needs tcp" in p for p in problems)
