@@ -17,13 +17,20 @@ Neither rules nor routes can be modified in place: a different description on
 an existing key means remove + add.  Routes AWS added by itself when a subnet
 was associated (``Origin: associate``) are never removed, re-added or purged.
 
-Pure functions over plain data: no AWS call, so the logic is unit-tested
-without a client.  The last section holds what the three modules' ``main()``
-share: their common options and running ``ensure_*`` into ``exit_json``.
+Planning is pure functions over plain data: no AWS call, so the logic is
+unit-tested without a client.  The last sections hold what the modules share:
+``ensure_endpoint_set`` applies a rule or route plan through the wrappers of
+client_vpn.py, and their ``main()`` share their common options and the run
+into ``exit_json``.
 """
 
 import ipaddress
 
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import AnsibleClientVpnError
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import get_client_vpn_endpoint
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_for
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
 
 # Items in these states exist (or are on their way to existing).
@@ -537,6 +544,162 @@ def apply_association_plan(plan, associate, disassociate, budget, wait, pending=
         associate(subnet)
     if wait and (budget.started or pending):
         budget.settle()
+
+
+# --- rules and routes against AWS -------------------------------------------------------
+
+
+class EndpointSetKind:
+    """What tells the rule and route modules apart around the one skeleton of ``ensure_endpoint_set``.
+
+    :param option: the module option holding the declared set (``rules``, ``routes``)
+    :param result_key: the result key (and diff key) listing the set as AWS describes it
+    :param describe: ``(client, endpoint_id, **params)`` -> the set as AWS describes it
+    :param waiter: the name of the waiter for "nothing of the set in progress"
+    :param plan: ``(current, declared, purge, state)`` -> a SetPlan
+    :param from_aws, key, summary: the ``*_from_aws``, ``*_key`` and ``*_summary`` functions
+    :param busy_states: states of an item in progress
+    :param remove, add: ``(client, endpoint_id, item)``: one AWS call each
+    :param remove_failure, add_failure: what failed, e.g. "revoke Client VPN authorization rule"
+    :param added: the verb of ``add`` in a failure found afterwards (``authorizing``, ``creating``)
+    :param label: how the set is named in that failure (``authorization rules``)
+    :param describe_item: an item -> its text in messages
+    :param checkable: which items (plain dicts) have a key (default: all)
+    """
+
+    def __init__(
+        self,
+        option,
+        result_key,
+        describe,
+        waiter,
+        plan,
+        from_aws,
+        key,
+        summary,
+        busy_states,
+        remove,
+        add,
+        remove_failure,
+        add_failure,
+        added,
+        label,
+        describe_item,
+        checkable=None,
+    ):
+        self.option = option
+        self.result_key = result_key
+        self.describe = describe
+        self.waiter = waiter
+        self.plan = plan
+        self.from_aws = from_aws
+        self.key = key
+        self.summary = summary
+        self.busy_states = busy_states
+        self.remove = remove
+        self.add = add
+        self.remove_failure = remove_failure
+        self.add_failure = add_failure
+        self.added = added
+        self.label = label
+        self.describe_item = describe_item
+        self.checkable = checkable or (lambda item: True)
+
+
+# Describe calls of rules and routes accept up to 1000 results per page.
+SET_PAGE_SIZE = 1000
+
+
+def check_endpoint_set(items, added, kind):
+    """Fail when an item we added ended up failed (or vanished).  ``items``: the set as AWS describes it."""
+    by_key = {}
+    for found in items:
+        item = kind.from_aws(found)
+        if kind.checkable(item):
+            by_key[kind.key(item)] = found
+    problems = []
+    for item in added:
+        found = by_key.get(item["_key"])
+        if found is None:
+            problems.append(f"{kind.describe_item(item)}: not found after {kind.added} it")
+        elif found.get("Status", {}).get("Code") == "failed":
+            problems.append(f"{kind.describe_item(item)}: failed ({found['Status'].get('Message') or 'no message'})")
+    if problems:
+        raise AnsibleClientVpnError(message=f"Client VPN {kind.label} failed: " + "; ".join(problems))
+
+
+def _set_call(call, failure, kind, client, endpoint_id):
+    def run(item):
+        try:
+            call(client, endpoint_id, item)
+        except AnsibleAWSError as e:
+            raise AnsibleClientVpnError(
+                message=f"Failed to {failure} {kind.describe_item(item)}", exception=e.exception
+            ) from e
+
+    return run
+
+
+def ensure_endpoint_set(client, params, check_mode, kind):
+    """Make the endpoint's set of ``kind`` match ``params``; returns the module result (no exit)."""
+    endpoint_id = params["client_vpn_endpoint_id"]
+    state = params["state"]
+    declared = params.get(kind.option)
+    if state == "present" and declared is None:
+        raise SetPlanError(f"{kind.option} is required when state=present")
+
+    endpoint = get_client_vpn_endpoint(client, endpoint_id)
+    if endpoint is None:
+        if state == "absent":
+            return {
+                "changed": False,
+                kind.result_key: [],
+                "added": [],
+                "removed": [],
+                "diff": dict(before={kind.result_key: []}, after={kind.result_key: []}),
+            }
+        raise AnsibleClientVpnError(message=f"Client VPN endpoint {endpoint_id} does not exist")
+
+    current = kind.describe(client, endpoint_id, MaxResults=SET_PAGE_SIZE)
+    plan = kind.plan(current, declared, params["purge"], state)
+    result = dict(
+        changed=plan.changed,
+        added=[kind.summary(item) for item in plan.to_add],
+        removed=[kind.summary(item) for item in plan.to_remove],
+        diff=dict(before={kind.result_key: plan.before}, after={kind.result_key: plan.after}),
+    )
+    declared_keys = {item["_key"] for item in plan.unchanged}
+    pending = any(
+        found.get("Status", {}).get("Code") in kind.busy_states and kind.key(kind.from_aws(found)) in declared_keys
+        for found in current
+    )
+
+    if not check_mode and (plan.changed or (params["wait"] and pending)):
+
+        def settle():
+            wait_for(
+                client,
+                kind.waiter,
+                params["wait_timeout"],
+                ClientVpnEndpointId=endpoint_id,
+                MaxResults=SET_PAGE_SIZE,
+            )
+
+        budget = OperationBudget(settle, in_flight=busy_count([kind.from_aws(f) for f in current], kind.busy_states))
+        apply_set_plan(
+            plan,
+            remove=_set_call(kind.remove, kind.remove_failure, kind, client, endpoint_id),
+            add=_set_call(kind.add, kind.add_failure, kind, client, endpoint_id),
+            budget=budget,
+            wait=params["wait"],
+            pending=pending,
+        )
+        current = kind.describe(client, endpoint_id, MaxResults=SET_PAGE_SIZE)
+        if params["wait"]:
+            check_endpoint_set(current, plan.to_add, kind)
+
+    result[kind.result_key] = [camel_dict_to_snake_dict(found) for found in current]
+    return result
 
 
 # --- the modules' main() ------------------------------------------------------------

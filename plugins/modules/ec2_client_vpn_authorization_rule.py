@@ -195,31 +195,21 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import AnsibleClientVpnError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import authorize_client_vpn_ingress
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import (
     describe_client_vpn_authorization_rules,
 )
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import get_client_vpn_endpoint
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import revoke_client_vpn_ingress
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_for
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import RULE_BUSY_STATES
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import OperationBudget
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import SetPlanError
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import apply_set_plan
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import busy_count
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import EndpointSetKind
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import endpoint_set_module_args
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import ensure_endpoint_set
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import plan_rules
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import rule_from_aws
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import rule_key
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import rule_summary
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import run_endpoint_set_module
-
-# DescribeClientVpnAuthorizationRules accepts up to 1000 results per page.
-PAGE_SIZE = 1000
 
 
 def _format_rule(rule):
@@ -227,102 +217,39 @@ def _format_rule(rule):
     return f"{rule['destination_cidr']} for {who}"
 
 
-def check_rules(rules, added):
-    """Fail when a rule we authorized ended up failed (or vanished)."""
-    by_key = {}
-    for rule in rules:
-        by_key[rule_key(rule_from_aws(rule))] = rule
-    problems = []
-    for item in added:
-        found = by_key.get(item["_key"])
-        if found is None:
-            problems.append(f"{_format_rule(item)}: not found after authorizing it")
-        elif found.get("Status", {}).get("Code") == "failed":
-            problems.append(f"{_format_rule(item)}: failed ({found['Status'].get('Message') or 'no message'})")
-    if problems:
-        raise AnsibleClientVpnError(message="Client VPN authorization rules failed: " + "; ".join(problems))
+def _revoke(client, endpoint_id, rule):
+    revoke_client_vpn_ingress(client, endpoint_id, rule["destination_cidr"], rule.get("access_group_id"))
+
+
+def _authorize(client, endpoint_id, rule):
+    authorize_client_vpn_ingress(
+        client, endpoint_id, rule["destination_cidr"], rule.get("access_group_id"), rule.get("description")
+    )
+
+
+AUTHORIZATION_RULES = EndpointSetKind(
+    option="rules",
+    result_key="authorization_rules",
+    describe=describe_client_vpn_authorization_rules,
+    waiter="client_vpn_authorization_rules_settled",
+    plan=plan_rules,
+    from_aws=rule_from_aws,
+    key=rule_key,
+    summary=rule_summary,
+    busy_states=RULE_BUSY_STATES,
+    remove=_revoke,
+    add=_authorize,
+    remove_failure="revoke Client VPN authorization rule",
+    add_failure="authorize Client VPN ingress",
+    added="authorizing",
+    label="authorization rules",
+    describe_item=_format_rule,
+)
 
 
 def ensure_authorization_rules(client, params, check_mode):
     """Make the endpoint's rules match ``params``; returns the module result (no exit)."""
-    endpoint_id = params["client_vpn_endpoint_id"]
-    state = params["state"]
-    declared = params.get("rules")
-    if state == "present" and declared is None:
-        raise SetPlanError("rules is required when state=present")
-
-    endpoint = get_client_vpn_endpoint(client, endpoint_id)
-    if endpoint is None:
-        if state == "absent":
-            return dict(
-                changed=False,
-                authorization_rules=[],
-                added=[],
-                removed=[],
-                diff=dict(before=dict(authorization_rules=[]), after=dict(authorization_rules=[])),
-            )
-        raise AnsibleClientVpnError(message=f"Client VPN endpoint {endpoint_id} does not exist")
-
-    current = describe_client_vpn_authorization_rules(client, endpoint_id, MaxResults=PAGE_SIZE)
-    plan = plan_rules(current, declared, params["purge"], state)
-    result = dict(
-        changed=plan.changed,
-        added=[rule_summary(r) for r in plan.to_add],
-        removed=[rule_summary(r) for r in plan.to_remove],
-        diff=dict(before=dict(authorization_rules=plan.before), after=dict(authorization_rules=plan.after)),
-    )
-    declared_keys = {r["_key"] for r in plan.unchanged}
-    pending = any(
-        r.get("Status", {}).get("Code") in RULE_BUSY_STATES and rule_key(rule_from_aws(r)) in declared_keys
-        for r in current
-    )
-
-    if not check_mode and (plan.changed or (params["wait"] and pending)):
-
-        def settle():
-            wait_for(
-                client,
-                "client_vpn_authorization_rules_settled",
-                params["wait_timeout"],
-                ClientVpnEndpointId=endpoint_id,
-                MaxResults=PAGE_SIZE,
-            )
-
-        budget = OperationBudget(settle, in_flight=busy_count([rule_from_aws(r) for r in current], RULE_BUSY_STATES))
-
-        def revoke(rule):
-            try:
-                revoke_client_vpn_ingress(client, endpoint_id, rule["destination_cidr"], rule.get("access_group_id"))
-            except AnsibleAWSError as e:
-                raise AnsibleClientVpnError(
-                    message=f"Failed to revoke Client VPN authorization rule {_format_rule(rule)}",
-                    exception=e.exception,
-                ) from e
-
-        def authorize(rule):
-            try:
-                authorize_client_vpn_ingress(
-                    client, endpoint_id, rule["destination_cidr"], rule.get("access_group_id"), rule.get("description")
-                )
-            except AnsibleAWSError as e:
-                raise AnsibleClientVpnError(
-                    message=f"Failed to authorize Client VPN ingress {_format_rule(rule)}", exception=e.exception
-                ) from e
-
-        apply_set_plan(
-            plan,
-            remove=revoke,
-            add=authorize,
-            budget=budget,
-            wait=params["wait"],
-            pending=pending,
-        )
-        current = describe_client_vpn_authorization_rules(client, endpoint_id, MaxResults=PAGE_SIZE)
-        if params["wait"]:
-            check_rules(current, plan.to_add)
-
-    result["authorization_rules"] = [camel_dict_to_snake_dict(r) for r in current]
-    return result
+    return ensure_endpoint_set(client, params, check_mode, AUTHORIZATION_RULES)
 
 
 def main():

@@ -201,121 +201,60 @@ try:
 except ImportError:
     pass  # Handled by AnsibleAWSModule
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import AnsibleClientVpnError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import create_client_vpn_route
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import delete_client_vpn_route
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import describe_client_vpn_routes
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import get_client_vpn_endpoint
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_for
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import ROUTE_BUSY_STATES
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import OperationBudget
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import SetPlanError
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import apply_set_plan
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import busy_count
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import EndpointSetKind
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import endpoint_set_module_args
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import ensure_endpoint_set
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import plan_routes
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import route_from_aws
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import route_key
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import route_summary
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import run_endpoint_set_module
 
-# DescribeClientVpnRoutes accepts up to 1000 results per page.
-PAGE_SIZE = 1000
-
 
 def _format_route(route):
     return f"{route['destination_cidr']} via {route['target_subnet']}"
 
 
-def check_routes(routes, added):
-    """Fail when a route we created ended up failed (or vanished)."""
-    by_key = {}
-    for route in routes:
-        item = route_from_aws(route)
-        if item["destination_cidr"] and item["target_subnet"]:
-            by_key[route_key(item)] = route
-    problems = []
-    for item in added:
-        found = by_key.get(item["_key"])
-        if found is None:
-            problems.append(f"{_format_route(item)}: not found after creating it")
-        elif found.get("Status", {}).get("Code") == "failed":
-            problems.append(f"{_format_route(item)}: failed ({found['Status'].get('Message') or 'no message'})")
-    if problems:
-        raise AnsibleClientVpnError(message="Client VPN routes failed: " + "; ".join(problems))
+def _delete(client, endpoint_id, route):
+    delete_client_vpn_route(client, endpoint_id, route["destination_cidr"], route["target_subnet"])
+
+
+def _create(client, endpoint_id, route):
+    create_client_vpn_route(
+        client, endpoint_id, route["destination_cidr"], route["target_subnet"], route.get("description")
+    )
+
+
+ROUTES = EndpointSetKind(
+    option="routes",
+    result_key="routes",
+    describe=describe_client_vpn_routes,
+    waiter="client_vpn_routes_settled",
+    plan=plan_routes,
+    from_aws=route_from_aws,
+    key=route_key,
+    summary=route_summary,
+    busy_states=ROUTE_BUSY_STATES,
+    remove=_delete,
+    add=_create,
+    remove_failure="delete Client VPN route",
+    add_failure="create Client VPN route",
+    added="creating",
+    label="routes",
+    describe_item=_format_route,
+    # Routes AWS describes without a destination or target (none known) cannot be matched.
+    checkable=lambda route: bool(route["destination_cidr"] and route["target_subnet"]),
+)
 
 
 def ensure_routes(client, params, check_mode):
     """Make the endpoint's routes added by hand match ``params``; returns the module result (no exit)."""
-    endpoint_id = params["client_vpn_endpoint_id"]
-    state = params["state"]
-    declared = params.get("routes")
-    if state == "present" and declared is None:
-        raise SetPlanError("routes is required when state=present")
-
-    endpoint = get_client_vpn_endpoint(client, endpoint_id)
-    if endpoint is None:
-        if state == "absent":
-            return dict(
-                changed=False, routes=[], added=[], removed=[], diff=dict(before=dict(routes=[]), after=dict(routes=[]))
-            )
-        raise AnsibleClientVpnError(message=f"Client VPN endpoint {endpoint_id} does not exist")
-
-    current = describe_client_vpn_routes(client, endpoint_id, MaxResults=PAGE_SIZE)
-    plan = plan_routes(current, declared, params["purge"], state)
-    result = dict(
-        changed=plan.changed,
-        added=[route_summary(r) for r in plan.to_add],
-        removed=[route_summary(r) for r in plan.to_remove],
-        diff=dict(before=dict(routes=plan.before), after=dict(routes=plan.after)),
-    )
-    declared_keys = {r["_key"] for r in plan.unchanged}
-    pending = any(
-        r.get("Status", {}).get("Code") in ROUTE_BUSY_STATES and route_key(route_from_aws(r)) in declared_keys
-        for r in current
-    )
-
-    if not check_mode and (plan.changed or (params["wait"] and pending)):
-
-        def settle():
-            wait_for(
-                client,
-                "client_vpn_routes_settled",
-                params["wait_timeout"],
-                ClientVpnEndpointId=endpoint_id,
-                MaxResults=PAGE_SIZE,
-            )
-
-        def delete(route):
-            try:
-                delete_client_vpn_route(client, endpoint_id, route["destination_cidr"], route["target_subnet"])
-            except AnsibleAWSError as e:
-                raise AnsibleClientVpnError(
-                    message=f"Failed to delete Client VPN route {_format_route(route)}", exception=e.exception
-                ) from e
-
-        def create(route):
-            try:
-                create_client_vpn_route(
-                    client, endpoint_id, route["destination_cidr"], route["target_subnet"], route.get("description")
-                )
-            except AnsibleAWSError as e:
-                raise AnsibleClientVpnError(
-                    message=f"Failed to create Client VPN route {_format_route(route)}", exception=e.exception
-                ) from e
-
-        manual = [route_from_aws(r) for r in current]
-        budget = OperationBudget(settle, in_flight=busy_count(manual, ROUTE_BUSY_STATES))
-        apply_set_plan(plan, remove=delete, add=create, budget=budget, wait=params["wait"], pending=pending)
-        current = describe_client_vpn_routes(client, endpoint_id, MaxResults=PAGE_SIZE)
-        if params["wait"]:
-            check_routes(current, plan.to_add)
-
-    result["routes"] = [camel_dict_to_snake_dict(r) for r in current]
-    return result
+    return ensure_endpoint_set(client, params, check_mode, ROUTES)
 
 
 def main():

@@ -3,6 +3,7 @@
 from unittest.mock import MagicMock
 
 import pytest
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import client_vpn_sets
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import ds
 
 
@@ -22,9 +23,14 @@ def directory_waits(monkeypatch):
 
 @pytest.fixture
 def wait_for_calls(request, monkeypatch):
-    """``wait_for`` of the module under test (the test file's ``module``) replaced by a MagicMock."""
+    """Client VPN ``wait_for`` replaced by one MagicMock where the module under test calls it.
+
+    That is client_vpn_sets (rules and routes) and the test file's ``module`` when it imports it.
+    """
     recorder = MagicMock()
-    monkeypatch.setattr(request.module.module, "wait_for", recorder)
+    monkeypatch.setattr(client_vpn_sets, "wait_for", recorder)
+    if hasattr(request.module.module, "wait_for"):
+        monkeypatch.setattr(request.module.module, "wait_for", recorder)
     return recorder
 
 
