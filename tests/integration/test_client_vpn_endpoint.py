@@ -8,12 +8,16 @@ playbooks assert the four-run pattern themselves; this side asserts the write
 calls and checks the client file independently of the module's own parser.
 """
 
-import datetime
 import os
 import stat
 from pathlib import Path
 
 import pytest
+
+from tests.certificates import certificate
+from tests.certificates import key_pem
+from tests.certificates import pem
+from tests.certificates import rsa_key
 
 PLAYBOOKS = Path(__file__).parent / "playbooks" / "client_vpn_endpoint"
 REGION = "us-east-1"
@@ -25,51 +29,14 @@ PASSWORD = "Sup3r-Secret-Pw"
 # ------------------------------------------------------------------ PKI
 
 
-def _name(cn):
-    from cryptography import x509
-    from cryptography.x509.oid import NameOID
-
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-
-def _certificate(cn, key, issuer_cn, issuer_key, ca):
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-
-    now = datetime.datetime.now(datetime.timezone.utc)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(cn))
-        .issuer_name(_name(issuer_cn))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    if not ca:
-        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(cn)]), critical=False)
-    return builder.sign(issuer_key, hashes.SHA256())
-
-
 @pytest.fixture(scope="module")
 def pki():
     """A test CA and a server certificate it signed (PEM bytes), RSA 2048."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca = _certificate("Client VPN Test CA", ca_key, "Client VPN Test CA", ca_key, ca=True)
-    server_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    server = _certificate("server.vpn.example.com", server_key, "Client VPN Test CA", ca_key, ca=False)
-    pem = serialization.Encoding.PEM
-    return {
-        "ca": ca.public_bytes(pem),
-        "server": server.public_bytes(pem),
-        "server_key": server_key.private_bytes(
-            pem, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-        ),
-    }
+    ca_key = rsa_key()
+    ca = certificate("Client VPN Test CA", ca_key, ca=True)
+    server_key = rsa_key()
+    server = certificate("server.vpn.example.com", server_key, "Client VPN Test CA", ca_key, ca=False, san=True)
+    return {"ca": pem(ca), "server": pem(server), "server_key": key_pem(server_key)}
 
 
 # ------------------------------------------------------------------ setup

@@ -7,48 +7,20 @@ with certificate authentication.  The playbooks assert the four-run pattern
 (check, apply, check, apply) themselves; this side asserts the write calls.
 """
 
-import datetime
 from pathlib import Path
 
 import pytest
+
+from tests.certificates import self_signed
 
 PLAYBOOKS = Path(__file__).parent / "playbooks" / "client_vpn_networking"
 REGION = "us-east-1"
 SID = "S-1-5-21-1111111111-2222222222-3333333333-1104"
 
 
-def self_signed_certificate(common_name="server.vpn.example.com"):
-    """(certificate PEM, private key PEM) of a self-signed RSA 2048 certificate."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(common_name)]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-    )
-    return cert.public_bytes(serialization.Encoding.PEM), key_pem
-
-
 @pytest.fixture(scope="module")
 def certificate():
-    return self_signed_certificate()
+    return self_signed(san=True)
 
 
 @pytest.fixture

@@ -8,43 +8,17 @@ Client addresses come from the sandbox's latency table (sandbox/latency.py):
 192.0.2.0/24 is nearest us-east-1, 203.0.113.0/24 nearest eu-west-1.
 """
 
-import datetime
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+
+from tests.certificates import self_signed
 
 PLAYBOOKS = Path(__file__).parent / "playbooks" / "route53"
 REGIONS = {"us-east-1": "10.41", "eu-west-1": "10.42"}
 ZONE = "example.com"
 RECORD = "vpn.example.com"
 CLIENTS = {"us-east-1": "192.0.2.10", "eu-west-1": "203.0.113.10"}
-
-
-def self_signed(common_name):
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    pem_cert = cert.public_bytes(serialization.Encoding.PEM)
-    pem_key = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-    )
-    return pem_cert, pem_key
 
 
 def create_endpoint(sandbox, region, prefix):

@@ -1,36 +1,21 @@
 """ACM in the sandbox: import validation and GetCertificate returning exactly what was imported."""
 
-import datetime
 import functools
 
 import botocore.exceptions
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
-
-def _name(cn):
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+from tests.certificates import certificate
+from tests.certificates import pem
 
 
 def _cert(cn, key, issuer_key=None, issuer_cn=None, ca=False, days=30, start_days=-1):
-    now = datetime.datetime.now(datetime.timezone.utc)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(cn))
-        .issuer_name(_name(issuer_cn or cn))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now + datetime.timedelta(days=start_days))
-        .not_valid_after(now + datetime.timedelta(days=days))
-    )
-    if ca:
-        builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-    return builder.sign(issuer_key or key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+    """PEM of a certificate; only a CA has BasicConstraints."""
+    return pem(certificate(cn, key, issuer_cn, issuer_key, ca=True if ca else None, days=days, start_days=start_days))
 
 
 def _key_pem(key, password=None):

@@ -1,20 +1,19 @@
 """EC2 Client VPN in the sandbox: for each rule, the call AWS accepts and the call it rejects, and each transition."""
 
-import datetime
 import time
 
 import boto3
 import botocore.exceptions
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from sandbox.clock import DURATIONS
 from sandbox.services import client_vpn
+from tests.certificates import certificate
+from tests.certificates import key_pem
+from tests.certificates import pem
+from tests.certificates import rsa_key
 
 REGION = "us-east-1"
 PASSWORD = "Sup3r-Secret-Pw"
@@ -33,65 +32,30 @@ def client(sandbox, service, region=REGION):
     return _CLIENTS[key]
 
 
-def _name(cn):
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-
 def _cert(cn, key, issuer_cn=None, issuer_key=None, ca=False):
-    now = datetime.datetime.now(datetime.timezone.utc)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(cn))
-        .issuer_name(_name(issuer_cn or cn))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    if not ca:
-        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(cn)]), critical=False)
-    return builder.sign(issuer_key or key, hashes.SHA256())
-
-
-def _pem(cert):
-    return cert.public_bytes(serialization.Encoding.PEM)
-
-
-def _key_pem(key):
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-    )
+    """BasicConstraints(ca) always; a server certificate (not a CA) names itself as a SubjectAlternativeName."""
+    return certificate(cn, key, issuer_cn, issuer_key, ca=ca, san=not ca)
 
 
 @pytest.fixture(scope="module")
 def pki():
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_key = rsa_key()
     ca = _cert("Sandbox Test CA", ca_key, ca=True)
-    server_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    server_key = rsa_key()
     server = _cert("server.vpn.example.com", server_key, issuer_cn="Sandbox Test CA", issuer_key=ca_key)
-    self_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    self_key = rsa_key()
     self_signed = _cert("self.vpn.example.com", self_key)
-    bare_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    bare = (
-        x509.CertificateBuilder()
-        .subject_name(_name("server"))
-        .issuer_name(_name("Sandbox Test CA"))
-        .public_key(bare_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1))
-        .not_valid_after(datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=365))
-        .sign(ca_key, hashes.SHA256())
-    )
+    bare_key = rsa_key()
+    bare = certificate("server", bare_key, "Sandbox Test CA", ca_key)
     ec_key = ec.generate_private_key(ec.SECP256R1())
     ec_cert = _cert("ec.vpn.example.com", ec_key)
     return {
-        "ca": _pem(ca),
-        "server": (_pem(server), _key_pem(server_key)),
-        "self": (_pem(self_signed), _key_pem(self_key)),
-        "bare": (_pem(bare), _key_pem(bare_key)),
+        "ca": pem(ca),
+        "server": (pem(server), key_pem(server_key)),
+        "self": (pem(self_signed), key_pem(self_key)),
+        "bare": (pem(bare), key_pem(bare_key)),
         "ec": (
-            _pem(ec_cert),
+            pem(ec_cert),
             ec_key.private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             ),

@@ -1,6 +1,5 @@
 """Route 53 in the sandbox: record-set rules, change propagation, health checks, TestDNSAnswer."""
 
-import datetime
 import functools
 import time
 
@@ -8,11 +7,8 @@ import boto3
 import botocore.exceptions
 import pytest
 from botocore.config import Config
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+
+from tests.certificates import self_signed
 
 ZONE = "example.com"
 VPN = "vpn.example.com"
@@ -556,25 +552,7 @@ def test_latency_control_rejects_bad_tables(sandbox):
 @functools.lru_cache(maxsize=None)
 def _server_material():
     """One self-signed RSA 2048 server certificate for the module (key generation is the slow part)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "server.vpn.example.com")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    pem = cert.public_bytes(serialization.Encoding.PEM)
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-    )
-    return pem, key_pem
+    return self_signed(days=30)
 
 
 def _certificate_arn(sandbox, region):
