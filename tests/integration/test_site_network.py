@@ -6,13 +6,15 @@ The runs select those plays with their tags (``--tags network,certificates``; pr
 One test walks a deployment's life, because each site.yml run costs a minute:
 
 1. first run converges: a VPC, two subnets, a security group and a route table per Region, tagged as
-   ours; a peering between every pair of Regions, active, requested by the Region whose name sorts
-   first; each route table routes every other Region's VPC CIDR through the right peering; keys 0600;
+   ours; a peering between every pair of Regions, active, requested by the Region the round-robin
+   split gives it (``requester``); each route table routes every other Region's VPC CIDR through the right peering; keys 0600;
    the server certificate imported in every Region with its CA as the chain;
 2. second run: ``changed=0`` for every host in the PLAY RECAP and not one write call;
-3. adding a Branch (ap-southeast-2) to a copy of the inventory and re-running creates only that
-   Region's resources: elsewhere only the peering acceptances and the new routes are written, and the
-   PKI files are not regenerated.
+3. adding a Branch (us-east-2) to a copy of the inventory and re-running creates only that
+   Region's resources: elsewhere only its peering (requested there, or accepted there by the new
+   Region) and the new route are written, and the PKI files are not regenerated. us-east-2 sorts between
+   the existing Regions, so the round-robin split of two existing pairs changes: their peerings, made
+   the other way round, are found and kept as they are (no write).
 """
 
 import re
@@ -30,21 +32,29 @@ VPN_NAME = "vpn.example.com"
 OWNER_TAG = "multiregion:client_vpn"
 REGIONS = {"us-east-1": "10.10.0.0/16", "us-west-2": "10.20.0.0/16", "eu-west-1": "10.30.0.0/16"}
 NEW_BRANCH = {
-    "ap-southeast-2": {
+    "us-east-2": {
         "vpc_cidr": "10.40.0.0/16",
         "subnets": [
-            {"cidr": "10.40.1.0/24", "az": "ap-southeast-2a"},
-            {"cidr": "10.40.2.0/24", "az": "ap-southeast-2b"},
+            {"cidr": "10.40.1.0/24", "az": "us-east-2a"},
+            {"cidr": "10.40.2.0/24", "az": "us-east-2b"},
         ],
         "client_cidr": "172.16.12.0/22",
         # sandbox/latency.py: 198.18.<n>.0/24 is nearest the n-th Region of LATENCY_REGIONS.
-        "probe_ip": "198.18.25.10",
+        "probe_ip": "198.18.1.10",
     }
 }
-# What a new Region may write in the Regions that already exist: accept its peering, tag the
-# accepter side, and add the route to its VPC to their route tables.
-GROWTH_WRITES_ELSEWHERE = {"AcceptVpcPeeringConnection", "CreateTags", "CreateRoute"}
+# What a new Region may write in the Regions that already exist: request or accept its peering, tag
+# that side, and add the route to its VPC to their route tables.
+GROWTH_WRITES_ELSEWHERE = {"CreateVpcPeeringConnection", "AcceptVpcPeeringConnection", "CreateTags", "CreateRoute"}
 TAGS = {"ANSIBLE_RUN_TAGS": "network,certificates"}
+
+
+def requester(region, other, regions):
+    """The Region that requests a pair (network role): with the names sorted, the pair (i, j), i < j, is
+    requested by i when i + j is odd, by j when even."""
+    names = sorted(regions)
+    i, j = sorted((names.index(region), names.index(other)))
+    return names[i] if (i + j) % 2 else names[j]
 
 
 def recap(stdout):
@@ -76,7 +86,9 @@ def owned(ec2, kind, describe, key):
     return items
 
 
-def assert_network(sandbox, regions):
+def assert_network(sandbox, regions, requester_of=None):
+    """requester_of(region, other): the Region that requested the pair (default: the split of regions)."""
+    requester_of = requester_of or (lambda region, other: requester(region, other, regions))
     vpcs = {}
     for region, cidr in regions.items():
         ec2 = sandbox.client("ec2", region)
@@ -109,9 +121,9 @@ def assert_network(sandbox, regions):
                 "VpcPeeringConnections"
             ][0]
             assert peering["Status"]["Code"] == "active"
-            first, second = sorted((region, other))
+            first = requester_of(region, other)
             assert peering["RequesterVpcInfo"]["Region"] == first
-            assert peering["AccepterVpcInfo"]["Region"] == second
+            assert peering["AccepterVpcInfo"]["Region"] == ({region, other} - {first}).pop()
             assert {peering["RequesterVpcInfo"]["VpcId"], peering["AccepterVpcInfo"]["VpcId"]} == {
                 vpc["VpcId"],
                 vpcs[other][0]["VpcId"],
@@ -212,17 +224,28 @@ def test_site_converges_reruns_without_writes_and_grows_by_one_region(sandbox, r
     sandbox.clear_calls()
     third = run_playbook(SITE, inventory=grown, extra_vars=extra, env=TAGS)
     counts = recap(third.stdout)
-    assert counts["ap-southeast-2"]["changed"] > 0
+    assert counts["us-east-2"]["changed"] > 0
     writes = sandbox.write_calls()
-    elsewhere = {c["action"] for c in writes if c["region"] != "ap-southeast-2"}
+    elsewhere = {c["action"] for c in writes if c["region"] != "us-east-2"}
     assert elsewhere <= GROWTH_WRITES_ELSEWHERE, elsewhere
-    # One acceptance and one new route in each existing Region, nothing more.
+    # One peering request or acceptance and one new route in each existing Region, nothing more.
+    grown_regions = [*REGIONS, "us-east-2"]
     for region in REGIONS:
         actions = sorted(c["action"] for c in writes if c["region"] == region and c["action"] != "CreateTags")
-        assert actions == ["AcceptVpcPeeringConnection", "CreateRoute"], (region, actions)
+        new_side = (
+            "CreateVpcPeeringConnection"
+            if requester(region, "us-east-2", grown_regions) == region
+            else "AcceptVpcPeeringConnection"
+        )
+        assert actions == sorted([new_side, "CreateRoute"]), (region, actions)
     assert pki_snapshot(pki) == generated
-    assert_network(sandbox, {**REGIONS, "ap-southeast-2": "10.40.0.0/16"})
-    assert_certificates(sandbox, pki, [*REGIONS, "ap-southeast-2"])
+    # The existing pairs keep the direction of their first split; the new Region's pairs follow the grown one.
+    assert_network(
+        sandbox,
+        {**REGIONS, "us-east-2": "10.40.0.0/16"},
+        lambda region, other: requester(region, other, grown_regions if "us-east-2" in (region, other) else REGIONS),
+    )
+    assert_certificates(sandbox, pki, [*REGIONS, "us-east-2"])
 
 
 def test_existing_vpc_gets_only_security_group_peerings_and_routes(sandbox, run_playbook, tmp_path):
