@@ -224,82 +224,53 @@ def _retry_acceptors():
     ]
 
 
+def _none_listed(listing, state):
+    return dict(state=state, matcher="path", argument=f"length({listing}[]) == `0`", expected=True)
+
+
+def _active_acceptors(listing, path, missing_codes):
+    """Success once every item at ``path`` is Active; failure when one failed, is going away, or is missing."""
+    return (
+        [dict(state="success", matcher="pathAll", argument=path, expected="Active")]
+        + [
+            dict(state="failure", matcher="pathAny", argument=path, expected=stage)
+            for stage in ("Failed", "RestoreFailed", "Deleting", "Deleted")
+        ]
+        + [_none_listed(listing, "failure")]
+        + [dict(state="failure", matcher="error", expected=code) for code in missing_codes]
+        + _retry_acceptors()
+    )
+
+
+def _gone_acceptors(listing, path, missing_codes):
+    """Success once nothing is listed, every item at ``path`` is Deleted or it is missing; failure on Failed."""
+    return (
+        [_none_listed(listing, "success")]
+        + [dict(state="success", matcher="pathAll", argument=path, expected="Deleted")]
+        + [dict(state="success", matcher="error", expected=code) for code in missing_codes]
+        + [dict(state="failure", matcher="pathAny", argument=path, expected="Failed")]
+        + _retry_acceptors()
+    )
+
+
+def _waiter(operation, acceptors):
+    return dict(operation=operation, delay=WAITER_DELAY, maxAttempts=1200, acceptors=acceptors)
+
+
 class DSWaiterFactory(BaseWaiterFactory):
     @property
     def _waiter_model_data(self):
-        stage = "DirectoryDescriptions[].Stage"
-        status = "RegionsDescription[].Status"
+        directories = ("DirectoryDescriptions", "DirectoryDescriptions[].Stage", ["EntityDoesNotExistException"])
+        regions = (
+            "RegionsDescription",
+            "RegionsDescription[].Status",
+            ["EntityDoesNotExistException", "DirectoryDoesNotExistException"],
+        )
         return dict(
-            directory_active=dict(
-                operation="DescribeDirectories",
-                delay=WAITER_DELAY,
-                maxAttempts=1200,
-                acceptors=[
-                    dict(state="success", matcher="pathAll", argument=stage, expected="Active"),
-                    dict(state="failure", matcher="pathAny", argument=stage, expected="Failed"),
-                    dict(state="failure", matcher="pathAny", argument=stage, expected="RestoreFailed"),
-                    dict(state="failure", matcher="pathAny", argument=stage, expected="Deleting"),
-                    dict(state="failure", matcher="pathAny", argument=stage, expected="Deleted"),
-                    dict(
-                        state="failure",
-                        matcher="path",
-                        argument="length(DirectoryDescriptions[]) == `0`",
-                        expected=True,
-                    ),
-                    dict(state="failure", matcher="error", expected="EntityDoesNotExistException"),
-                ]
-                + _retry_acceptors(),
-            ),
-            directory_deleted=dict(
-                operation="DescribeDirectories",
-                delay=WAITER_DELAY,
-                maxAttempts=1200,
-                acceptors=[
-                    dict(state="success", matcher="error", expected="EntityDoesNotExistException"),
-                    dict(
-                        state="success",
-                        matcher="path",
-                        argument="length(DirectoryDescriptions[]) == `0`",
-                        expected=True,
-                    ),
-                    dict(state="success", matcher="pathAll", argument=stage, expected="Deleted"),
-                    dict(state="failure", matcher="pathAny", argument=stage, expected="Failed"),
-                ]
-                + _retry_acceptors(),
-            ),
-            region_active=dict(
-                operation="DescribeRegions",
-                delay=WAITER_DELAY,
-                maxAttempts=1200,
-                acceptors=[
-                    dict(state="success", matcher="pathAll", argument=status, expected="Active"),
-                    dict(state="failure", matcher="pathAny", argument=status, expected="Failed"),
-                    dict(state="failure", matcher="pathAny", argument=status, expected="RestoreFailed"),
-                    dict(state="failure", matcher="pathAny", argument=status, expected="Deleting"),
-                    dict(state="failure", matcher="pathAny", argument=status, expected="Deleted"),
-                    dict(
-                        state="failure", matcher="path", argument="length(RegionsDescription[]) == `0`", expected=True
-                    ),
-                    dict(state="failure", matcher="error", expected="EntityDoesNotExistException"),
-                    dict(state="failure", matcher="error", expected="DirectoryDoesNotExistException"),
-                ]
-                + _retry_acceptors(),
-            ),
-            region_removed=dict(
-                operation="DescribeRegions",
-                delay=WAITER_DELAY,
-                maxAttempts=1200,
-                acceptors=[
-                    dict(
-                        state="success", matcher="path", argument="length(RegionsDescription[]) == `0`", expected=True
-                    ),
-                    dict(state="success", matcher="pathAll", argument=status, expected="Deleted"),
-                    dict(state="success", matcher="error", expected="EntityDoesNotExistException"),
-                    dict(state="success", matcher="error", expected="DirectoryDoesNotExistException"),
-                    dict(state="failure", matcher="pathAny", argument=status, expected="Failed"),
-                ]
-                + _retry_acceptors(),
-            ),
+            directory_active=_waiter("DescribeDirectories", _active_acceptors(*directories)),
+            directory_deleted=_waiter("DescribeDirectories", _gone_acceptors(*directories)),
+            region_active=_waiter("DescribeRegions", _active_acceptors(*regions)),
+            region_removed=_waiter("DescribeRegions", _gone_acceptors(*regions)),
         )
 
 
@@ -638,6 +609,21 @@ class DirectoryKind:
     def title(self):
         """The label at the start of a sentence."""
         return self.label[0].upper() + self.label[1:]
+
+
+def predicted_directory(params, directory_type, settings, optional):
+    """What a directory will look like once created (check mode and diff).
+
+    ``settings``: the type's own fields (edition or size, VPC settings ...); ``optional``: the
+    options shown only when set.
+    """
+    result = {"name": params["name"], "type": directory_type}
+    result.update(settings)
+    result["tags"] = params.get("tags") or {}
+    for option in optional:
+        if params.get(option):
+            result[option] = params[option]
+    return result
 
 
 def validate_directory_create(params, kind):

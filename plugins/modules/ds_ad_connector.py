@@ -215,6 +215,7 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import D
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import build_connect_directory_params
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import connect_directory
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import ensure_directory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import predicted_directory
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
 
 DIRECTORY_TYPE = "ADConnector"
@@ -222,21 +223,15 @@ IMMUTABLE_OPTIONS = ("short_name", "size", "description", "vpc_id", "subnet_ids"
 
 
 def predicted_connector(params):
-    result = {
-        "name": params["name"],
-        "type": DIRECTORY_TYPE,
+    settings = {
         "size": params.get("size") or "Small",
         "connect_settings": {
             "vpc_id": params.get("vpc_id"),
             "subnet_ids": sorted(params.get("subnet_ids") or []),
             "customer_user_name": params.get("customer_user_name"),
         },
-        "tags": params.get("tags") or {},
     }
-    for option in ("short_name", "description"):
-        if params.get(option):
-            result[option] = params[option]
-    return result
+    return predicted_directory(params, DIRECTORY_TYPE, settings, ("short_name", "description"))
 
 
 AD_CONNECTOR = DirectoryKind(

@@ -231,25 +231,20 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import D
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import build_microsoft_ad_params
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import create_microsoft_ad
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import ensure_directory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import predicted_directory
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
 
 DIRECTORY_TYPE = "MicrosoftAD"
 IMMUTABLE_OPTIONS = ("short_name", "edition", "description", "vpc_id", "subnet_ids", "network_type")
 
 
-def predicted_directory(params):
+def predicted_microsoft_ad(params):
     """What the directory will look like once created (for check mode and diff)."""
-    result = {
-        "name": params["name"],
-        "type": DIRECTORY_TYPE,
+    settings = {
         "edition": params.get("edition") or "Enterprise",
         "vpc_settings": {"vpc_id": params.get("vpc_id"), "subnet_ids": sorted(params.get("subnet_ids") or [])},
-        "tags": params.get("tags") or {},
     }
-    for option in ("short_name", "description", "network_type"):
-        if params.get(option):
-            result[option] = params[option]
-    return result
+    return predicted_directory(params, DIRECTORY_TYPE, settings, ("short_name", "description", "network_type"))
 
 
 MICROSOFT_AD = DirectoryKind(
@@ -257,7 +252,7 @@ MICROSOFT_AD = DirectoryKind(
     label="directory",
     required_for_create=["password", "vpc_id", "subnet_ids"],
     immutable_options=IMMUTABLE_OPTIONS,
-    predict=predicted_directory,
+    predict=predicted_microsoft_ad,
     create=lambda client, params: create_microsoft_ad(client, build_microsoft_ad_params(params)),
     check_password=True,
     replicable=True,
