@@ -649,6 +649,15 @@ def _diff_view(rrset, health_check):
     return dict(record=record_result(rrset), health_check=health_check_result(health_check))
 
 
+def _submit_change(client, zone_id, changes, comment, params):
+    """ChangeResourceRecordSets, then (``wait``, the default) wait for INSYNC; returns the ChangeInfo."""
+    change_info = change_resource_record_sets(client, zone_id, changes, comment=comment)
+    if params.get("wait", True):
+        wait_for_change(client, change_info["Id"], params.get("wait_timeout") or 300)
+        change_info = dict(change_info, Status="INSYNC")
+    return change_info
+
+
 def ensure_latency_record(client, params, check_mode=False, warn=None):
     """Make the latency record and its health check match ``params``; returns the module result."""
     warn = warn or (lambda msg: None)
@@ -759,12 +768,9 @@ def ensure_latency_record(client, params, check_mode=False, warn=None):
         changed = True
         actions.append("create_record" if current_record is None else "update_record")
         if not check_mode:
-            change_info = change_resource_record_sets(
-                client, zone_id, changes, comment=f"multiregion.client_vpn latency record {set_identifier}"
+            change_info = _submit_change(
+                client, zone_id, changes, f"multiregion.client_vpn latency record {set_identifier}", params
             )
-            if params.get("wait", True):
-                wait_for_change(client, change_info["Id"], params.get("wait_timeout") or 300)
-                change_info = dict(change_info, Status="INSYNC")
 
     # Health checks of this unit that no record uses any more (replaced, or left by an interrupted run).
     for old in obsolete:
@@ -808,12 +814,9 @@ def ensure_latency_record_absent(client, params, check_mode=False):
         changed = True
         actions.append("delete_record")
         if not check_mode:
-            change_info = change_resource_record_sets(
-                client, zone_id, changes, comment=f"multiregion.client_vpn latency record {set_identifier} removed"
+            change_info = _submit_change(
+                client, zone_id, changes, f"multiregion.client_vpn latency record {set_identifier} removed", params
             )
-            if params.get("wait", True):
-                wait_for_change(client, change_info["Id"], params.get("wait_timeout") or 300)
-                change_info = dict(change_info, Status="INSYNC")
     for health_check in ours:
         changed = True
         actions.append("delete_health_check")
