@@ -1,5 +1,5 @@
 # multiregion.client_vpn: developer entry points.
-#   make test      sanity + lint + changelog lint + every pytest suite (what CI runs)
+#   make test      changelog lint + lint + sanity + molecule + every pytest suite (what CI runs)
 #   make sandbox   start the local AWS emulator in the foreground
 # Every target uses the tools of the project venv ($(VENV)), which `make venv`
 # creates with $(PYTHON) and fills from requirements-dev.txt.
@@ -34,7 +34,7 @@ PYTEST_SUITES := tests/unit tests/sandbox tests/integration tests/e2e
 .PHONY: help venv sandbox demo molecule sanity lint changelog-lint units pytest test format format-check build clean distclean
 
 help:
-	@echo "make test           sanity + lint + changelog-lint + pytest (the full gate)"
+	@echo "make test           changelog-lint + lint + sanity + molecule + pytest (the full gate)"
 	@echo "make sandbox        local AWS emulator on 127.0.0.1:$(SANDBOX_PORT), time scale $(SANDBOX_TIME_SCALE)"
 	@echo "make bench          benchmark: deploy and re-deploy 1 Home + $(BENCH_BRANCHES) Branches (bench/README.md)"
 	@echo "make e2e            end to end: real OpenVPN client/servers, Samba AD, BIND in netns (root; tests/e2e/README.md)"
@@ -144,7 +144,11 @@ pytest: venv
 	if [ -z "$$suites" ]; then echo "pytest: no test files in any suite; nothing to run"; exit 0; fi; \
 	echo "$(BIN)/pytest$$suites"; $(BIN)/pytest $$suites
 
-test: changelog-lint lint pytest sanity
+# Cheapest first, so that a broken gate shows early: the static gates, then molecule (the whole life cycle
+# once: deploy, idempotence without a write call, verify, failover drill, teardown leaving nothing; about
+# 5 CPU-minutes), then the pytest suites (the longest by far). CI runs `make -k test`: every gate runs
+# and reports, even after one has failed, and the exit status is still non-zero.
+test: changelog-lint lint sanity molecule pytest
 
 # --- formatting (black + isort, configured in pyproject.toml) ----------------
 
