@@ -1,8 +1,11 @@
 """Running site.yml against the test sandbox, interrupting it, and moving the sandbox's clock.
 
-- :class:`Deploy` runs ``ansible-playbook site.yml`` in its own process group, either to the end or
-  until the sandbox's call log satisfies a predicate, and then kills the whole group (SIGKILL: the
+- :class:`Deploy` runs ``ansible-playbook site.yml`` in its own session, either to the end or until
+  the sandbox's call log satisfies a predicate, and then kills its whole process tree (SIGKILL: the
   playbook, its workers and the modules they run), as a lost terminal or a crashed controller would.
+  Killing the process group is not enough: ansible-core's workers call ``setsid()``, so they and the
+  modules they run would survive the playbook and go on calling the sandbox (finishing the very waits
+  and writes the kill was meant to interrupt, or writing into the next test's sandbox).
 - :func:`warped_clock` lets a test hold every simulated wait open (a large time scale) and then jump
   the in-process sandbox's clock forward, so that "killed while waiting on X" is certain rather than
   a race against a short wait.
@@ -30,6 +33,47 @@ def recap(stdout):
     for host, fields in re.findall(r"^(\S+)\s+:\s+(ok=.*)$", stdout.split("PLAY RECAP", 1)[1], re.M):
         counts[host] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", fields)}
     return counts
+
+
+def _children():
+    """{parent pid: [child pids]} of every process (from /proc)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    return children
+
+
+def kill_tree(pid):
+    """SIGKILL ``pid`` and all its descendants, whatever session or process group they moved to.
+
+    Every process found is stopped first (SIGSTOP), so that none can start another while the tree
+    is collected; the search repeats until it finds no new process, then all are killed at once.
+    """
+    stopped = set()
+    while True:
+        tree, todo = set(), [pid]
+        children = _children()
+        while todo:
+            current = todo.pop()
+            tree.add(current)
+            todo.extend(c for c in children.get(current, ()) if c not in tree)
+        new = tree - stopped
+        if not new:
+            break
+        for victim in new:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(victim, signal.SIGSTOP)
+        stopped |= new
+    for victim in stopped:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim, signal.SIGKILL)
 
 
 class Deploy:
@@ -69,21 +113,22 @@ class Deploy:
         self._out.close()
         return proc.returncode, self.log.read_text()
 
-    def run(self, timeout=900):
-        """Run to the end; returns (rc, output)."""
+    def run(self, timeout=1800):
+        """Run to the end; returns (rc, output). A run still going after ``timeout`` s is killed (rc -9)."""
         proc = self._start()
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            kill_tree(proc.pid)
             proc.wait()
         return self._finish(proc)
 
-    def run_until(self, predicate, timeout=600, poll=0.25):
-        """Run until ``predicate(calls)`` holds, then SIGKILL the playbook's process group.
+    def run_until(self, predicate, timeout=1200, poll=0.25):
+        """Run until ``predicate(calls)`` holds, then SIGKILL the playbook's process tree.
 
         The sandbox's call log is cleared first: ``calls`` holds this run's calls only.
-        Returns (killed, rc, output, calls): ``killed`` is False when the playbook ended first.
+        Returns (killed, rc, output, calls): ``killed`` is False when the playbook ended first or
+        ``timeout`` s passed (the run is killed then too; the output ends with the reason).
         """
         self.sandbox.clear_calls()
         proc = self._start()
@@ -92,18 +137,37 @@ class Deploy:
         try:
             while proc.poll() is None and time.monotonic() < deadline:
                 since = calls[-1]["seq"] if calls else 0
-                calls += self.sandbox.control("GET", f"calls?since={since}")["calls"]
+                calls += answered(self.sandbox.control("GET", f"calls?since={since}")["calls"])
                 if predicate(calls):
-                    os.killpg(proc.pid, signal.SIGKILL)
+                    kill_tree(proc.pid)
                     killed = True
                     break
                 time.sleep(poll)
-            else:
-                if proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGKILL)
         finally:
+            timed_out = proc.poll() is None and not killed
+            if proc.poll() is None:
+                kill_tree(proc.pid)
             proc.wait()
-        return killed, proc.returncode, self._finish(proc)[1], calls
+        output = self._finish(proc)[1]
+        if not killed:
+            reason = f"timed out after {timeout} s" if timed_out else "the playbook ended before the predicate held"
+            output += f"\n[run_until: {reason}]"
+        return killed, proc.returncode, output, calls
+
+
+def answered(calls, stale=10.0):
+    """The leading calls the sandbox has answered (they have their ``status``).
+
+    The call log lists a call when it arrives: one still being served has no status yet and would
+    be read without it (and, fetched ``since`` a sequence number, never read again). It is left for
+    the next poll, unless it has been listed for ``stale`` seconds (a call that never got an answer).
+    """
+    out = []
+    for call in calls:
+        if "status" not in call and time.time() - call["time"] < stale:
+            break
+        out.append(call)
+    return out
 
 
 def after(calls, service=None, action=None, region=None):
@@ -123,7 +187,9 @@ def count(calls, action, region=None, ok=True):
     return sum(
         1
         for c in calls
-        if c["action"] == action and (region is None or c["region"] == region) and (not ok or c["status"] < 300)
+        if c["action"] == action
+        and (region is None or c["region"] == region)
+        and (not ok or c.get("status", 500) < 300)
     )
 
 
