@@ -51,7 +51,7 @@ def run_site(sandbox, inventory_dir, workdir, forks, log_path, timeline_path, ve
     ]
     if verbosity:
         cmd.append("-" + "v" * verbosity)
-    env = sandbox.env()
+    env = sandbox.env
     env.update(
         ANSIBLE_CALLBACK_PLUGINS=str(Path(__file__).resolve().parent / "callback_plugins"),
         ANSIBLE_CALLBACKS_ENABLED="bench_timeline",

@@ -6,26 +6,27 @@ of ``python -m sandbox``, except that the Directory Service quota of additional 
 """
 
 import argparse
-import json
-import os
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
+
+from sandbox.handle import SandboxHandle
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-class SandboxProcess:
+class SandboxProcess(SandboxHandle):
     """Start with :meth:`start`, stop with :meth:`stop` (or use as a context manager)."""
 
+    control_timeout = 60
+
     def __init__(self, time_scale, additional_regions=0, log_path=None):
+        super().__init__(None)
         self.time_scale = time_scale
         self.additional_regions = additional_regions
         self.log_path = log_path
         self.proc = None
-        self.url = None
 
     def start(self, timeout=120):
         cmd = [sys.executable, "-m", "bench.sandbox_process", "--time-scale", repr(self.time_scale)]
@@ -67,32 +68,6 @@ class SandboxProcess:
 
     def __exit__(self, *exc):
         self.stop()
-
-    def control(self, method, route, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(f"{self.url}/_sandbox/{route}", data=data, method=method)
-        req.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 loopback only
-            return json.loads(resp.read())
-
-    def calls(self):
-        return self.control("GET", "calls")["calls"]
-
-    def clear_calls(self):
-        self.control("DELETE", "calls")
-
-    def env(self):
-        env = dict(os.environ)
-        env.update(
-            AWS_ENDPOINT_URL=self.url,
-            AWS_ACCESS_KEY_ID="testing",
-            AWS_SECRET_ACCESS_KEY="testing",
-            AWS_DEFAULT_REGION="us-east-1",
-            ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-            ANSIBLE_NOCOLOR="1",
-            ANSIBLE_FORCE_COLOR="0",
-        )
-        return env
 
 
 def main(argv=None):

@@ -26,12 +26,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import urllib.request
 from pathlib import Path
 
-import boto3
 import pytest
 import yaml
+
+from sandbox.handle import SandboxHandle
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -89,37 +89,9 @@ def ensure_packages():
 # ------------------------------------------------------------------------------------------ sandbox
 
 
-class Sandbox:
-    def __init__(self, url):
-        self.url = url
-
-    def control(self, method, route, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(f"{self.url}/_sandbox/{route}", data=data, method=method)
-        req.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(req) as resp:  # noqa: S310 loopback only
-            return json.loads(resp.read())
-
-    def client(self, service, region="us-east-1"):
-        return boto3.client(
-            service,
-            region_name=region,
-            endpoint_url=self.url,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-
+class Sandbox(SandboxHandle):
     def playbook(self, playbook, extra_vars):
-        env = dict(
-            os.environ,
-            AWS_ENDPOINT_URL=self.url,
-            AWS_ACCESS_KEY_ID="testing",
-            AWS_SECRET_ACCESS_KEY="testing",
-            AWS_DEFAULT_REGION="us-east-1",
-            ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-            ANSIBLE_NOCOLOR="1",
-            ANSIBLE_FORCE_COLOR="0",
-        )
+        """Run ``playbook`` on the e2e inventory against the sandbox; fail with its output unless rc 0."""
         cmd = [
             str(Path(sys.executable).parent / "ansible-playbook"),
             str(playbook),
@@ -129,7 +101,7 @@ class Sandbox:
             json.dumps(extra_vars),
         ]
         proc = subprocess.run(
-            cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=PLAYBOOK_TIMEOUT, check=False
+            cmd, cwd=REPO, env=self.env, capture_output=True, text=True, timeout=PLAYBOOK_TIMEOUT, check=False
         )
         assert proc.returncode == 0, (
             f"{' '.join(cmd)} exited {proc.returncode}\n--- stdout ---\n{proc.stdout[-20000:]}\n"

@@ -19,16 +19,15 @@ A full site.yml run costs minutes of ansible-playbook time, hence one deployment
 """
 
 import json
-import os
 import stat
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
-import boto3
 import pytest
 import yaml
+
+from sandbox.handle import SandboxHandle
 
 REPO = Path(__file__).resolve().parents[2]
 INVENTORY = REPO / "inventories" / "sandbox"
@@ -46,53 +45,15 @@ PROBES = {HOME: HOSTS["home"]["hosts"][HOME]["probe_ip"]}
 PROBES.update({region: HOSTS["branches"]["hosts"][region]["probe_ip"] for region in BRANCHES})
 
 
-class Sandbox:
+class Sandbox(SandboxHandle):
     """The session's sandbox, shared by the tests of this module (no reset between them)."""
-
-    def __init__(self, url):
-        self.url = url
-
-    def control(self, method, route, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(f"{self.url}/_sandbox/{route}", data=data, method=method)
-        req.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(req) as resp:  # noqa: S310 loopback only
-            return json.loads(resp.read())
-
-    def client(self, service, region=HOME):
-        return boto3.client(
-            service,
-            region_name=region,
-            endpoint_url=self.url,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-
-    def calls(self):
-        return self.control("GET", "calls")["calls"]
-
-    def write_calls(self):
-        return [c for c in self.calls() if c["write"]]
-
-    def clear_calls(self):
-        self.control("DELETE", "calls")
 
     def run(self, playbook, extra_vars=None, limit=None, expect_rc=0):
         cmd = [str(Path(sys.executable).parent / "ansible-playbook"), str(playbook), "-i", str(INVENTORY)]
         cmd += ["-e", json.dumps(extra_vars or {})]
         if limit:
             cmd += ["--limit", limit]
-        env = dict(os.environ)
-        env.update(
-            AWS_ENDPOINT_URL=self.url,
-            AWS_ACCESS_KEY_ID="testing",
-            AWS_SECRET_ACCESS_KEY="testing",
-            AWS_DEFAULT_REGION=HOME,
-            ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
-            ANSIBLE_NOCOLOR="1",
-            ANSIBLE_FORCE_COLOR="0",
-        )
-        proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+        proc = subprocess.run(cmd, cwd=REPO, env=self.env, capture_output=True, text=True, check=False)
         if proc.returncode != expect_rc:
             raise AssertionError(
                 f"{' '.join(cmd)} exited {proc.returncode}, expected {expect_rc}\n"
@@ -104,7 +65,7 @@ class Sandbox:
 @pytest.fixture(scope="module")
 def deployed(sandbox_server, tmp_path_factory):
     """site.yml on inventories/sandbox, into a pre-existing zone holding an unrelated record."""
-    sandbox = Sandbox(sandbox_server.url)
+    sandbox = Sandbox(sandbox_server.url, HOME)
     sandbox.control("POST", "reset")
     sandbox.control("POST", "time-scale", {"scale": 0.0})
     r53 = sandbox.client("route53")
