@@ -6,12 +6,13 @@ inventory holds (reliability/resources.py: every resource by its identifying att
 duplicate directory, connector, endpoint, association, rule, route, health check or record shows
 as a difference).
 
-- Throttling + secrets (one deploy, shared by four tests): the sandbox throttles 30% of all calls
+- Throttling + secrets + teardown (one deploy, shared by five tests): the sandbox throttles 30% of all calls
   with each service's throttling code; site.yml runs at -vvvv, must converge with no failed task and
   leave exactly the clean deployment (the playbooks' aws_config retries cover the amazon.aws modules
   without a retry decorator of their own); then teardown.yml runs at -vvvv. Neither output nor the call
   log holds the directory password (also the AD Connector service account's: the inventory's
-  default) or any private key; keys and the client file are 0600.
+  default) or any private key; keys and the client file are 0600; teardown leaves none of what the
+  deploy created (the hosted zone included: site.yml created it).
 - Interruption: every wait is held open (time scale 1.0) and ansible-playbook is SIGKILLed, its whole
   process tree (ansible's workers run in sessions of their own: killing the process group would let
   them finish the interrupted tasks), while both Regions wait on the directory, then while the Branch
@@ -21,7 +22,8 @@ as a difference).
 - Partial failure: ConnectDirectory fails in one Branch; the Home and the other Branch deploy and
   answer DNS, the failed Branch has no record; once the fault clears, a re-run completes it.
 
-Bad inventories are test_preflight.py's; teardown's own behaviour is test_day2.py's.
+Bad inventories are test_preflight.py's; teardown's own behaviour (one Region, a pre-existing zone) is
+test_day2.py's.
 """
 
 import json
@@ -86,6 +88,7 @@ class VerboseThrottledRun:
     teardown_rc = None
     teardown_output = ""
     teardown_calls = ()
+    after_teardown = None
     key_files = ()
     client_files = ()
     private_key_lines = ()
@@ -103,7 +106,10 @@ def throttled(sandbox_server, tmp_path_factory):
     inv = inventory.write(workdir / "inventory", 1)
     observed = VerboseThrottledRun()
     try:
-        sandbox.control("POST", "faults", {"seed": 8, "rules": [{"rate": 0.3}]})
+        # 30% of all calls at random; and the first two of each service, so that every service (ACM makes
+        # only a few calls) answers with its throttling code at least once, whatever the random draw.
+        first = [{"service": service, "count": 2} for service in ("ec2", "ds", "acm", "route53")]
+        sandbox.control("POST", "faults", {"seed": 8, "rules": [*first, {"rate": 0.3}]})
         observed.deploy_rc, observed.deploy_output = Deploy(sandbox, inv, workdir, verbosity=4).run()
         observed.deploy_calls = sandbox.calls()
         sandbox.control("DELETE", "faults")
@@ -123,6 +129,7 @@ def throttled(sandbox_server, tmp_path_factory):
         )
         observed.teardown_rc, observed.teardown_output = teardown.run()
         observed.teardown_calls = sandbox.calls()
+        observed.after_teardown = snapshot(sandbox, 1)
         yield observed
     finally:
         sandbox.control("DELETE", "faults")
@@ -162,6 +169,13 @@ def test_keys_and_client_files_are_private(throttled):
     assert throttled.key_files and throttled.client_files
     wrong = {str(path): oct(mode) for path, mode in throttled.modes.items() if mode != 0o600}
     assert not wrong, wrong
+
+
+def test_teardown_after_the_throttled_deploy_leaves_nothing(throttled):
+    # Everything in the snapshot was created by site.yml here, the hosted zone included (no zone pre-existed).
+    assert throttled.teardown_rc == 0, throttled.teardown_output[-5000:]
+    left = {kind: items for kind, items in throttled.after_teardown.items() if items}
+    assert not left, left
 
 
 # -------------------------------------------------------------------------- interruption

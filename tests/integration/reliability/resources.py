@@ -67,11 +67,10 @@ def snapshot(client, regions):
         for peering in ec2.describe_vpc_peering_connections()["VpcPeeringConnections"]:
             if peering["Status"]["Code"] in ("deleted", "rejected", "failed", "expired"):
                 continue
-            peerings[peering["VpcPeeringConnectionId"]] = (
-                peering["RequesterVpcInfo"].get("Region"),
-                peering["AccepterVpcInfo"].get("Region"),
-                peering["Status"]["Code"],
-            )
+            # The pair of Regions, whichever side requested it (site.yml splits the requests between the
+            # two sides): a second peering of the same pair, either way round, is a duplicate tuple.
+            pair = sorted((peering["RequesterVpcInfo"].get("Region"), peering["AccepterVpcInfo"].get("Region")))
+            peerings[peering["VpcPeeringConnectionId"]] = (*pair, peering["Status"]["Code"])
 
         acm = client("acm", region)
         for summary in acm.list_certificates()["CertificateSummaryList"]:
