@@ -97,7 +97,7 @@ class VerboseThrottledRun:
 @pytest.fixture(scope="module")
 def throttled(sandbox_server, tmp_path_factory):
     """1 Home + 1 Branch deployed at -vvvv with 30% of calls throttled, then torn down at -vvvv."""
-    from tests.conftest import SandboxHandle
+    from sandbox.handle import SandboxHandle
 
     sandbox = SandboxHandle(sandbox_server.url)
     sandbox.control("POST", "reset")
