@@ -12,7 +12,12 @@ Conventions (shared by every ec2_client_vpn_* module):
   (jittered backoff that also retries ``ConcurrentMutationLimitExceeded``).
   Errors surface as ``AnsibleClientVpnError`` (an ``AnsibleAWSError``): a module
   catches ``AnsibleAWSError`` once in ``main()`` and calls ``fail_json_aws_error``.
-- Describe wrappers paginate inside and return plain lists.
+- Describe wrappers paginate inside and return plain lists.  The wrappers listing
+  what belongs to one endpoint (target networks, authorization rules, routes,
+  connections) return None when the endpoint does not exist (AWS answers
+  ``InvalidClientVpnEndpointId.NotFound``): that one call tells a missing
+  endpoint from an empty set, no DescribeClientVpnEndpoints needed.  Callers
+  that only want the items write ``... or []``.
 - Waiting: ``wait_for(client, waiter_name, wait_timeout, **describe_params)``,
   built on ``ClientVpnWaiterFactory`` (botocore has no Client VPN waiters).
   Delay 3 s, MaxAttempts = wait_timeout // 3.
@@ -344,9 +349,10 @@ def derive_client_token(name, create_params=None, salt=None):
 # ---------------------------------------------------------------------------
 
 
-@ClientVpnErrorHandler.list_error_handler("describe Client VPN target networks", [])
+@ClientVpnErrorHandler.list_error_handler("describe Client VPN target networks")
 @client_vpn_retry
 def describe_client_vpn_target_networks(client, endpoint_id, **params):
+    """The endpoint's target networks (associations), or None when the endpoint does not exist."""
     paginator = client.get_paginator("describe_client_vpn_target_networks")
     result = paginator.paginate(ClientVpnEndpointId=endpoint_id, **params).build_full_result()
     return result["ClientVpnTargetNetworks"]
@@ -358,25 +364,28 @@ def disassociate_client_vpn_target_network(client, endpoint_id, association_id):
     return client.disassociate_client_vpn_target_network(ClientVpnEndpointId=endpoint_id, AssociationId=association_id)
 
 
-@ClientVpnErrorHandler.list_error_handler("describe Client VPN authorization rules", [])
+@ClientVpnErrorHandler.list_error_handler("describe Client VPN authorization rules")
 @client_vpn_retry
 def describe_client_vpn_authorization_rules(client, endpoint_id, **params):
+    """The endpoint's authorization rules, or None when the endpoint does not exist."""
     paginator = client.get_paginator("describe_client_vpn_authorization_rules")
     result = paginator.paginate(ClientVpnEndpointId=endpoint_id, **params).build_full_result()
     return result["AuthorizationRules"]
 
 
-@ClientVpnErrorHandler.list_error_handler("describe Client VPN routes", [])
+@ClientVpnErrorHandler.list_error_handler("describe Client VPN routes")
 @client_vpn_retry
 def describe_client_vpn_routes(client, endpoint_id, **params):
+    """The endpoint's routes, or None when the endpoint does not exist."""
     paginator = client.get_paginator("describe_client_vpn_routes")
     result = paginator.paginate(ClientVpnEndpointId=endpoint_id, **params).build_full_result()
     return result["Routes"]
 
 
-@ClientVpnErrorHandler.list_error_handler("describe Client VPN connections", [])
+@ClientVpnErrorHandler.list_error_handler("describe Client VPN connections")
 @client_vpn_retry
 def describe_client_vpn_connections(client, endpoint_id, **params):
+    """The endpoint's connections, or None when the endpoint does not exist."""
     paginator = client.get_paginator("describe_client_vpn_connections")
     result = paginator.paginate(ClientVpnEndpointId=endpoint_id, **params).build_full_result()
     return result["Connections"]
@@ -448,7 +457,9 @@ def revoke_client_vpn_ingress(client, endpoint_id, destination_cidr, access_grou
 @ClientVpnErrorHandler.common_error_handler("create Client VPN route")
 @client_vpn_retry
 def create_client_vpn_route(client, endpoint_id, destination_cidr, target_subnet, description=None):
-    params = dict(ClientVpnEndpointId=endpoint_id, DestinationCidrBlock=destination_cidr, TargetVpcSubnetId=target_subnet)
+    params = dict(
+        ClientVpnEndpointId=endpoint_id, DestinationCidrBlock=destination_cidr, TargetVpcSubnetId=target_subnet
+    )
     if description:
         params["Description"] = description
     return client.create_client_vpn_route(**params)

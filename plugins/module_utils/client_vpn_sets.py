@@ -29,7 +29,6 @@ import ipaddress
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import AnsibleClientVpnError
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import get_client_vpn_endpoint
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_for
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
 
@@ -554,7 +553,8 @@ class EndpointSetKind:
 
     :param option: the module option holding the declared set (``rules``, ``routes``)
     :param result_key: the result key (and diff key) listing the set as AWS describes it
-    :param describe: ``(client, endpoint_id, **params)`` -> the set as AWS describes it
+    :param describe: ``(client, endpoint_id, **params)`` -> the set as AWS describes it, None when the
+        endpoint does not exist
     :param waiter: the name of the waiter for "nothing of the set in progress"
     :param plan: ``(current, declared, purge, state)`` -> a SetPlan
     :param from_aws, key, summary: the ``*_from_aws``, ``*_key`` and ``*_summary`` functions
@@ -648,8 +648,10 @@ def ensure_endpoint_set(client, params, check_mode, kind):
     if state == "present" and declared is None:
         raise SetPlanError(f"{kind.option} is required when state=present")
 
-    endpoint = get_client_vpn_endpoint(client, endpoint_id)
-    if endpoint is None:
+    # The one read of a run that changes nothing: it also tells a missing (or deleted) endpoint,
+    # which AWS answers with InvalidClientVpnEndpointId.NotFound (None here).
+    current = kind.describe(client, endpoint_id, MaxResults=SET_PAGE_SIZE)
+    if current is None:
         if state == "absent":
             return {
                 "changed": False,
@@ -660,7 +662,6 @@ def ensure_endpoint_set(client, params, check_mode, kind):
             }
         raise AnsibleClientVpnError(message=f"Client VPN endpoint {endpoint_id} does not exist")
 
-    current = kind.describe(client, endpoint_id, MaxResults=SET_PAGE_SIZE)
     plan = kind.plan(current, declared, params["purge"], state)
     result = dict(
         changed=plan.changed,
@@ -694,7 +695,7 @@ def ensure_endpoint_set(client, params, check_mode, kind):
             wait=params["wait"],
             pending=pending,
         )
-        current = kind.describe(client, endpoint_id, MaxResults=SET_PAGE_SIZE)
+        current = kind.describe(client, endpoint_id, MaxResults=SET_PAGE_SIZE) or []
         if params["wait"]:
             check_endpoint_set(current, plan.to_add, kind)
 

@@ -937,7 +937,7 @@ def diff_view(settings, tags):
 def disassociate_all_target_networks(client, endpoint_id, wait_timeout):
     """Disassociate every target network of the endpoint and wait until they are gone."""
     pending = []
-    for association in describe_client_vpn_target_networks(client, endpoint_id):
+    for association in describe_client_vpn_target_networks(client, endpoint_id) or []:
         state = association.get("Status", {}).get("Code")
         if state == "disassociated":
             continue

@@ -265,7 +265,9 @@ def list_endpoints(client, params):
         item = _snake(endpoint)
         item.setdefault("tags", {})
         for include in params.get("include") or []:
-            item[include] = [_snake(x) for x in INCLUDES[include](client, endpoint["ClientVpnEndpointId"])]
+            # None: the endpoint went away between the two calls (or is deleted): nothing to list.
+            found = INCLUDES[include](client, endpoint["ClientVpnEndpointId"]) or []
+            item[include] = [_snake(x) for x in found]
         result.append(item)
     return result
 

@@ -169,7 +169,6 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn 
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import (
     disassociate_client_vpn_target_network,
 )
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import get_client_vpn_endpoint
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_for
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import ASSOCIATION_BUSY_STATES
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import OperationBudget
@@ -221,8 +220,10 @@ def ensure_target_networks(client, params, check_mode):
     if state == "present" and declared is None:
         raise SetPlanError("subnet_ids is required when state=present")
 
-    endpoint = get_client_vpn_endpoint(client, endpoint_id)
-    if endpoint is None:
+    # The one read of a run that changes nothing: it also tells a missing (or deleted) endpoint,
+    # which AWS answers with InvalidClientVpnEndpointId.NotFound (None here).
+    current = describe_client_vpn_target_networks(client, endpoint_id)
+    if current is None:
         if state == "absent":
             return dict(
                 changed=False,
@@ -233,7 +234,6 @@ def ensure_target_networks(client, params, check_mode):
             )
         raise AnsibleClientVpnError(message=f"Client VPN endpoint {endpoint_id} does not exist")
 
-    current = describe_client_vpn_target_networks(client, endpoint_id)
     plan = plan_associations(current, declared, params["purge"], state)
     if state == "present" and plan.to_add:
         # Only when something is to be associated: where are the subnets? (no extra call on a re-run)
@@ -279,7 +279,7 @@ def ensure_target_networks(client, params, check_mode):
         apply_association_plan(
             plan, associate=associate, disassociate=disassociate, budget=budget, wait=params["wait"], pending=pending
         )
-        current = describe_client_vpn_target_networks(client, endpoint_id)
+        current = describe_client_vpn_target_networks(client, endpoint_id) or []
         if params["wait"]:
             check_associations(current, plan.to_add)
 

@@ -65,6 +65,11 @@ def writes(sandbox):
     return [c["action"] for c in sandbox.write_calls()]
 
 
+def actions(sandbox):
+    """Every call since the log was cleared (reads included), in order."""
+    return [c["action"] for c in sandbox.calls()]
+
+
 def manual_routes(endpoint):
     routes = endpoint["ec2"].describe_client_vpn_routes(ClientVpnEndpointId=endpoint["id"])["Routes"]
     return sorted(
@@ -109,8 +114,8 @@ def test_target_network_second_run_makes_no_write_call(sandbox, run_playbook, en
     assert writes(sandbox) == ["AssociateClientVpnTargetNetwork"] * 2
     sandbox.clear_calls()
     run_playbook(PLAYBOOKS / "apply_target_network.yml", extra_vars=extra)
-    assert writes(sandbox) == []
-    assert {c["action"] for c in sandbox.calls()} <= {"DescribeClientVpnEndpoints", "DescribeClientVpnTargetNetworks"}
+    # One read: the list of associations also tells that the endpoint exists (issue 8).
+    assert actions(sandbox) == ["DescribeClientVpnTargetNetworks"]
 
 
 def test_target_network_same_az_refused_before_any_call(sandbox, run_playbook, endpoint):
@@ -158,7 +163,7 @@ def test_authorization_rule_append_one_is_one_write_call(sandbox, run_playbook, 
 
     sandbox.clear_calls()
     run_playbook(PLAYBOOKS / "apply_authorization_rule.yml", extra_vars=play_vars(endpoint, cvpn_rules=declared))
-    assert writes(sandbox) == []
+    assert actions(sandbox) == ["DescribeClientVpnAuthorizationRules"]  # one read, no write
 
     # Append one rule, and list the others in another order: exactly one write call.
     appended = [declared[1], {"destination_cidr": "10.70.0.0/16", "description": "Branch"}, declared[0]]
@@ -230,7 +235,7 @@ def test_route_append_one_is_one_write_call_and_automatic_routes_untouched(sandb
 
     sandbox.clear_calls()
     run_playbook(PLAYBOOKS / "apply_route.yml", extra_vars=play_vars(endpoint, cvpn_routes=declared, cvpn_purge=True))
-    assert writes(sandbox) == []
+    assert actions(sandbox) == ["DescribeClientVpnRoutes"]  # one read, no write
 
     appended = [{"destination_cidr": "0.0.0.0/0", "target_subnet": b, "description": "Internet"}] + declared
     sandbox.clear_calls()
@@ -311,3 +316,35 @@ def test_concurrent_mutation_limit_and_throttling_are_retried(sandbox, run_playb
     creates = [c for c in sandbox.calls() if c["action"] == "CreateClientVpnRoute"]
     assert [c["status"] for c in creates] == [400, 400, 200]
     assert manual_routes(endpoint) == [("10.70.0.0/16", endpoint["subnets"]["a"], None)]
+
+
+# --- a missing or deleted endpoint ----------------------------------------------------
+
+SET_PLAYBOOKS = [
+    ("apply_target_network.yml", "cvpn_subnets", "DescribeClientVpnTargetNetworks"),
+    ("apply_authorization_rule.yml", "cvpn_rules", "DescribeClientVpnAuthorizationRules"),
+    ("apply_route.yml", "cvpn_routes", "DescribeClientVpnRoutes"),
+]
+
+
+@pytest.mark.parametrize("playbook, option, read", SET_PLAYBOOKS)
+def test_deleted_endpoint_absent_is_ok_present_fails_one_read_each(
+    sandbox, run_playbook, endpoint, playbook, option, read
+):
+    """The set's describe call answers NotFound for a deleted endpoint: state=absent is unchanged, present fails."""
+    endpoint["ec2"].delete_client_vpn_endpoint(ClientVpnEndpointId=endpoint["id"])  # time scale 0: gone at once
+    declared = {
+        "cvpn_subnets": [endpoint["subnets"]["a"]],
+        "cvpn_rules": [{"destination_cidr": "10.60.0.0/16"}],
+        "cvpn_routes": [{"destination_cidr": "10.70.0.0/16", "target_subnet": endpoint["subnets"]["a"]}],
+    }[option]
+
+    sandbox.clear_calls()
+    proc = run_playbook(PLAYBOOKS / playbook, extra_vars=play_vars(endpoint, cvpn_state="absent", **{option: declared}))
+    assert "changed=0" in proc.stdout and "failed=0" in proc.stdout
+    assert actions(sandbox) == [read]
+
+    sandbox.clear_calls()
+    proc = run_playbook(PLAYBOOKS / playbook, extra_vars=play_vars(endpoint, **{option: declared}), expect_rc=2)
+    assert f"Client VPN endpoint {endpoint['id']} does not exist" in proc.stdout
+    assert actions(sandbox) == [read]

@@ -793,6 +793,27 @@ def test_delete_needs_disassociation_then_deletes_after_a_delay(env, sandbox):
     assert code_of(ec2.delete_client_vpn_endpoint, ClientVpnEndpointId=eid) == "InvalidClientVpnEndpointId.NotFound"
 
 
+@pytest.mark.parametrize(
+    "operation",
+    [
+        "describe_client_vpn_target_networks",
+        "describe_client_vpn_authorization_rules",
+        "describe_client_vpn_routes",
+        "describe_client_vpn_connections",
+    ],
+)
+def test_listing_a_set_of_a_missing_or_deleted_endpoint_is_not_found(env, operation):
+    """AWS answers InvalidClientVpnEndpointId.NotFound, not an empty list: one call tells a missing endpoint."""
+    ec2, eid = env["ec2"], env["eid"]
+    listed = getattr(ec2, operation)
+    assert code_of(listed, ClientVpnEndpointId="cvpn-endpoint-0123456789abcdef0") == (
+        "InvalidClientVpnEndpointId.NotFound"
+    )
+    assert listed(ClientVpnEndpointId=eid)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    ec2.delete_client_vpn_endpoint(ClientVpnEndpointId=eid)  # time scale 0: deleted at once
+    assert code_of(listed, ClientVpnEndpointId=eid) == "InvalidClientVpnEndpointId.NotFound"
+
+
 # ====================================================== authorization rules
 
 

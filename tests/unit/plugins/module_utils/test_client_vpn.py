@@ -112,6 +112,39 @@ def test_describe_real_paginator_with_stubber():
         assert [e["ClientVpnEndpointId"] for e in cv.describe_client_vpn_endpoints(client)] == ["e1", "e2"]
 
 
+ENDPOINT_SETS = [
+    ("describe_client_vpn_target_networks", "ClientVpnTargetNetworks"),
+    ("describe_client_vpn_authorization_rules", "AuthorizationRules"),
+    ("describe_client_vpn_routes", "Routes"),
+    ("describe_client_vpn_connections", "Connections"),
+]
+
+
+@pytest.mark.parametrize("operation, key", ENDPOINT_SETS)
+def test_endpoint_set_wrappers_tell_a_missing_endpoint_from_an_empty_set(operation, key):
+    """[] for an endpoint with nothing in the set, None when AWS answers InvalidClientVpnEndpointId.NotFound."""
+    client = ec2()
+    stub = Stubber(client)
+    stub.add_response(operation, {key: []}, {"ClientVpnEndpointId": "cvpn-endpoint-1"})
+    stub.add_client_error(
+        operation, "InvalidClientVpnEndpointId.NotFound", expected_params={"ClientVpnEndpointId": "e0"}
+    )
+    with stub:
+        assert getattr(cv, operation)(client, "cvpn-endpoint-1") == []
+        assert getattr(cv, operation)(client, "e0") is None
+    stub.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize("operation, key", ENDPOINT_SETS)
+def test_endpoint_set_wrappers_raise_other_errors(operation, key):
+    client = MagicMock()
+    client.get_paginator.return_value.paginate.return_value.build_full_result.side_effect = client_error(
+        "UnauthorizedOperation"
+    )
+    with pytest.raises(cv.AnsibleClientVpnError):
+        getattr(cv, operation)(client, "e1")
+
+
 def test_other_errors_raise_ansible_error():
     client = MagicMock()
     client.get_paginator.return_value.paginate.return_value.build_full_result.side_effect = client_error(

@@ -43,21 +43,28 @@ def run_main(module, args, client, capsys, monkeypatch):
 def endpoint_set_client(result_key, before, after=None, endpoint=True, other_paginators=None):
     """A MagicMock EC2 client for the modules managing one set of the endpoint ``ENDPOINT_ID``.
 
-    DescribeClientVpnEndpoints finds the endpoint (``endpoint``: whether it exists); the set's
-    paginated describe call answers ``{result_key: before}`` the first time, ``after`` (default
-    ``before``) from then on.  ``other_paginators``: {name: function(pager)} for other paginators.
+    The set's paginated describe call answers ``{result_key: before}`` the first time, ``after``
+    (default ``before``) from then on; without ``endpoint`` (a missing or deleted endpoint) it fails
+    with InvalidClientVpnEndpointId.NotFound, as AWS does.  These modules never read the endpoint
+    itself: DescribeClientVpnEndpoints fails the test.  ``other_paginators``: {name: function(pager)}
+    for other paginators.  ``paginated(client)`` lists the paginators asked for, in order.
     """
     client = MagicMock()
     queue = [before, after if after is not None else before]
-    endpoints = [{"ClientVpnEndpointId": ENDPOINT_ID, "Status": {"Code": "available"}}] if endpoint else []
 
     def paginator(name):
         pager = MagicMock()
         result = pager.paginate.return_value.build_full_result
         if name == "describe_client_vpn_endpoints":
-            result.return_value = {"ClientVpnEndpoints": endpoints}
-        elif other_paginators and name in other_paginators:
+            raise AssertionError("the set modules learn whether the endpoint exists from the set's describe call")
+        if other_paginators and name in other_paginators:
             other_paginators[name](pager)
+        elif not endpoint:
+            result.side_effect = client_error(
+                "InvalidClientVpnEndpointId.NotFound",
+                "Describe" + "".join(part.capitalize() for part in name.split("_")[1:]),
+                f"The Client VPN endpoint ID '{ENDPOINT_ID}' does not exist",
+            )
         else:
             data = queue.pop(0) if len(queue) > 1 else queue[0]
             result.return_value = {result_key: data}
@@ -65,6 +72,11 @@ def endpoint_set_client(result_key, before, after=None, endpoint=True, other_pag
 
     client.get_paginator.side_effect = paginator
     return client
+
+
+def paginated(client):
+    """The names of the paginators a MagicMock client was asked for, in order (one per describe call)."""
+    return [c.args[0] for c in client.get_paginator.call_args_list]
 
 
 def ds_client(directories, tags=None):

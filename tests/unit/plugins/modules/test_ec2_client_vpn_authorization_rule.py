@@ -7,6 +7,7 @@ from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_clien
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules import module_stubs as stubs
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import ENDPOINT_ID as EID
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import endpoint_set_client
+from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import paginated
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import run_main
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import write_calls
 
@@ -27,7 +28,7 @@ def rule(cidr, group=None, description=None, status="active"):
 
 
 def stub_client(rules_before, rules_after=None, endpoint=True):
-    """A stub EC2 client: the endpoint (unless not ``endpoint``), its AuthorizationRules ``rules_before`` then ``rules_after``."""
+    """A stub EC2 client: the endpoint's AuthorizationRules ``rules_before`` then ``rules_after`` (NotFound without ``endpoint``)."""
     return endpoint_set_client("AuthorizationRules", rules_before, rules_after, endpoint)
 
 
@@ -76,12 +77,16 @@ def test_authorize_all_users_and_group_with_the_right_parameters(wait_for_calls)
     assert len(result["authorization_rules"]) == 2 and result["authorization_rules"][1]["group_id"] == SID
 
 
-def test_idempotent_run_reads_only(wait_for_calls):
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_idempotent_run_is_one_read(wait_for_calls, check_mode):
     client = stub_client([rule("10.0.0.0/16", description="vpc")])
     result = module.ensure_authorization_rules(
-        client, params(rules=[{"destination_cidr": "10.0.0.0/16", "description": "vpc"}]), check_mode=False
+        client, params(rules=[{"destination_cidr": "10.0.0.0/16", "description": "vpc"}]), check_mode=check_mode
     )
     assert not result["changed"] and write_calls(client, WRITES) == [] and not wait_for_calls.called
+    # DescribeClientVpnAuthorizationRules alone: it also says whether the endpoint exists.
+    assert paginated(client) == ["describe_client_vpn_authorization_rules"]
+    assert [r["destination_cidr"] for r in result["authorization_rules"]] == ["10.0.0.0/16"]
 
 
 def test_description_change_revokes_waits_then_authorizes(wait_for_calls):
@@ -139,13 +144,40 @@ def test_already_revoked_is_not_an_error(wait_for_calls):
     assert result["changed"]
 
 
-def test_missing_endpoint(wait_for_calls):
+@pytest.mark.parametrize("check_mode", [False, True])
+@pytest.mark.parametrize("declared", [None, [{"destination_cidr": "10.0.0.0/16"}]])
+def test_missing_endpoint_absent_is_unchanged_and_empty(wait_for_calls, check_mode, declared):
+    """A missing or deleted endpoint (AWS: InvalidClientVpnEndpointId.NotFound) has no rule to revoke."""
     client = stub_client([], endpoint=False)
-    assert not module.ensure_authorization_rules(client, params(rules=None, state="absent"), check_mode=False)[
-        "changed"
-    ]
-    with pytest.raises(AnsibleAWSError, match="does not exist"):
-        module.ensure_authorization_rules(client, params(rules=[]), check_mode=False)
+    result = module.ensure_authorization_rules(client, params(rules=declared, state="absent"), check_mode=check_mode)
+    assert result == {
+        "changed": False,
+        "authorization_rules": [],
+        "added": [],
+        "removed": [],
+        "diff": {"before": {"authorization_rules": []}, "after": {"authorization_rules": []}},
+    }
+    assert paginated(client) == ["describe_client_vpn_authorization_rules"]
+    assert write_calls(client, WRITES) == [] and not wait_for_calls.called
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_missing_endpoint_present_fails_clearly(wait_for_calls, check_mode):
+    client = stub_client([], endpoint=False)
+    with pytest.raises(AnsibleAWSError) as err:
+        module.ensure_authorization_rules(
+            client, params(rules=[{"destination_cidr": "10.0.0.0/16"}]), check_mode=check_mode
+        )
+    assert err.value.message == f"Client VPN endpoint {EID} does not exist"
+    assert paginated(client) == ["describe_client_vpn_authorization_rules"]
+    assert write_calls(client, WRITES) == []
+
+
+def test_main_missing_endpoint_fails_with_the_message(monkeypatch, capsys):
+    client = stub_client([], endpoint=False)
+    args = dict(client_vpn_endpoint_id=EID, rules=[{"destination_cidr": "10.0.0.0/16"}])
+    result = run_main(module, args, client, capsys, monkeypatch)
+    assert result["failed"] and result["msg"] == f"Client VPN endpoint {EID} does not exist"
 
 
 def test_many_rules_bounded_to_ten_in_flight(wait_for_calls):

@@ -609,6 +609,20 @@ def test_absent_disassociates_then_deletes(waits):
     assert waits[1][0] == "client_vpn_endpoint_deleted"
 
 
+def test_disassociate_all_of_an_endpoint_gone_meanwhile_is_nothing_to_do(waits):
+    """DescribeClientVpnTargetNetworks answering NotFound (the endpoint vanished): no association, no wait."""
+    client = MagicMock()
+    client.get_paginator.return_value.paginate.return_value.build_full_result.side_effect = (
+        botocore.exceptions.ClientError(
+            {"Error": {"Code": "InvalidClientVpnEndpointId.NotFound", "Message": "nope"}},
+            "DescribeClientVpnTargetNetworks",
+        )
+    )
+    assert mod.disassociate_all_target_networks(client, EID, 60) is False
+    client.disassociate_client_vpn_target_network.assert_not_called()
+    assert waits == []
+
+
 def test_absent_check_mode_and_idempotent(waits):
     client = FakeClient([endpoint()])
     assert mod.ensure_absent(client.mock, params(state="absent"), True)["changed"] is True

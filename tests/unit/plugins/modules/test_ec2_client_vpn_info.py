@@ -15,6 +15,10 @@ def endpoint(eid, name, state="available"):
     }
 
 
+def is_gone(endpoint):
+    return endpoint["Status"]["Code"] == "deleted"
+
+
 class Client:
     def __init__(self, endpoints):
         self.endpoints = endpoints
@@ -38,6 +42,11 @@ class Client:
                         )
                         return out
                 out.build_full_result.return_value = {"ClientVpnEndpoints": eps}
+            elif any(e["ClientVpnEndpointId"] == kw["ClientVpnEndpointId"] for e in self.endpoints if is_gone(e)):
+                # A deleted endpoint lingers in DescribeClientVpnEndpoints; its sets are NotFound.
+                out.build_full_result.side_effect = botocore.exceptions.ClientError(
+                    {"Error": {"Code": "InvalidClientVpnEndpointId.NotFound", "Message": "x"}}, "Describe"
+                )
             else:
                 key = {
                     "describe_client_vpn_target_networks": "ClientVpnTargetNetworks",
@@ -104,3 +113,12 @@ def test_includes():
         assert out[0][key] == [{"client_vpn_endpoint_id": "e1", "destination_cidr": "10.0.0.0/16"}]
     called = [r[0] for r in client.requests]
     assert "describe_client_vpn_routes" in called and called.count("describe_client_vpn_endpoints") == 1
+
+
+def test_includes_of_a_deleted_endpoint_are_empty_lists():
+    out = mod.list_endpoints(
+        Client(EPS).mock, params(names=["a"], include_deleted=True, include=["target_networks", "routes"])
+    )
+    assert [e["client_vpn_endpoint_id"] for e in out] == ["e1", "e3"]
+    assert out[1]["target_networks"] == [] and out[1]["routes"] == []
+    assert len(out[0]["routes"]) == 1

@@ -6,6 +6,7 @@ from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_clien
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules import module_stubs as stubs
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import ENDPOINT_ID as EID
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import endpoint_set_client
+from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import paginated
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import run_main
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import write_calls
 
@@ -37,7 +38,7 @@ AUTOMATIC = [
 
 
 def stub_client(before, after=None, endpoint=True):
-    """A stub EC2 client: the endpoint (unless not ``endpoint``), its Routes ``before`` then ``after``."""
+    """A stub EC2 client: the endpoint's Routes ``before`` then ``after`` (NotFound without ``endpoint``)."""
     return endpoint_set_client("Routes", before, after, endpoint)
 
 
@@ -86,6 +87,45 @@ def test_automatic_routes_never_deleted_nor_recreated(wait_for_calls):
     declared = [{"destination_cidr": "10.10.0.0/16", "target_subnet": "subnet-a", "description": "mine"}]
     assert not module.ensure_routes(client, params(routes=declared, purge=True), check_mode=False)["changed"]
     assert not module.ensure_routes(client, params(routes=None, state="absent"), check_mode=False)["changed"]
+    assert write_calls(client, WRITES) == []
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_idempotent_run_is_one_read(wait_for_calls, check_mode):
+    client = stub_client(AUTOMATIC + [route("10.20.0.0/16", "subnet-a", "Branch")])
+    declared = [{"destination_cidr": "10.20.0.0/16", "target_subnet": "subnet-a", "description": "Branch"}]
+    result = module.ensure_routes(client, params(routes=declared, purge=True), check_mode=check_mode)
+    assert not result["changed"] and write_calls(client, WRITES) == [] and not wait_for_calls.called
+    # DescribeClientVpnRoutes alone: it also says whether the endpoint exists.
+    assert paginated(client) == ["describe_client_vpn_routes"]
+    assert len(result["routes"]) == 3
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+@pytest.mark.parametrize("declared", [None, [{"destination_cidr": "10.20.0.0/16", "target_subnet": "subnet-a"}]])
+def test_missing_endpoint_absent_is_unchanged_and_empty(wait_for_calls, check_mode, declared):
+    """A missing or deleted endpoint (AWS: InvalidClientVpnEndpointId.NotFound) has no route to delete."""
+    client = stub_client([], endpoint=False)
+    result = module.ensure_routes(client, params(routes=declared, state="absent"), check_mode=check_mode)
+    assert result == {
+        "changed": False,
+        "routes": [],
+        "added": [],
+        "removed": [],
+        "diff": {"before": {"routes": []}, "after": {"routes": []}},
+    }
+    assert paginated(client) == ["describe_client_vpn_routes"]
+    assert write_calls(client, WRITES) == [] and not wait_for_calls.called
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_missing_endpoint_present_fails_clearly(wait_for_calls, check_mode):
+    client = stub_client([], endpoint=False)
+    declared = [{"destination_cidr": "10.20.0.0/16", "target_subnet": "subnet-a"}]
+    with pytest.raises(AnsibleAWSError) as err:
+        module.ensure_routes(client, params(routes=declared), check_mode=check_mode)
+    assert err.value.message == f"Client VPN endpoint {EID} does not exist"
+    assert paginated(client) == ["describe_client_vpn_routes"]
     assert write_calls(client, WRITES) == []
 
 

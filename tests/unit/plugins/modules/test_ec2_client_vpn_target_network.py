@@ -8,6 +8,7 @@ from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_clien
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules import module_stubs as stubs
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import ENDPOINT_ID as EID
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import endpoint_set_client
+from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import paginated
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import run_main
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import write_calls
 
@@ -49,14 +50,10 @@ def subnets_pager(pager):
 
 
 def stub_client(before, after=None, endpoint=True):
-    """A stub EC2 client: the endpoint (unless not ``endpoint``), its associations ``before`` then ``after``."""
+    """A stub EC2 client: the endpoint's associations ``before`` then ``after`` (NotFound without ``endpoint``)."""
     return endpoint_set_client(
         "ClientVpnTargetNetworks", before, after, endpoint, other_paginators={"describe_subnets": subnets_pager}
     )
-
-
-def paginated(client):
-    return [c.args[0] for c in client.get_paginator.call_args_list]
 
 
 def params(**overrides):
@@ -88,11 +85,14 @@ def test_associate_and_wait(wait_for_calls):
     assert [a["target_network_id"] for a in result["associations"]] == ["subnet-a", "subnet-b"]
 
 
-def test_idempotent_run_does_not_even_describe_subnets(wait_for_calls):
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_idempotent_run_is_one_read(wait_for_calls, check_mode):
     client = stub_client([assoc("subnet-a"), assoc("subnet-b")])
-    result = module.ensure_target_networks(client, params(subnet_ids=["subnet-b", "subnet-a"]), check_mode=False)
+    result = module.ensure_target_networks(client, params(subnet_ids=["subnet-b", "subnet-a"]), check_mode=check_mode)
     assert not result["changed"] and write_calls(client, WRITES) == [] and not wait_for_calls.called
-    assert "describe_subnets" not in paginated(client)
+    # DescribeClientVpnTargetNetworks alone: it also says whether the endpoint exists; no DescribeSubnets.
+    assert paginated(client) == ["describe_client_vpn_target_networks"]
+    assert [a["target_network_id"] for a in result["associations"]] == ["subnet-a", "subnet-b"]
 
 
 def test_two_subnets_in_one_az_refused_before_any_write(wait_for_calls):
@@ -155,13 +155,37 @@ def test_concurrency_limit_retried_and_aws_error_named(wait_for_calls):
     assert err.value.message == f"Failed to associate subnet subnet-a with Client VPN endpoint {EID}"
 
 
-def test_missing_endpoint(wait_for_calls):
+@pytest.mark.parametrize("check_mode", [False, True])
+@pytest.mark.parametrize("declared", [None, ["subnet-a"]])
+def test_missing_endpoint_absent_is_unchanged_and_empty(wait_for_calls, check_mode, declared):
+    """A missing or deleted endpoint (AWS: InvalidClientVpnEndpointId.NotFound) has nothing to disassociate."""
     client = stub_client([], endpoint=False)
-    assert not module.ensure_target_networks(client, params(subnet_ids=None, state="absent"), check_mode=False)[
-        "changed"
-    ]
-    with pytest.raises(AnsibleAWSError, match="does not exist"):
-        module.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
+    result = module.ensure_target_networks(client, params(subnet_ids=declared, state="absent"), check_mode=check_mode)
+    assert result == {
+        "changed": False,
+        "associations": [],
+        "associated": [],
+        "disassociated": [],
+        "diff": {"before": {"subnet_ids": []}, "after": {"subnet_ids": []}},
+    }
+    assert paginated(client) == ["describe_client_vpn_target_networks"]
+    assert write_calls(client, WRITES) == [] and not wait_for_calls.called
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_missing_endpoint_present_fails_clearly(wait_for_calls, check_mode):
+    client = stub_client([], endpoint=False)
+    with pytest.raises(AnsibleAWSError) as err:
+        module.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=check_mode)
+    assert err.value.message == f"Client VPN endpoint {EID} does not exist"
+    assert paginated(client) == ["describe_client_vpn_target_networks"]
+    assert write_calls(client, WRITES) == []
+
+
+def test_main_missing_endpoint_fails_with_the_message(monkeypatch, capsys):
+    client = stub_client([], endpoint=False)
+    result = run_main(module, dict(client_vpn_endpoint_id=EID, subnet_ids=["subnet-a"]), client, capsys, monkeypatch)
+    assert result["failed"] and result["msg"] == f"Client VPN endpoint {EID} does not exist"
 
 
 def test_main_check_mode_same_az(monkeypatch, capsys):
