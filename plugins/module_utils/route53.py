@@ -620,15 +620,51 @@ class LatencyRecordError(Exception):
 
 
 def _identity(client, params):
+    """``(zone_id, zone_name, record_name, record_type, set_identifier, prefix)``.
+
+    With ``zone`` (a name) the zone is looked up and the record name checked against it here.
+    With ``hosted_zone_id`` no call is made: ``zone_name`` is None, and ``_read_record_sets``
+    reads the zone (GetHostedZone) only when the record listing does not already prove what
+    that read would check (see there).
+    """
     try:
-        zone_id, zone_name, _private = resolve_zone(client, params.get("hosted_zone_id"), params.get("zone"))
-        record_name = check_record_in_zone(params["record"], zone_name)
+        if params.get("hosted_zone_id"):
+            zone_id, zone_name = strip_zone_id(params["hosted_zone_id"]), None
+            record_name = normalise_name(params["record"])
+        else:
+            zone_id, zone_name, _private = resolve_zone(client, None, params.get("zone"))
+            record_name = check_record_in_zone(params["record"], zone_name)
     except ValueError as e:
         raise LatencyRecordError(str(e)) from e
     set_identifier = params.get("set_identifier") or default_set_identifier(params.get("latency_region"))
     record_type = params.get("type") or "CNAME"
     prefix = caller_reference_prefix(zone_id, record_name, record_type, set_identifier)
     return zone_id, zone_name, record_name, record_type, set_identifier, prefix
+
+
+def _read_record_sets(client, params, zone_id, zone_name, record_name, record_type, set_identifier):
+    """``(records, current_record)``: the record sets of that name and type, and ours among them.
+
+    Given ``hosted_zone_id`` (``zone_name`` None), GetHostedZone is needed only when the record is
+    not there: a record listed in the zone is inside it, and not at its apex (Route 53 refuses a
+    CNAME there), and the listing itself answers NoSuchHostedZone for a missing zone. So a run
+    that finds its record makes no zone read.
+    """
+    try:
+        records = list_record_sets(client, zone_id, record_name, record_type)
+    except AnsibleRoute53Error as e:
+        code = getattr(e.exception, "response", {}).get("Error", {}).get("Code")
+        if zone_name is None and code == "NoSuchHostedZone":
+            raise LatencyRecordError(f"hosted zone {params['hosted_zone_id']} does not exist") from e
+        raise
+    current_record = find_record(records, set_identifier)
+    if current_record is None and zone_name is None:
+        try:
+            _zone_id, zone_name, _private = resolve_zone(client, params["hosted_zone_id"])
+            check_record_in_zone(record_name, zone_name)
+        except ValueError as e:
+            raise LatencyRecordError(str(e)) from e
+    return records, current_record
 
 
 def _create_health_check_with_free_reference(client, prefix, config, known_generations):
@@ -662,7 +698,7 @@ def ensure_latency_record(client, params, check_mode=False, warn=None):
     """Make the latency record and its health check match ``params``; returns the module result."""
     warn = warn or (lambda msg: None)
     hc_params = params.get("health_check") or {}
-    zone_id, _zone_name, record_name, record_type, set_identifier, prefix = _identity(client, params)
+    zone_id, zone_name, record_name, record_type, set_identifier, prefix = _identity(client, params)
     try:
         fqdn = normalise_target(params["target"], params.get("target_label") or "vpn")
         validate_health_check_params(hc_params)
@@ -674,11 +710,12 @@ def ensure_latency_record(client, params, check_mode=False, warn=None):
     if ttl > 60:
         warn(f"ttl {ttl} is above 60 s: with a health check AWS recommends 60 s or less, failover will be slower")
 
-    records = list_record_sets(client, zone_id, record_name, record_type)
+    records, current_record = _read_record_sets(
+        client, params, zone_id, zone_name, record_name, record_type, set_identifier
+    )
     problems = record_conflicts(records, set_identifier, params["latency_region"])
     if problems:
         raise LatencyRecordError("cannot manage this latency record: " + "; ".join(problems))
-    current_record = find_record(records, set_identifier)
 
     desired_config = desired_health_check_config(hc_params, fqdn)
     changed = False
@@ -801,9 +838,10 @@ def ensure_latency_record_absent(client, params, check_mode=False):
     """Delete the latency record (exact current values), then every health check of this unit."""
     if not (params.get("set_identifier") or params.get("latency_region")):
         raise LatencyRecordError("state=absent needs set_identifier or latency_region to find the record")
-    zone_id, _zone_name, record_name, record_type, set_identifier, prefix = _identity(client, params)
-    records = list_record_sets(client, zone_id, record_name, record_type)
-    current_record = find_record(records, set_identifier)
+    zone_id, zone_name, record_name, record_type, set_identifier, prefix = _identity(client, params)
+    _records, current_record = _read_record_sets(
+        client, params, zone_id, zone_name, record_name, record_type, set_identifier
+    )
     ours = our_health_checks(list_health_checks(client), prefix)
 
     changed = False

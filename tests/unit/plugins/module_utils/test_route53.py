@@ -430,6 +430,8 @@ class FakeRoute53:
     # records
     def list_resource_record_sets(self, HostedZoneId, StartRecordName, StartRecordType, **_kw):
         self._log("list_resource_record_sets")
+        if HostedZoneId not in self.zones:
+            raise client_error("NoSuchHostedZone", "ListResourceRecordSets", 404)
         rrsets = sorted(self.rrsets.values(), key=lambda r: (r["Name"], r["Type"], r.get("SetIdentifier", "")))
         return dict(
             ResourceRecordSets=[
@@ -590,6 +592,54 @@ def test_present_creates_then_is_idempotent_with_minimal_reads(fake):
     assert fake.calls == ["list_hosted_zones_by_name", "list_resource_record_sets", "get_health_check"]
     assert again["health_check"]["id"] == hc_id
     assert again["diff"]["before"] == again["diff"]["after"]
+
+
+@pytest.mark.parametrize("name", [None, "vpn-eu"])
+def test_zone_by_id_no_change_run_reads_no_zone(fake, name):
+    """Given hosted_zone_id, a record found in the zone's listing proves what GetHostedZone would check."""
+    by_id = params(zone=None, hosted_zone_id="/hostedzone/" + ZONE_ID, health_check=dict(name=name))
+    first = r53.ensure_latency_record(fake, by_id, check_mode=False)
+    assert first["changed"] is True
+    assert fake.calls[:2] == ["list_resource_record_sets", "get_hosted_zone"]  # record missing: the zone is checked
+    fake.calls.clear()
+    again = r53.ensure_latency_record(fake, by_id, check_mode=False)
+    assert again["changed"] is False and again["health_check"]["id"] == first["health_check"]["id"]
+    tags = ["list_tags_for_resource"] if name else []
+    assert fake.calls == ["list_resource_record_sets", "get_health_check"] + tags
+    # the same health check and record as when the zone is given by name (same caller reference)
+    fake.calls.clear()
+    by_name = r53.ensure_latency_record(fake, params(health_check=dict(name=name)), check_mode=False)
+    assert by_name["changed"] is False and by_name["health_check"]["id"] == first["health_check"]["id"]
+    assert fake.calls[0] == "list_hosted_zones_by_name"
+
+
+@pytest.mark.parametrize(
+    "record, message",
+    [("example.com", "apex"), ("vpn.example.org", "not inside zone"), ("vpn.example.com", None)],
+)
+def test_zone_by_id_record_name_still_checked_when_absent(fake, record, message):
+    by_id = dict(zone=None, hosted_zone_id=ZONE_ID, record=record)
+    if message:
+        with pytest.raises(LatencyRecordError, match=message):
+            r53.ensure_latency_record(fake, params(**by_id), check_mode=False)
+        with pytest.raises(LatencyRecordError, match=message):
+            r53.ensure_latency_record_absent(fake, params(state="absent", **by_id), check_mode=False)
+        assert fake.writes() == []
+    else:
+        assert (
+            r53.ensure_latency_record_absent(fake, params(state="absent", **by_id), check_mode=False)["changed"]
+            is False
+        )
+    assert "get_hosted_zone" in fake.calls
+
+
+def test_zone_by_id_missing_zone_from_the_listing(fake):
+    """AWS answers NoSuchHostedZone to ListResourceRecordSets: the same message as from GetHostedZone."""
+    for ensure, state in ((r53.ensure_latency_record, "present"), (r53.ensure_latency_record_absent, "absent")):
+        fake.calls.clear()
+        with pytest.raises(LatencyRecordError, match="hosted zone ZNOPE does not exist"):
+            ensure(fake, params(zone=None, hosted_zone_id="ZNOPE", state=state), check_mode=True)
+        assert fake.calls == ["list_resource_record_sets"]
 
 
 def test_interrupted_run_finds_health_check_by_caller_reference(fake):
