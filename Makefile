@@ -146,8 +146,8 @@ pytest: venv
 
 # Cheapest first, so that a broken gate shows early: the static gates, then molecule (the whole life cycle
 # once: deploy, idempotence without a write call, verify, failover drill, teardown leaving nothing; about
-# 5 CPU-minutes), then the pytest suites (the longest by far). CI runs `make -k test`: every gate runs
-# and reports, even after one has failed, and the exit status is still non-zero.
+# 5 CPU-minutes), then the pytest suites (the longest by far). CI (.ci/run) runs `make test`; `make -k test`
+# runs every gate even after one has failed.
 test: changelog-lint lint sanity molecule pytest
 
 # --- formatting (black + isort, configured in pyproject.toml) ----------------
