@@ -19,8 +19,8 @@ Conventions (shared by every ec2_client_vpn_* module):
   endpoint from an empty set, no DescribeClientVpnEndpoints needed.  Callers
   that only want the items write ``... or []``.
 - Waiting: ``wait_for(client, waiter_name, wait_timeout, **describe_params)``,
-  built on ``ClientVpnWaiterFactory`` (botocore has no Client VPN waiters).
-  Delay 3 s, MaxAttempts = wait_timeout // 3.
+  built on ``ClientVpnWaiterFactory`` (botocore has no Client VPN waiters) and
+  polled by ``polling.wait`` (delay growing with the time waited).
 """
 
 import hashlib
@@ -38,6 +38,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
 
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import polling
+
 # Error codes worth retrying on top of AWSRetry's defaults (RequestLimitExceeded,
 # Throttling, ServiceUnavailable, ...). Client VPN allows 10 concurrent mutations
 # per endpoint and answers ConcurrentMutationLimitExceeded beyond that.
@@ -46,8 +48,6 @@ CLIENT_VPN_RETRY_CODES = [
     "ThrottlingException",
     "RequestLimitExceeded",
 ]
-
-WAITER_DELAY = 3
 
 ENDPOINT_NOT_FOUND = "InvalidClientVpnEndpointId.NotFound"
 ASSOCIATION_NOT_FOUND = "InvalidClientVpnAssociationId.NotFound"
@@ -101,15 +101,14 @@ def _state_waiter(operation, path, success, retry=(), failure=(), empty_is_succe
         acceptors.append(dict(state="success", matcher="path", expected=True, argument=f"length({list_name}[]) == `0`"))
     for code in missing_codes:
         acceptors.append(dict(state="success", matcher="error", expected=code))
-    return dict(operation=operation, delay=WAITER_DELAY, maxAttempts=200, acceptors=acceptors)
+    return dict(operation=operation, **polling.MODEL, acceptors=acceptors)
 
 
 def _settled_waiter(operation, list_name, busy_states):
     busy = " || ".join(f"Status.Code=='{state}'" for state in busy_states)
     return dict(
         operation=operation,
-        delay=WAITER_DELAY,
-        maxAttempts=200,
+        **polling.MODEL,
         acceptors=[
             dict(state="success", matcher="path", expected=True, argument=f"length({list_name}[?{busy}]) == `0`"),
             dict(state="success", matcher="error", expected=ENDPOINT_NOT_FOUND),
@@ -201,12 +200,6 @@ class ClientVpnWaiterFactory(BaseWaiterFactory):
         )
 
 
-def waiter_config(wait_timeout, delay=WAITER_DELAY):
-    """WaiterConfig for a wait of about ``wait_timeout`` seconds (Delay 3 s)."""
-    wait_timeout = max(int(wait_timeout or 0), delay)
-    return dict(Delay=delay, MaxAttempts=max(1, wait_timeout // delay))
-
-
 def get_waiter(client, waiter_name):
     return ClientVpnWaiterFactory().get_waiter(client, waiter_name)
 
@@ -222,7 +215,7 @@ def wait_for(client, waiter_name, wait_timeout, **params):
 
     @ClientVpnErrorHandler.common_error_handler(description)
     def _wait():
-        get_waiter(client, waiter_name).wait(WaiterConfig=waiter_config(wait_timeout), **params)
+        polling.wait(get_waiter(client, waiter_name), wait_timeout, **params)
 
     _wait()
 

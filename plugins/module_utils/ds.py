@@ -10,8 +10,8 @@ Layout:
   "directory busy" class of errors, errors raised as ``AnsibleDSError``.
 - one small wrapper per AWS call (paginating inside);
 - ``DSWaiterFactory`` + ``wait_for_*``: custom waiter models (no botocore
-  waiter exists for directory or Region states), Delay 3 s and
-  MaxAttempts = wait_timeout // 3; a ``Failed`` stage ends the wait at once;
+  waiter exists for directory or Region states) polled by ``polling.wait``
+  (delay growing with the time waited); a ``Failed`` stage ends the wait at once;
 - pure logic: finding a directory by name, immutable-field detection,
   parameter building, password pre-check, normalisation of results.
 """
@@ -34,7 +34,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
 
-WAITER_DELAY = 3
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import polling
 
 # A ClientException whose message says the directory is busy with another
 # operation is transient: it is mapped to this pseudo code so that AWSRetry
@@ -254,7 +254,7 @@ def _gone_acceptors(listing, path, missing_codes):
 
 
 def _waiter(operation, acceptors):
-    return dict(operation=operation, delay=WAITER_DELAY, maxAttempts=1200, acceptors=acceptors)
+    return dict(operation=operation, **polling.MODEL, acceptors=acceptors)
 
 
 class DSWaiterFactory(BaseWaiterFactory):
@@ -274,15 +274,6 @@ class DSWaiterFactory(BaseWaiterFactory):
         )
 
 
-def waiter_config(wait_timeout):
-    """Delay 3 s, MaxAttempts = wait_timeout // 3 (at least one poll)."""
-    return {"Delay": WAITER_DELAY, "MaxAttempts": max(1, int(wait_timeout) // WAITER_DELAY)}
-
-
-def _timed_out(error):
-    return "Max attempts exceeded" in str(error)
-
-
 def _last(error, key):
     items = (getattr(error, "last_response", None) or {}).get(key) or []
     return items[0] if items else {}
@@ -293,12 +284,12 @@ def wait_for_directory(client, directory_id, state, wait_timeout, what="director
     waiter = DSWaiterFactory().get_waiter(client, "directory_active" if state == "active" else "directory_deleted")
     target = "Active" if state == "active" else "deleted"
     try:
-        waiter.wait(DirectoryIds=[directory_id], WaiterConfig=waiter_config(wait_timeout))
+        polling.wait(waiter, wait_timeout, DirectoryIds=[directory_id])
     except botocore.exceptions.WaiterError as e:
         last = _last(e, "DirectoryDescriptions")
         stage = last.get("Stage")
         reason = last.get("StageReason")
-        if _timed_out(e):
+        if polling.timed_out(e):
             raise AnsibleDSError(
                 message=(
                     f"Timed out after {wait_timeout} seconds waiting for {what} {directory_id} to be {target}"
@@ -323,10 +314,10 @@ def wait_for_region(client, directory_id, region_name, state, wait_timeout):
     waiter = DSWaiterFactory().get_waiter(client, "region_active" if state == "active" else "region_removed")
     target = "Active" if state == "active" else "removed"
     try:
-        waiter.wait(DirectoryId=directory_id, RegionName=region_name, WaiterConfig=waiter_config(wait_timeout))
+        polling.wait(waiter, wait_timeout, DirectoryId=directory_id, RegionName=region_name)
     except botocore.exceptions.WaiterError as e:
         status = _last(e, "RegionsDescription").get("Status")
-        if _timed_out(e):
+        if polling.timed_out(e):
             raise AnsibleDSError(
                 message=(
                     f"Timed out after {wait_timeout} seconds waiting for Region {region_name} of directory {directory_id}"

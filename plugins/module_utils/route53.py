@@ -44,6 +44,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
 
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import polling
+
 # Route 53 answers "Throttling" (400) when throttled and "PriorRequestNotComplete"
 # while a previous change to the same zone is still being applied.
 ROUTE53_RETRY_CODES = [
@@ -59,7 +61,6 @@ route53_retry = AWSRetry.jittered_backoff(
 CALLER_REFERENCE_PREFIX = "mrcv-"
 CALLER_REFERENCE_MAX = 64
 MAX_GENERATION_ATTEMPTS = 20
-WAITER_DELAY = 3
 
 # Health-check settings: which ones UpdateHealthCheck can change, which ones are fixed at creation.
 MODIFIABLE_HEALTH_CHECK_FIELDS = (
@@ -170,15 +171,14 @@ def change_resource_record_sets(client, zone_id, changes, comment=None):
 
 class Route53WaiterFactory(BaseWaiterFactory):
     """botocore's ``resource_record_sets_changed`` (GetChange until INSYNC), with the throttling retries
-    BaseWaiterFactory adds; the delay is ours (3 s) instead of botocore's 30 s."""
+    BaseWaiterFactory adds, polled by ``polling.wait`` instead of every 30 s."""
 
     @property
     def _waiter_model_data(self):
         return dict(
             resource_record_sets_changed=dict(
                 operation="GetChange",
-                delay=WAITER_DELAY,
-                maxAttempts=100,
+                **polling.MODEL,
                 acceptors=[dict(state="success", matcher="path", argument="ChangeInfo.Status", expected="INSYNC")],
             ),
         )
@@ -187,8 +187,7 @@ class Route53WaiterFactory(BaseWaiterFactory):
 @Route53ErrorHandler.common_error_handler("wait for the record change to be INSYNC")
 def wait_for_change(client, change_id, wait_timeout):
     waiter = Route53WaiterFactory().get_waiter(client, "resource_record_sets_changed")
-    attempts = max(1, int(wait_timeout) // WAITER_DELAY)
-    waiter.wait(Id=change_id, WaiterConfig=dict(Delay=WAITER_DELAY, MaxAttempts=attempts))
+    polling.wait(waiter, wait_timeout, Id=change_id)
 
 
 @Route53ErrorHandler.common_error_handler("list health checks")

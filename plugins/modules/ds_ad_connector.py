@@ -84,7 +84,7 @@ options:
     default: true
   wait_timeout:
     description:
-      - How many seconds to wait. The module polls every 3 seconds, O(wait_timeout) // 3 times.
+      - How many seconds to wait. The module polls 1 second apart at first, then 5% of the time already waited apart (at most 30 seconds).
     type: int
     default: 1800
 extends_documentation_fragment:

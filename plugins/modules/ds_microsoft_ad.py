@@ -84,7 +84,7 @@ options:
   wait_timeout:
     description:
       - How many seconds to wait. AWS takes 20 to 45 minutes to create a directory.
-      - The module polls every 3 seconds, O(wait_timeout) // 3 times.
+      - The module polls 1 second apart at first, then 5% of the time already waited apart (at most 30 seconds).
     type: int
     default: 3600
 extends_documentation_fragment:

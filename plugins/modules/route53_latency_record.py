@@ -161,7 +161,7 @@ options:
     default: true
   wait_timeout:
     description:
-      - How many seconds to wait for the change (polled every 3 seconds).
+      - How many seconds to wait for the change (polled 1 second apart at first, then 5% of the time already waited apart).
     type: int
     default: 300
 notes:

@@ -63,7 +63,7 @@ def test_multi_region_rerun_makes_no_write_call_and_leaks_no_password(sandbox, r
 
 
 def test_wait_timeout(sandbox, run_playbook):
-    # 30 min of creation at scale 0.02 is 36 s: longer than a 3 s wait_timeout, which allows a single poll.
+    # 30 min of creation at scale 0.02 is 36 s: far longer than a 3 s wait_timeout (four polls, 1 s apart).
     sandbox.set_time_scale(0.02)
     run_playbook(PLAYBOOKS / "wait_timeout.yml", extra_vars={"ds_wait_timeout": 3}, env=ENV)
     assert len(_ds_calls(sandbox, "CreateMicrosoftAD")) == 1

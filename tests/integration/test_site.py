@@ -33,7 +33,7 @@ REGIONS = {HOME: HOSTS["home"]["hosts"][HOME], **HOSTS["branches"]["hosts"]}
 PASSWORD = GROUP_VARS["directory_password"]
 DIRECTORY = GROUP_VARS["directory_name"]
 VPN_NAME = GROUP_VARS["vpn_name"]
-# Directory 3.6 s, Region add 4.8 s, connector and associations ~1 s; each wait takes at least one 3 s poll.
+# Directory 3.6 s, Region add 4.8 s, connector and associations ~1 s; the modules poll 1 s apart on such waits.
 TIME_SCALE = 0.002
 GROUP_SID = "S-1-5-21-1111111111-2222222222-3333333333-1104"
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)

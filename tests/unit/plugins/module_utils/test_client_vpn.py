@@ -187,11 +187,6 @@ def test_delete_of_missing_endpoint_is_false():
 # ----------------------------------------------------------------- waiters
 
 
-def test_waiter_config_delay_3():
-    assert cv.waiter_config(900) == {"Delay": 3, "MaxAttempts": 300}
-    assert cv.waiter_config(1) == {"Delay": 3, "MaxAttempts": 1}
-
-
 @pytest.mark.parametrize(
     "waiter, answers, outcome",
     [
@@ -227,20 +222,22 @@ def test_association_waiter_times_out(monkeypatch):
     monkeypatch.setattr("time.sleep", lambda s: None)
     client = ec2()
     stub = Stubber(client)
-    for _attempt in range(2):
+    for _attempt in range(7):  # at 0, 1, ... 6 s (module_utils/polling.py)
         stub.add_response(
             "describe_client_vpn_target_networks",
             {"ClientVpnTargetNetworks": [{"AssociationId": "a1", "Status": {"Code": "associating"}}]},
         )
     with stub:
-        with pytest.raises(cv.AnsibleClientVpnError):
+        with pytest.raises(cv.AnsibleClientVpnError) as e:
             cv.wait_for(
                 client, "client_vpn_target_network_associated", 6, ClientVpnEndpointId="e1", AssociationIds=["a1"]
             )
+        stub.assert_no_pending_responses()
+    assert "Timeout trying to wait for" in e.value.message
 
 
 def test_every_waiter_builds():
     client = ec2()
     factory = cv.ClientVpnWaiterFactory()
     for name in factory._model.waiter_names:
-        assert cv.get_waiter(client, name).config.delay == 3
+        assert cv.get_waiter(client, name).config.max_attempts == 1  # polling.wait polls one at a time

@@ -132,11 +132,6 @@ def test_list_tags_returns_a_dict():
 # ------------------------------------------------------------------ waiters
 
 
-@pytest.mark.parametrize("timeout, attempts", [(3600, 1200), (3, 1), (1, 1), (10, 3)])
-def test_waiter_config(timeout, attempts):
-    assert ds.waiter_config(timeout) == {"Delay": 3, "MaxAttempts": attempts}
-
-
 def test_directory_waiter_reaches_active(ds_client, no_sleep):
     with Stubber(ds_client) as stub:
         for stage in ("Creating", "Active"):
@@ -147,7 +142,7 @@ def test_directory_waiter_reaches_active(ds_client, no_sleep):
             )
         ds.wait_for_directory(ds_client, "d-1234567890", "active", 60)
         stub.assert_no_pending_responses()
-    assert no_sleep == [3]
+    assert no_sleep == [1.0]
 
 
 def test_directory_waiter_stops_at_failed_with_reason(ds_client, no_sleep):
@@ -171,13 +166,14 @@ def test_directory_waiter_stops_at_failed_with_reason(ds_client, no_sleep):
 
 def test_directory_waiter_times_out_with_last_stage(ds_client, no_sleep):
     with Stubber(ds_client) as stub:
-        for dummy in range(2):
+        for dummy in range(7):  # at 0, 1, ... 6 s: 1 s apart at first (module_utils/polling.py)
             stub.add_response(
                 "describe_directories",
                 {"DirectoryDescriptions": [{"DirectoryId": "d-1234567890", "Stage": "Creating"}]},
             )
         with pytest.raises(ds.AnsibleDSError) as exc:
             ds.wait_for_directory(ds_client, "d-1234567890", "active", 6)
+        stub.assert_no_pending_responses()
     assert (
         "Timed out after 6 seconds waiting for directory d-1234567890 to be Active (last stage: Creating)"
         in exc.value.message
