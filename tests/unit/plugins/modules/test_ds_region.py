@@ -22,6 +22,7 @@ def params(**kw):
         subnet_ids=["subnet-33333333", "subnet-44444444"],
         desired_number_of_domain_controllers=None,
         wait=True,
+        wait_for_directory=None,
         wait_timeout=600,
     )
     base.update(kw)
@@ -153,6 +154,27 @@ def test_directory_not_active_is_waited_for_when_wait(waits):
     primary, replica = clients([directory(Stage="Creating")], [region("us-east-1")])
     module.ensure_present(primary, replica, params(), False, "us-east-1")
     assert waits == [("directory", "active"), ("us-west-2", "active")]
+
+
+@pytest.mark.parametrize(
+    "p, expected_waits",
+    [
+        (dict(wait=False, wait_for_directory=True), [("directory", "active")]),
+        (dict(wait=True, wait_for_directory=True), [("directory", "active"), ("us-west-2", "active")]),
+    ],
+)
+def test_wait_for_directory_waits_for_the_directory_only(waits, p, expected_waits):
+    primary, replica = clients([directory(Stage="Creating")], [region("us-east-1")])
+    result = module.ensure_present(primary, replica, params(**p), False, "us-east-1")
+    assert result["changed"] and writes(primary, replica) == [("primary", "add_region")]
+    assert waits == expected_waits
+
+
+def test_wait_for_directory_false_refuses_a_directory_not_active(waits):
+    primary, replica = clients([directory(Stage="Creating")], [region("us-east-1")])
+    with pytest.raises(AnsibleDSError, match="Set wait=true or wait_for_directory=true"):
+        module.ensure_present(primary, replica, params(wait=True, wait_for_directory=False), False, "us-east-1")
+    assert writes(primary, replica) == [] and waits == []
 
 
 def test_add_with_more_domain_controllers_resizes_in_the_replica_region(waits):
