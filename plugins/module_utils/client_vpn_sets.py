@@ -25,6 +25,8 @@ into ``exit_json``.
 """
 
 import ipaddress
+from dataclasses import dataclass
+from typing import Callable
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
@@ -548,6 +550,7 @@ def apply_association_plan(plan, associate, disassociate, budget, wait, pending=
 # --- rules and routes against AWS -------------------------------------------------------
 
 
+@dataclass(frozen=True)
 class EndpointSetKind:
     """What tells the rule and route modules apart around the one skeleton of ``ensure_endpoint_set``.
 
@@ -567,43 +570,23 @@ class EndpointSetKind:
     :param checkable: which items (plain dicts) have a key (default: all)
     """
 
-    def __init__(
-        self,
-        option,
-        result_key,
-        describe,
-        waiter,
-        plan,
-        from_aws,
-        key,
-        summary,
-        busy_states,
-        remove,
-        add,
-        remove_failure,
-        add_failure,
-        added,
-        label,
-        describe_item,
-        checkable=None,
-    ):
-        self.option = option
-        self.result_key = result_key
-        self.describe = describe
-        self.waiter = waiter
-        self.plan = plan
-        self.from_aws = from_aws
-        self.key = key
-        self.summary = summary
-        self.busy_states = busy_states
-        self.remove = remove
-        self.add = add
-        self.remove_failure = remove_failure
-        self.add_failure = add_failure
-        self.added = added
-        self.label = label
-        self.describe_item = describe_item
-        self.checkable = checkable or (lambda item: True)
+    option: str
+    result_key: str
+    describe: Callable
+    waiter: str
+    plan: Callable
+    from_aws: Callable
+    key: Callable
+    summary: Callable
+    busy_states: tuple
+    remove: Callable
+    add: Callable
+    remove_failure: str
+    add_failure: str
+    added: str
+    label: str
+    describe_item: Callable
+    checkable: Callable = lambda item: True
 
 
 # Describe calls of rules and routes accept up to 1000 results per page.

@@ -18,6 +18,8 @@ Layout:
 
 import datetime
 import re
+from dataclasses import dataclass
+from typing import Callable
 
 try:
     import botocore
@@ -563,6 +565,7 @@ def normalize_domain_controllers(controllers):
 # --- ds_microsoft_ad and ds_ad_connector ---------------------------------------
 
 
+@dataclass(frozen=True)
 class DirectoryKind:
     """What tells the directory modules apart around the one skeleton of ``ensure_directory``.
 
@@ -576,25 +579,14 @@ class DirectoryKind:
     :param replicable: refuse to delete a directory that still has replica Regions
     """
 
-    def __init__(
-        self,
-        directory_type,
-        label,
-        required_for_create,
-        immutable_options,
-        predict,
-        create,
-        check_password=False,
-        replicable=False,
-    ):
-        self.directory_type = directory_type
-        self.label = label
-        self.required_for_create = required_for_create
-        self.immutable_options = immutable_options
-        self.predict = predict
-        self.create = create
-        self.check_password = check_password
-        self.replicable = replicable
+    directory_type: str
+    label: str
+    required_for_create: list
+    immutable_options: tuple
+    predict: Callable
+    create: Callable
+    check_password: bool = False
+    replicable: bool = False
 
     @property
     def title(self):
