@@ -193,19 +193,21 @@ def test_interrupted_deploys_converge_without_duplicates(sandbox, sandbox_server
         return [d["Stage"] for d in client.describe_directories()["DirectoryDescriptions"] if d["Type"] == kind]
 
     with warped_clock(sandbox_server) as advance:
-        # 1. Both Regions wait on the Home directory: each has imported (and tagged) its certificate, the
-        # last step of its chain before that wait, and the directory has been polled since.
+        # 1. Both Regions wait on the Home directory: the Home has imported (and tagged) its certificate, the
+        # last step of its chain before that wait, and the directory has been polled since; the Branch's chain
+        # begins with that wait (its Region add starts the moment the directory is Active, before its own work).
         def waiting_on_directory(calls):
-            polls = after(calls, service="acm")
+            polls = after(calls, service="acm", region=home)
             return (
                 count(calls, "CreateMicrosoftAD") == 1
-                and all(count(calls, "AddTagsToCertificate", region) for region in (home, branch))
+                and count(calls, "AddTagsToCertificate", home)
                 and count(polls, "DescribeDirectories", home) >= 3
             )
 
         killed, _, output, calls = deploy.run_until(waiting_on_directory)
         assert killed, output[-3000:]
         assert count(calls, "AddRegion") == 0
+        assert count(calls, "ImportCertificate", branch) == 0
         assert stages(ds_home, "MicrosoftAD") == ["Creating"]
         advance(HOUR)
 
