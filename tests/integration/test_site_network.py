@@ -6,15 +6,15 @@ The runs select those plays with their tags (``--tags network,certificates``; pr
 One test walks a deployment's life, because each site.yml run costs a minute:
 
 1. first run converges: a VPC, two subnets, a security group and a route table per Region, tagged as
-   ours; a peering between every pair of Regions, active, requested by the Home when it is one of the
-   two, else by the Region the round-robin split gives it (``requester``); each route table routes every other Region's VPC CIDR through the right peering; keys 0600;
+   ours; a peering between every pair of Regions, active, requested by the Region the round-robin
+   split gives it (``requester``); each route table routes every other Region's VPC CIDR through the right peering; keys 0600;
    the server certificate imported in every Region with its CA as the chain;
 2. second run: ``changed=0`` for every host in the PLAY RECAP and not one write call;
 3. adding a Branch (us-east-2) to a copy of the inventory and re-running creates only that
    Region's resources: elsewhere only its peering (requested there, or accepted there by the new
    Region) and the new route are written, and the PKI files are not regenerated. us-east-2 sorts between
-   the existing Branches, so the round-robin split of the existing Branch pair changes: its peering, made
-   the other way round, is found and kept as it is (no write).
+   the existing Regions, so the round-robin split of two existing pairs changes: their peerings, made
+   the other way round, are found and kept as they are (no write).
 """
 
 import re
@@ -49,15 +49,10 @@ GROWTH_WRITES_ELSEWHERE = {"CreateVpcPeeringConnection", "AcceptVpcPeeringConnec
 TAGS = {"ANSIBLE_RUN_TAGS": "network,certificates"}
 
 
-HUB = "us-east-1"  # the Home of inventories/sandbox
-
-
 def requester(region, other, regions):
-    """The Region that requests a pair (network role): the hub (the Home) when it is one of the two; else, with
-    the other Regions' names sorted, the pair (i, j), i < j, is requested by i when i + j is odd, by j when even."""
-    if HUB in (region, other):
-        return HUB
-    names = sorted(set(regions) - {HUB})
+    """The Region that requests a pair (network role): with the names sorted, the pair (i, j), i < j, is
+    requested by i when i + j is odd, by j when even."""
+    names = sorted(regions)
     i, j = sorted((names.index(region), names.index(other)))
     return names[i] if (i + j) % 2 else names[j]
 
