@@ -33,8 +33,12 @@ REGIONS = {HOME: HOSTS["home"]["hosts"][HOME], **HOSTS["branches"]["hosts"]}
 PASSWORD = GROUP_VARS["directory_password"]
 DIRECTORY = GROUP_VARS["directory_name"]
 VPN_NAME = GROUP_VARS["vpn_name"]
-# Directory 3.6 s, Region add 4.8 s, connector and associations ~1 s; the modules poll 1 s apart on such waits.
-TIME_SCALE = 0.002
+# Directory 18 s, Region add 24 s, connector and associations 4.8 s; the modules poll 1 s apart on such waits.
+# After the directory the Home waits for the peerings the Branches request once their Region add has started,
+# then creates its endpoint: the Region add must outlast that by a clear margin on a busy 2-core machine, so that
+# the overlap asserted below (the Home endpoint before any Branch connector) is not a race between Ansible's
+# speed and the simulated waits.
+TIME_SCALE = 0.01
 GROUP_SID = "S-1-5-21-1111111111-2222222222-3333333333-1104"
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
