@@ -80,7 +80,8 @@ def timeline(calls, started, scale, home, branches, replica_launch=None):
                 continue
             start = at - started
             done = start + DURATIONS[kind] * scale
-            lag = start - (before_done if kind in BESIDE else previous_done if previous_done is not None else 0.0)
+            since = before_done if kind in BESIDE else previous_done
+            lag = start - (since or 0.0)
             steps.append({"wait": kind, "start_s": round(start, 2), "done_s": round(done, 2), "lag_s": round(lag, 2)})
             if kind not in BESIDE:
                 before_done, previous_done = previous_done, done
