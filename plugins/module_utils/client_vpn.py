@@ -37,7 +37,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
-
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import polling
 
 # Error codes worth retrying on top of AWSRetry's defaults (RequestLimitExceeded,

@@ -35,7 +35,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
-
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import polling
 
 # A ClientException whose message says the directory is busy with another

@@ -43,7 +43,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
-
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import polling
 
 # Route 53 answers "Throttling" (400) when throttled and "PriorRequestNotComplete"

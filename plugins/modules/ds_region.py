@@ -384,13 +384,19 @@ def ensure_present(primary_client, replica_client, params, check_mode, client_re
             )
         stage = directory.get("Stage")
         if stage != "Active" and not check_mode:
-            wait_for_active = params["wait"] if params.get("wait_for_directory") is None else params["wait_for_directory"]
+            wait_for_active = (
+                params["wait"] if params.get("wait_for_directory") is None else params["wait_for_directory"]
+            )
             if stage in FAILED_STAGES or stage in ("Deleting", "Deleted") or not wait_for_active:
                 raise AnsibleDSError(
                     message=(
                         f"Cannot add Region {params['replica_region']} to directory {directory_id}: the directory is {stage},"
                         " AddRegion needs it Active."
-                        + ("" if stage in FAILED_STAGES else " Set wait=true or wait_for_directory=true to wait for it.")
+                        + (
+                            ""
+                            if stage in FAILED_STAGES
+                            else " Set wait=true or wait_for_directory=true to wait for it."
+                        )
                     )
                 )
             wait_for_directory(primary_client, directory_id, "active", params["wait_timeout"])
