@@ -22,6 +22,7 @@ from . import protocol
 from . import registry
 from .clock import Clock
 from .protocol import AwsError
+from .realism import Realism
 
 READ_PREFIXES = ("Describe", "List", "Get", "Test", "Export", "Search", "Lookup", "Check")
 
@@ -95,10 +96,11 @@ class Faults:
 
 
 class Sandbox:
-    def __init__(self, time_scale=1.0):
+    def __init__(self, time_scale=1.0, without=(), modes=()):
         from . import services  # noqa: F401  registers the emulations
 
         self.clock = Clock(time_scale)
+        self.realism = Realism(self.clock, without=without, modes=modes)
         self.lock = threading.RLock()
         self.calls = []
         self.faults = Faults()
@@ -281,6 +283,7 @@ class Sandbox:
         self.calls = []
         self.faults.clear()
         self.outages = set()
+        self.realism.reset()
 
 
 def _read_body(environ):
@@ -375,6 +378,16 @@ def _end_outage(sandbox, body, query):
     else:
         sandbox.outages.clear()
     return 200, {"regions": sorted(sandbox.outages)}
+
+
+@registry.control("GET", "effects")
+def _get_effects(sandbox, body, query):
+    return 200, {"effects": dict(sandbox.realism.switches)}
+
+
+@registry.control("POST", "effects")
+def _set_effects(sandbox, body, query):
+    return 200, {"effects": sandbox.realism.set(body)}
 
 
 @registry.control("POST", "time-scale")

@@ -16,14 +16,15 @@ class _QuietHandler(MotoRequestHandler):
         pass
 
 
-def make(host, port, time_scale):
-    app = Sandbox(time_scale)
+def make(host, port, time_scale, without=(), modes=()):
+    app = Sandbox(time_scale, without=without, modes=modes)
     return app, make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
 
 
-def serve(host, port, time_scale):
-    _, server = make(host, port, time_scale)
-    print(f"sandbox listening on http://{host}:{server.port} (time scale {time_scale})", flush=True)
+def serve(host, port, time_scale, without=(), modes=()):
+    app, server = make(host, port, time_scale, without=without, modes=modes)
+    effects = ", ".join(name for name, on in sorted(app.realism.switches.items()) if on) or "none"
+    print(f"sandbox listening on http://{host}:{server.port} (time scale {time_scale}; on: {effects})", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -33,8 +34,8 @@ def serve(host, port, time_scale):
 class ThreadedSandbox:
     """The sandbox on a free loopback port in a daemon thread (tests, bench)."""
 
-    def __init__(self, time_scale=0.0, port=0):
-        self.app, self.server = make("127.0.0.1", port, time_scale)
+    def __init__(self, time_scale=0.0, port=0, without=(), modes=()):
+        self.app, self.server = make("127.0.0.1", port, time_scale, without=without, modes=modes)
         self.url = f"http://127.0.0.1:{self.server.port}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
