@@ -1,5 +1,5 @@
 # multiregion.client_vpn: developer entry points.
-#   make test      changelog lint + lint + sanity + molecule + every pytest suite (what CI runs)
+#   make test      units + changelog lint + lint + sanity + molecule + the other pytest suites (what CI runs)
 #   make sandbox   start the local AWS emulator in the foreground
 # Every target uses the tools of the project venv ($(VENV)), which `make venv`
 # creates with $(PYTHON) and fills from requirements-dev.txt.
@@ -31,10 +31,10 @@ GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_$(subst .,_,$(ANSIBLE_TEST_
 # pytest suites; `make pytest` runs those that hold test files.
 PYTEST_SUITES := tests/unit tests/sandbox tests/integration tests/e2e
 
-.PHONY: help venv sandbox demo molecule sanity lint changelog-lint units pytest test format format-check build clean distclean
+.PHONY: help venv sandbox demo molecule sanity lint changelog-lint units pytest pytest-no-units test format format-check build clean distclean
 
 help:
-	@echo "make test           changelog-lint + lint + sanity + molecule + pytest (the full gate)"
+	@echo "make test           units + changelog-lint + lint + sanity + molecule + other pytest suites (the full gate)"
 	@echo "make sandbox        local AWS emulator on 127.0.0.1:$(SANDBOX_PORT), time scale $(SANDBOX_TIME_SCALE)"
 	@echo "make bench          benchmark: deploy and re-deploy 1 Home + $(BENCH_BRANCHES) Branches (bench/README.md)"
 	@echo "make e2e            end to end: real OpenVPN client/servers, Samba AD, BIND in netns (root; tests/e2e/README.md)"
@@ -130,7 +130,7 @@ changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
 
 units: venv
-	$(BIN)/pytest tests/unit
+	$(BIN)/pytest -q tests/unit
 
 # pytest runs over the suites that hold test files (test_*.py); a suite with
 # none yet is reported and skipped. If pytest then collects nothing it exits 5,
@@ -142,13 +142,20 @@ pytest: venv
 		else echo "pytest: $$suite has no test files yet, skipped"; fi; \
 	done; \
 	if [ -z "$$suites" ]; then echo "pytest: no test files in any suite; nothing to run"; exit 0; fi; \
-	echo "$(BIN)/pytest$$suites"; $(BIN)/pytest $$suites
+	echo "$(BIN)/pytest -rs$$suites"; $(BIN)/pytest -rs $$suites
 
-# Cheapest first, so that a broken gate shows early: the static gates, then molecule (the whole life cycle
-# once: deploy, idempotence without a write call, verify, failover drill, teardown leaving nothing; about
-# 5 CPU-minutes), then the pytest suites (the longest by far). CI (.ci/run) runs `make test`; `make -k test`
-# runs every gate even after one has failed.
-test: changelog-lint lint sanity molecule pytest
+# `make test` runs the unit tests first (seconds), so its last phase leaves them out.
+pytest-no-units:
+	@$(MAKE) --no-print-directory pytest PYTEST_SUITES="$(filter-out tests/unit,$(PYTEST_SUITES))"
+
+# Cheapest first, so that a broken change fails early: the unit tests (seconds), the static gates, then
+# molecule (the whole life cycle once: deploy, idempotence without a write call, verify, failover drill,
+# teardown leaving nothing), then the other pytest suites (the longest by far). It stops at the first
+# phase that fails and always ends with each phase's time (hacking/run_phases.sh). CI (.ci/run) runs it.
+TEST_PHASES := units changelog-lint lint sanity molecule pytest-no-units
+
+test: venv
+	@MAKE="$(MAKE)" hacking/run_phases.sh $(TEST_PHASES)
 
 # --- formatting (black + isort, configured in pyproject.toml) ----------------
 
