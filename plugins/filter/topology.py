@@ -12,16 +12,19 @@ REGION_KEYS = ("vpc_cidr", "subnets", "vpc_id", "subnet_ids", "client_cidr", "pr
 
 
 def topology_regions(hostvars, groups):
-    """One dict per Region host (home first, then branches by name) with the inventory model's keys."""
+    """One dict per Region host (home first, then branches by name) with the inventory model's keys.
+
+    A host in both groups comes twice, once per role, so that topology_problems can reject it.
+    """
     try:
         home = list(groups.get("home", []))
-        branches = sorted(h for h in groups.get("branches", []) if h not in home)
+        branches = sorted(groups.get("branches", []))
     except AttributeError as exc:
         raise AnsibleFilterError("topology_regions expects the 'groups' mapping") from exc
     regions = []
-    for host in home + branches:
+    for host, role in [(h, "home") for h in home] + [(h, "branch") for h in branches]:
         values = hostvars[host]
-        region = {"host": host, "name": values.get("aws_region", host), "role": "home" if host in home else "branch"}
+        region = {"host": host, "name": values.get("aws_region", host), "role": role}
         for key in REGION_KEYS:
             if values.get(key) is not None:
                 region[key] = values.get(key)

@@ -13,6 +13,8 @@ Pure functions over plain data: no AWS call, no Ansible import.
 import ipaddress
 import re
 
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import aws_rules
+
 # Regions enabled by default in every account.  Multi-Region replication of
 # Managed Microsoft AD needs the primary and each replica in one of these.
 DEFAULT_REGIONS = frozenset("""
@@ -26,12 +28,7 @@ OPT_IN_REGIONS = frozenset("""
     ap-southeast-6 ap-southeast-7 ca-west-1 eu-central-2 eu-south-1 eu-south-2 il-central-1
     me-central-1 me-south-1 mx-central-1
     """.split())
-HEALTH_CHECK_REGIONS = frozenset(
-    "us-east-1 us-west-1 us-west-2 eu-west-1 ap-southeast-1 ap-southeast-2 ap-northeast-1 sa-east-1".split()
-)
-# AWS's own rule for a directory password (the pattern of the DS model's Password shape):
-# 8-64 characters and three of lower case, upper case, digits and symbols.
-_PASSWORD_CLASSES = (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9\s]")
+HEALTH_CHECK_REGIONS = aws_rules.HEALTH_CHECK_REGIONS
 _DIRECTORY_NAME = re.compile(r"^([a-zA-Z0-9]+[\\.-])+([a-zA-Z0-9])+$")
 _SHORT_NAME = re.compile(r'^[^\\/:*?"<>|.]+[^\\/:*?"<>|]*$')
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -41,29 +38,14 @@ _AZ = re.compile(r"^(?P<region>[a-z]{2}(-gov)?-[a-z]+-\d)(?P<zone>[a-z])$")
 # (RegionLimitExceededException beyond it); it can be raised on request, hence a setting.
 DIRECTORY_ADDITIONAL_REGIONS_QUOTA = 4
 
-SESSION_TIMEOUTS = (8, 10, 12, 24)
-VPN_PORTS = (443, 1194)
-BANNER_MAX = 1400
-TAG_KEY_MAX = 128
-TAG_VALUE_MAX = 256
-
 
 def password_problem(password):
-    """None when AWS would accept this directory or service-account password, else why not."""
-    if not isinstance(password, str) or not 8 <= len(password) <= 64:
-        return "must be 8 to 64 characters long"
-    classes = sum(1 for pattern in _PASSWORD_CLASSES if re.search(pattern, password))
-    if classes < 3:
-        return "must contain three of: lower case, upper case, digits, symbols"
-    return None
+    """None when AWS would accept this directory admin password, else why not (the modules' own rule)."""
+    problems = aws_rules.directory_password_problems(password)
+    return "; ".join(problems) if problems else None
 
 
-def _network(value):
-    try:
-        net = ipaddress.ip_network(str(value), strict=True)
-    except ValueError:
-        return None
-    return net if net.version == 4 else None
+_network = aws_rules.ipv4_network
 
 
 def _dns_name(value):
@@ -93,18 +75,15 @@ def _region_problems(region, seen_names):
         if len(region.get("subnet_ids") or []) != 2:
             problems.append(f"{where}: an existing VPC needs exactly two subnet_ids (in different AZs)")
     else:
+        vpc_problems = aws_rules.vpc_cidr_problems(region.get("vpc_cidr"))
+        problems.extend(f"{where}: vpc_cidr {p}" for p in vpc_problems)
+        # A VPC of the wrong size is still checked for overlaps: it is a range all the same.
         vpc = _network(region.get("vpc_cidr"))
-        if vpc is None:
-            problems.append(f"{where}: vpc_cidr {region.get('vpc_cidr')!r} is not an IPv4 CIDR block")
-        elif not 16 <= vpc.prefixlen <= 28:
-            problems.append(f"{where}: vpc_cidr {vpc} must be between /16 and /28")
         problems.extend(_subnet_problems(region, where, vpc))
 
+    client_problems = aws_rules.client_cidr_problems(region.get("client_cidr"))
+    problems.extend(f"{where}: client_cidr {p}" for p in client_problems)
     client = _network(region.get("client_cidr"))
-    if client is None:
-        problems.append(f"{where}: client_cidr {region.get('client_cidr')!r} is not an IPv4 CIDR block")
-    elif not 12 <= client.prefixlen <= 22:
-        problems.append(f"{where}: client_cidr {client} must be between /12 and /22 (Client VPN rule)")
 
     probe = region.get("probe_ip")
     if probe:
@@ -130,8 +109,11 @@ def _subnet_problems(region, where, vpc):
             problems.append(f"{where}: subnet cidr {subnet.get('cidr')!r} is not an IPv4 CIDR block")
         else:
             nets.append(net)
-            if net.prefixlen > 27:
-                problems.append(f"{where}: subnet {net} is smaller than /27 (Client VPN needs /27 or larger)")
+            if net.prefixlen > aws_rules.SUBNET_PREFIX_MAX:
+                problems.append(
+                    f"{where}: subnet {net} is smaller than /{aws_rules.SUBNET_PREFIX_MAX} "
+                    f"(Client VPN needs /{aws_rules.SUBNET_PREFIX_MAX} or larger)"
+                )
             if vpc is not None and not net.subnet_of(vpc):
                 problems.append(f"{where}: subnet {net} is not inside vpc_cidr {vpc}")
         if not match:
@@ -170,9 +152,15 @@ def _settings_problems(settings):
         problems.append(
             f"directory_short_name {short!r} must be a NetBIOS name of 1 to 15 characters, not starting with a dot"
         )
-    why = password_problem(settings.get("directory_password"))
-    if why:
-        problems.append(f"directory_password {why} (AWS's rule)")
+    problems.extend(
+        f"directory_password {p} (AWS's rule)"
+        for p in aws_rules.directory_password_problems(settings.get("directory_password"))
+    )
+    if settings.get("connector_password") not in (None, ""):
+        problems.extend(
+            f"connector_password {p} (AWS's rule)"
+            for p in aws_rules.connector_password_problems(settings.get("connector_password"))
+        )
     edition = settings.get("directory_edition", "Enterprise")
     if edition != "Enterprise":
         problems.append(f"directory_edition {edition!r}: multi-Region replication needs the Enterprise edition")
@@ -185,47 +173,19 @@ def _settings_problems(settings):
     port = settings.get("vpn_port", 443)
     if port != 443:
         problems.append(f"vpn_port {port!r}: must be 443, the port Route 53 health-checks (Client VPN allows 443|1194)")
-    dns_servers = settings.get("dns_servers") or []
-    if len(dns_servers) > 2:
-        problems.append(f"dns_servers: at most 2 are allowed, got {len(dns_servers)}")
-    for server in dns_servers:
-        try:
-            ipaddress.IPv4Address(str(server))
-        except ValueError:
-            problems.append(f"dns_servers: {server!r} is not an IPv4 address")
-    timeout = settings.get("session_timeout_hours", 24)
-    if timeout not in SESSION_TIMEOUTS:
-        problems.append(f"session_timeout_hours {timeout!r} must be one of {', '.join(map(str, SESSION_TIMEOUTS))}")
-    banner = settings.get("login_banner") or ""
-    if len(banner) > BANNER_MAX:
-        problems.append(f"login_banner is {len(banner)} characters; AWS allows at most {BANNER_MAX}")
-    problems.extend(_health_check_problems(settings.get("health_check") or {}))
-    ttl = settings.get("record_ttl", 60)
-    if not isinstance(ttl, int) or isinstance(ttl, bool) or not 0 <= ttl <= 2147483647:
-        problems.append(f"record_ttl {ttl!r} is not a valid TTL")
-    for key, value in (settings.get("tags") or {}).items():
-        if not str(key) or len(str(key)) > TAG_KEY_MAX or str(key).lower().startswith("aws:"):
-            problems.append(f"tags: key {key!r} must be 1-{TAG_KEY_MAX} characters and not start with aws:")
-        if len(str(value)) > TAG_VALUE_MAX:
-            problems.append(f"tags: value of {key!r} is longer than {TAG_VALUE_MAX} characters")
-    return problems
-
-
-def _health_check_problems(check):
-    problems = []
-    interval = check.get("request_interval", 30)
-    if interval not in (10, 30):
-        problems.append(f"health_check.request_interval {interval!r} must be 10 or 30")
-    threshold = check.get("failure_threshold", 3)
-    if not isinstance(threshold, int) or not 1 <= threshold <= 10:
-        problems.append(f"health_check.failure_threshold {threshold!r} must be between 1 and 10")
-    regions = check.get("regions")
-    if regions is not None:
-        unknown = sorted(set(regions) - HEALTH_CHECK_REGIONS)
-        if unknown:
-            problems.append(f"health_check.regions: {', '.join(unknown)} are not Route 53 checker Regions")
-        if len(set(regions)) < 3:
-            problems.append("health_check.regions: Route 53 needs at least 3 checker Regions")
+    problems.extend(f"dns_servers: {p}" for p in aws_rules.dns_servers_problems(settings.get("dns_servers")))
+    problems.extend(
+        f"session_timeout_hours {p}"
+        for p in aws_rules.session_timeout_problems(settings.get("session_timeout_hours", 24))
+    )
+    problems.extend(f"login_banner {p}" for p in aws_rules.login_banner_problems(settings.get("login_banner")))
+    problems.extend(f"health_check.{p}" for p in aws_rules.health_check_problems(settings.get("health_check")))
+    problems.extend(f"record_ttl {p}" for p in aws_rules.ttl_problems(settings.get("record_ttl", 60)))
+    problems.extend(f"tags: {p}" for p in aws_rules.tag_problems(settings.get("tags")))
+    problems.extend(f"connection_log: {p}" for p in aws_rules.connection_log_problems(settings.get("connection_log")))
+    groups = settings.get("vpn_authorization_groups") or []
+    for index, rule in enumerate(groups if isinstance(groups, list) else []):
+        problems.extend(f"vpn_authorization_groups[{index}]: {p}" for p in aws_rules.authorization_rule_problems(rule))
     return problems
 
 
@@ -239,6 +199,18 @@ def topology_problems(regions, settings):
     """
     problems = []
     regions = list(regions or [])
+    # An inventory host in both groups home and branches comes as two entries (one per role): report
+    # it once, then check it as the Home only (its second entry would only repeat "listed more than once").
+    roles_of = {}
+    for region in regions:
+        if region.get("host") is not None:
+            roles_of.setdefault(region["host"], []).append(region.get("role"))
+    both = sorted(host for host, roles in roles_of.items() if "home" in roles and "branch" in roles)
+    for host in both:
+        problems.append(
+            f"{host}: in both groups home and branches; a Region is either the Home or a Branch, remove it from one"
+        )
+    regions = [r for r in regions if not (r.get("host") in both and r.get("role") == "branch")]
     homes = [r.get("name") for r in regions if r.get("role") == "home"]
     if len(homes) != 1:
         problems.append(
