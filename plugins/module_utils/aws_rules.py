@@ -108,8 +108,14 @@ def connector_password_problems(password):
     return []
 
 
+def _dict(value):
+    return value if isinstance(value, dict) else {}
+
+
 def dns_servers_problems(servers):
-    servers = list(servers or [])
+    # A comma-separated string is a list to Ansible's type check (which reports any other wrong type).
+    servers = servers.split(",") if isinstance(servers, str) else servers
+    servers = list(servers) if isinstance(servers, (list, tuple)) else []
     problems = []
     if len(servers) > DNS_SERVERS_MAX:
         problems.append(f"at most {DNS_SERVERS_MAX} are allowed, got {len(servers)}")
@@ -148,7 +154,7 @@ def ttl_problems(ttl):
 
 def health_check_problems(check):
     """A Route 53 TCP health check's settings (keys: request_interval, failure_threshold, regions, port)."""
-    check = check or {}
+    check = _dict(check)
     problems = []
     interval = check.get("request_interval")
     if interval is not None and (interval not in HEALTH_CHECK_INTERVALS or not _is_int(interval)):
@@ -161,7 +167,7 @@ def health_check_problems(check):
     if port is not None and (not _is_int(port) or not 1 <= port <= 65535):
         problems.append(f"port {port!r} must be between 1 and 65535")
     regions = check.get("regions")
-    if regions is not None:
+    if isinstance(regions, (list, tuple)):
         regions = list(regions)
         unknown = sorted(set(map(str, regions)) - HEALTH_CHECK_REGIONS)
         if unknown:
@@ -175,7 +181,7 @@ def health_check_problems(check):
 
 def tag_problems(tags):
     problems = []
-    for key, value in (tags or {}).items():
+    for key, value in _dict(tags).items():
         if not str(key) or len(str(key)) > TAG_KEY_MAX or str(key).lower().startswith("aws:"):
             problems.append(f"key {key!r} must be 1-{TAG_KEY_MAX} characters and not start with aws:")
         if len(str(value)) > TAG_VALUE_MAX:
@@ -185,7 +191,7 @@ def tag_problems(tags):
 
 def connection_log_problems(options):
     """Client VPN connection logging: enabled needs the CloudWatch Logs group."""
-    options = options or {}
+    options = _dict(options)
     if options.get("enabled") and not options.get("cloudwatch_log_group"):
         return ["enabled needs cloudwatch_log_group (Client VPN refuses logging without a log group)"]
     if options.get("cloudwatch_log_stream") and not options.get("cloudwatch_log_group"):

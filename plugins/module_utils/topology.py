@@ -271,3 +271,138 @@ def _branch_count_problems(regions, settings):
         f"{len(branches) - limit} Branch(es), or, once AWS has approved a quota increase, raise "
         "directory_additional_regions_limit"
     ]
+
+
+# ----------------------------------------------------------------------------- read calls
+# Preflight's read-only look-ups (aws_az_info, ec2_vpc_net_info, ec2_vpc_subnet_info,
+# cloudwatchlogs_log_group_info, route53_info), registered per Region host, are judged here.
+
+
+def _read(reads, host, key):
+    """``(result, problem)``: a registered look-up of ``host`` that ran, or why it could not be used."""
+    result = (reads.get(host) or {}).get(key)
+    if not isinstance(result, dict) or result.get("skipped"):
+        return None, None
+    if result.get("failed"):
+        # An error (including a read the endpoint does not implement) proves nothing: never "exists".
+        return None, str(result.get("msg") or "the read call failed").splitlines()[0]
+    return result, None
+
+
+def _overlap_problems(existing, regions):
+    """An existing VPC's range against every other Region's VPC and every client range."""
+    problems = []
+    for name, vpc in existing:
+        for region in regions:
+            other = _network(region.get("vpc_cidr")) if not region.get("vpc_id") else None
+            if other is not None and region.get("name") != name and other.overlaps(vpc):
+                problems.append(f"vpc_id of {name} ({vpc}) overlaps vpc_cidr {other} of {region.get('name')}")
+            client = _network(region.get("client_cidr"))
+            if client is not None and client.overlaps(vpc):
+                problems.append(f"client_cidr {client} of {region.get('name')} overlaps the VPC {vpc} of {name}")
+    for i, (name_a, vpc_a) in enumerate(existing):
+        for name_b, vpc_b in existing[i + 1 :]:
+            if vpc_a.overlaps(vpc_b):
+                problems.append(f"the VPCs of {name_a} ({vpc_a}) and {name_b} ({vpc_b}) overlap")
+    return problems
+
+
+def _existing_network_problems(region, reads):
+    """The existing VPC and subnets a Region names: they exist, the subnets are the VPC's, in two AZs."""
+    host, where = region.get("host"), region.get("name")
+    problems, vpc_net = [], None
+    vpc_id = region.get("vpc_id")
+    result, failure = _read(reads, host, "vpc")
+    if failure:
+        problems.append(f"{where}: vpc_id {vpc_id} could not be checked ({failure})")
+    elif result is not None:
+        vpcs = [v for v in result.get("vpcs") or [] if v.get("vpc_id", v.get("id")) == vpc_id]
+        if not vpcs:
+            problems.append(f"{where}: vpc_id {vpc_id} does not exist in {where}")
+        else:
+            vpc_net = _network(vpcs[0].get("cidr_block"))
+    result, failure = _read(reads, host, "subnets")
+    wanted = [str(s) for s in region.get("subnet_ids") or []]
+    if failure:
+        problems.append(f"{where}: subnet_ids {', '.join(wanted)} could not be checked ({failure})")
+    elif result is not None:
+        found = {s.get("subnet_id", s.get("id")): s for s in result.get("subnets") or []}
+        missing = [s for s in wanted if s not in found]
+        if missing:
+            problems.append(f"{where}: subnet_ids {', '.join(missing)} do not exist in {where}")
+        present = [found[s] for s in wanted if s in found]
+        for subnet in present:
+            if vpc_id and subnet.get("vpc_id") != vpc_id:
+                problems.append(
+                    f"{where}: subnet {subnet.get('subnet_id')} is in {subnet.get('vpc_id')}, not in {vpc_id}"
+                )
+            net = _network(subnet.get("cidr_block"))
+            if net is not None and net.prefixlen > aws_rules.SUBNET_PREFIX_MAX:
+                problems.append(
+                    f"{where}: subnet {subnet.get('subnet_id')} ({net}) is smaller than /{aws_rules.SUBNET_PREFIX_MAX}"
+                    f" (Client VPN needs /{aws_rules.SUBNET_PREFIX_MAX} or larger)"
+                )
+        zones = [s.get("availability_zone") for s in present]
+        if len(zones) == 2 and zones[0] == zones[1]:
+            problems.append(
+                f"{where}: subnet_ids are both in {zones[0]}; they must be in two different Availability Zones"
+            )
+    return problems, vpc_net
+
+
+def resource_problems(regions, reads, settings):
+    """Every problem the read-only look-ups found, as sentences (listed with topology_problems').
+
+    ``regions``: as for topology_problems (with ``host``); ``reads``: ``{host: {"zones", "vpc", "subnets",
+    "log_group", "hosted_zone": registered result}}``, a look-up that did not run being absent or skipped;
+    ``settings``: ``hosted_zone``, ``connection_log``.
+    """
+    problems, existing, seen = [], [], set()
+    settings = settings or {}
+    for region in regions or []:
+        host, where = region.get("host"), region.get("name")
+        if host in seen:
+            continue
+        seen.add(host)
+        result, failure = _read(reads, host, "zones")
+        if failure:
+            problems.append(f"{where}: the Availability Zones could not be looked up ({failure})")
+        elif result is not None:
+            names = sorted(z.get("zone_name") for z in result.get("availability_zones") or [])
+            subnets = region.get("subnets") if isinstance(region.get("subnets"), list) else []
+            azs = [s.get("az") for s in subnets if isinstance(s, dict)]
+            missing = [az for az in azs if az and az not in names]
+            if missing:
+                problems.append(
+                    f"{where}: Availability Zone(s) {', '.join(missing)} do not exist here"
+                    f" (available: {', '.join(names)})"
+                )
+        if region.get("vpc_id"):
+            network_problems, vpc_net = _existing_network_problems(region, reads)
+            problems.extend(network_problems)
+            if vpc_net is not None:
+                existing.append((where, vpc_net))
+        log = settings.get("connection_log")
+        group = log.get("cloudwatch_log_group") if isinstance(log, dict) else None
+        result, failure = _read(reads, host, "log_group")
+        if failure:
+            problems.append(f"{where}: connection_log.cloudwatch_log_group {group} could not be checked ({failure})")
+        elif result is not None and group not in [g.get("log_group_name") for g in result.get("log_groups") or []]:
+            problems.append(f"{where}: connection_log.cloudwatch_log_group {group} does not exist in {where}")
+        result, failure = _read(reads, host, "hosted_zone")
+        zone = str(settings.get("hosted_zone") or "").lower().rstrip(".")
+        if failure:
+            problems.append(f"hosted_zone {zone} could not be checked ({failure})")
+        elif result is not None:
+            public = [
+                z
+                for z in result.get("HostedZones") or []
+                if str(z.get("Name", "")).lower().rstrip(".") == zone and not (z.get("Config") or {}).get("PrivateZone")
+            ]
+            if not public:
+                problems.append(
+                    f"hosted_zone {zone}: no public hosted zone of that name exists and create_hosted_zone is false"
+                    " (create it, or set create_hosted_zone: true)"
+                )
+    problems.extend(_overlap_problems(existing, regions or []))
+    return problems
