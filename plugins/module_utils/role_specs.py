@@ -17,6 +17,7 @@ import copy
 import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
 
 # A default that reads exactly one variable: "{{ name }}" or "{{ name | default(...) }}".
 _READS_ONE_VARIABLE = re.compile(r"^\{\{\s*(?P<name>[A-Za-z_]\w*)\s*(\|\s*default\(.*\))?\s*\}\}$", re.S)
@@ -75,8 +76,9 @@ def inventory_problems(values, variables):
         for role, option, spec in variables[name]:
             result = ArgumentSpecValidator({name: spec}).validate({name: values[name]})
             for error in result.errors:
-                message = f"{error} (the {role} role's {option})"
+                # ansible-core words an unknown key as "connection_log.foo. Supported parameters include: ...".
+                text = f"unknown key {error}" if isinstance(error, UnsupportedError) else str(error)
                 # The same rule met through another role says the same thing: keep the first.
-                if not any(p.startswith(str(error)) for p in problems):
-                    problems.append(message)
+                if not any(p.startswith(text) for p in problems):
+                    problems.append(f"{text} (the {role} role's {option})")
     return problems
