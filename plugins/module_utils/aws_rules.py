@@ -128,7 +128,7 @@ def dns_servers_problems(servers):
 
 
 def login_banner_problems(text):
-    length = len(text or "")
+    length = len(text if isinstance(text, str) else str(text or ""))
     if length > LOGIN_BANNER_MAX:
         return [f"is {length} characters; AWS allows at most {LOGIN_BANNER_MAX}"]
     return []

@@ -48,6 +48,13 @@ def password_problem(password):
 _network = aws_rules.ipv4_network
 
 
+def _as_int(value):
+    """A whole number given as text (``-e vpn_port=443`` gives a string) as the int the role's spec makes of it."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return value
+
+
 def _dns_name(value):
     name = str(value or "").strip().lower().rstrip(".")
     return name, bool(name) and len(name) <= 253 and all(_LABEL.match(label) for label in name.split("."))
@@ -170,17 +177,17 @@ def _settings_problems(settings):
         problems.append(
             f"transport_protocol {transport!r}: this design needs tcp (Route 53 health checks are TCP on port 443)"
         )
-    port = settings.get("vpn_port", 443)
+    port = _as_int(settings.get("vpn_port", 443))
     if port != 443:
         problems.append(f"vpn_port {port!r}: must be 443, the port Route 53 health-checks (Client VPN allows 443|1194)")
     problems.extend(f"dns_servers: {p}" for p in aws_rules.dns_servers_problems(settings.get("dns_servers")))
     problems.extend(
         f"session_timeout_hours {p}"
-        for p in aws_rules.session_timeout_problems(settings.get("session_timeout_hours", 24))
+        for p in aws_rules.session_timeout_problems(_as_int(settings.get("session_timeout_hours", 24)))
     )
     problems.extend(f"login_banner {p}" for p in aws_rules.login_banner_problems(settings.get("login_banner")))
     problems.extend(f"health_check.{p}" for p in aws_rules.health_check_problems(settings.get("health_check")))
-    problems.extend(f"record_ttl {p}" for p in aws_rules.ttl_problems(settings.get("record_ttl", 60)))
+    problems.extend(f"record_ttl {p}" for p in aws_rules.ttl_problems(_as_int(settings.get("record_ttl", 60))))
     problems.extend(f"tags: {p}" for p in aws_rules.tag_problems(settings.get("tags")))
     problems.extend(f"connection_log: {p}" for p in aws_rules.connection_log_problems(settings.get("connection_log")))
     groups = settings.get("vpn_authorization_groups") or []

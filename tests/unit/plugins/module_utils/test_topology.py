@@ -374,3 +374,13 @@ def test_valid_group_rules_and_logging_pass():
         connector_password="Connector-Passw0rd",
     )
     assert topology_problems(regions, settings) == []
+
+
+def test_whole_numbers_given_as_text_are_accepted_as_the_roles_accept_them():
+    # ansible-playbook -e vpn_port=443 gives the string "443"; the roles' int options convert it.
+    regions, settings = _mutate_settings(vpn_port="443", session_timeout_hours="12", record_ttl="60")
+    assert topology_problems(regions, settings) == []
+    regions, settings = _mutate_settings(vpn_port="1194", session_timeout_hours="9")
+    problems = topology_problems(regions, settings)
+    assert any("vpn_port 1194: must be 443" in p for p in problems)
+    assert any("session_timeout_hours 9 must be one of" in p for p in problems)
