@@ -285,13 +285,24 @@ def _branch_count_problems(regions, settings):
 # cloudwatchlogs_log_group_info, route53_info), registered per Region host, are judged here.
 
 
+# What each look-up's result holds when the read succeeded.
+_READ_FIELDS = {
+    "zones": "availability_zones",
+    "vpc": "vpcs",
+    "subnets": "subnets",
+    "log_group": "log_groups",
+    "hosted_zone": "HostedZones",
+}
+
+
 def _read(reads, host, key):
     """``(result, problem)``: a registered look-up of ``host`` that ran, or why it could not be used."""
     result = (reads.get(host) or {}).get(key)
     if not isinstance(result, dict) or result.get("skipped"):
         return None, None
-    if result.get("failed"):
-        # An error (including a read the endpoint does not implement) proves nothing: never "exists".
+    # The role registers with failed_when: false (failed is then False): a read succeeded only when its
+    # answer is there. An error, including a read the endpoint does not implement, proves nothing.
+    if result.get("failed") or _READ_FIELDS[key] not in result:
         return None, str(result.get("msg") or "the read call failed").splitlines()[0]
     return result, None
 

@@ -16,7 +16,14 @@ SUBNETS = {
     ]
 }
 SKIPPED = {"skipped": True, "changed": False}
-NOT_IMPLEMENTED = {"failed": True, "msg": "An error occurred (NotImplementedBySandbox) when calling X: not emulated"}
+# A failed read as the role registers it (failed_when: false clears "failed").
+NOT_IMPLEMENTED = {
+    "failed": False,
+    "failed_when_result": False,
+    "changed": False,
+    "msg": "Unable to describe: An error occurred (NotImplementedBySandbox) when calling X: not emulated",
+    "error": {"code": "NotImplementedBySandbox"},
+}
 
 
 def reads(**per_host):
@@ -73,9 +80,11 @@ def test_each_read_problem_is_reported(changes, expected):
 
 
 @pytest.mark.parametrize("key", ["zones", "vpc", "subnets"])
-def test_a_failed_read_is_a_problem_never_an_existing_resource(key):
+@pytest.mark.parametrize("failed", [False, True])
+def test_a_failed_read_is_a_problem_never_an_existing_resource(key, failed):
     host = "us-east-1" if key == "zones" else "us-west-2"
-    problems = resource_problems([NEW, EXISTING], reads(**{host: {key: NOT_IMPLEMENTED}}), {})
+    result = dict(NOT_IMPLEMENTED, failed=failed)
+    problems = resource_problems([NEW, EXISTING], reads(**{host: {key: result}}), {})
     assert len(problems) == 1 and "NotImplementedBySandbox" in problems[0], problems
     assert "could not be" in problems[0]
 
@@ -90,7 +99,10 @@ LOG = {"connection_log": {"enabled": True, "cloudwatch_log_group": "vpn-logs"}}
         # The look-up is by prefix: a longer name is not the group.
         ({"log_groups": [{"log_group_name": "vpn-logs-old"}]}, "cloudwatch_log_group vpn-logs does not exist"),
         ({"log_groups": []}, "us-east-1: connection_log.cloudwatch_log_group vpn-logs does not exist in us-east-1"),
-        (NOT_IMPLEMENTED, "vpn-logs could not be checked (An error occurred (NotImplementedBySandbox)"),
+        (
+            NOT_IMPLEMENTED,
+            "vpn-logs could not be checked (Unable to describe: An error occurred (NotImplementedBySandbox)",
+        ),
     ],
 )
 def test_the_connection_log_group_must_exist(result, expected):
