@@ -5,23 +5,48 @@
 
 """Filters that read the inventory model (one host per Region) and validate it."""
 
+import functools
+from pathlib import Path
+
+import yaml
 from ansible.errors import AnsibleFilterError
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import role_specs
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.topology import DEFAULT_REGIONS
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.topology import OPT_IN_REGIONS
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.topology import resource_problems
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.topology import topology_problems
 
 REGION_KEYS = ("vpc_cidr", "subnets", "vpc_id", "subnet_ids", "client_cidr", "probe_ip")
+# The collection's roles, beside plugins/ in a checkout and in an installed collection alike.
+ROLES = Path(__file__).resolve().parents[2] / "roles"
+# What preflight registers per Region host, by topology.resource_problems' names.
+READS = {
+    "zones": "preflight_zones",
+    "vpc": "preflight_vpc",
+    "subnets": "preflight_subnets",
+    "log_group": "preflight_log_group",
+    "hosted_zone": "preflight_hosted_zone",
+}
+
+
+def _region_hosts(groups):
+    try:
+        home = list(groups.get("home", []))
+        branches = sorted(groups.get("branches", []))
+    except AttributeError as exc:
+        raise AnsibleFilterError("expects the 'groups' mapping") from exc
+    return [(h, "home") for h in home] + [(h, "branch") for h in branches]
 
 
 def topology_regions(hostvars, groups):
-    """One dict per Region host (home first, then branches by name) with the inventory model's keys."""
-    try:
-        home = list(groups.get("home", []))
-        branches = sorted(h for h in groups.get("branches", []) if h not in home)
-    except AttributeError as exc:
-        raise AnsibleFilterError("topology_regions expects the 'groups' mapping") from exc
+    """One dict per Region host (home first, then branches by name) with the inventory model's keys.
+
+    A host in both groups comes twice, once per role, so that topology_problems can reject it.
+    """
     regions = []
-    for host in home + branches:
+    for host, role in _region_hosts(groups):
         values = hostvars[host]
-        region = {"host": host, "name": values.get("aws_region", host), "role": "home" if host in home else "branch"}
+        region = {"host": host, "name": values.get("aws_region", host), "role": role}
         for key in REGION_KEYS:
             if values.get(key) is not None:
                 region[key] = values.get(key)
@@ -29,6 +54,57 @@ def topology_regions(hostvars, groups):
     return regions
 
 
+@functools.lru_cache(maxsize=1)
+def _inventory_variables():
+    specs = {}
+    for path in sorted(ROLES.glob("*/meta/argument_specs.yml")):
+        specs[path.parent.parent.name] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return role_specs.inventory_variables(specs)
+
+
+def inventory_problems(hostvars, groups):
+    """Every inventory variable of every Region host checked against the roles' argument specs.
+
+    A problem every Region host shares (a group variable) is listed once; one some hosts have is
+    prefixed with their names.
+    """
+    variables = _inventory_variables()
+    hosts = list(dict.fromkeys(host for host, _ in _region_hosts(groups)))
+    found = {}
+    for host in hosts:
+        values, problems = {}, []
+        for name in variables:
+            try:
+                if name in hostvars[host]:
+                    values[name] = hostvars[host][name]
+            except Exception as exc:  # a template error in the inventory is one more problem to list
+                problems.append(f"{name} cannot be read: {exc}")
+        problems.extend(role_specs.inventory_problems(values, variables))
+        for problem in problems:
+            found.setdefault(problem, []).append(host)
+    return [p if len(h) == len(hosts) else f"{', '.join(h)}: {p}" for p, h in found.items()]
+
+
+def preflight_resource_problems(hostvars, groups, settings):
+    """The problems found by preflight's read-only look-ups registered on each Region host."""
+    regions = topology_regions(hostvars, groups)
+    reads = {}
+    for host, _ in _region_hosts(groups):
+        reads[host] = {key: hostvars[host].get(var) for key, var in READS.items()}
+    return resource_problems(regions, reads, settings)
+
+
+def known_aws_region(name):
+    """Whether ``name`` is an AWS Region preflight can send a read call to."""
+    return name in DEFAULT_REGIONS or name in OPT_IN_REGIONS
+
+
 class FilterModule:
     def filters(self):
-        return {"topology_regions": topology_regions, "topology_problems": topology_problems}
+        return {
+            "topology_regions": topology_regions,
+            "topology_problems": topology_problems,
+            "inventory_problems": inventory_problems,
+            "preflight_resource_problems": preflight_resource_problems,
+            "known_aws_region": known_aws_region,
+        }

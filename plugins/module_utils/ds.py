@@ -35,6 +35,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.amazon.aws.plugins.module_utils.transformation import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import aws_rules
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import polling
 
 # A ClientException whose message says the directory is busy with another
@@ -343,31 +344,13 @@ def wait_for_region(client, directory_id, region_name, state, wait_timeout):
 # Pure logic
 # ---------------------------------------------------------------------------
 
-PASSWORD_SYMBOL = re.compile(r"[^A-Za-z0-9\s]")
-
 
 def password_problems(password):
-    """What AWS would reject in a Managed Microsoft AD admin password (the botocore pattern), as readable text.
+    """What AWS would reject in a Managed Microsoft AD admin password, as readable text (the rule preflight uses).
 
-    8 to 64 characters and 3 of the 4 categories: lowercase, uppercase, digit, symbol.
     The value itself never appears in the messages.
     """
-    problems = []
-    if not 8 <= len(password) <= 64:
-        problems.append(f"it must be 8 to 64 characters long (it has {len(password)})")
-    categories = [
-        bool(re.search(r"[a-z]", password)),
-        bool(re.search(r"[A-Z]", password)),
-        bool(re.search(r"\d", password)),
-        bool(PASSWORD_SYMBOL.search(password)),
-    ]
-    if sum(categories) < 3:
-        problems.append(
-            "it must contain characters from 3 of these 4 categories: lowercase, uppercase, digits, symbols"
-        )
-    if "admin" in password.lower():
-        problems.append('it must not contain the word "admin"')
-    return problems
+    return ["it " + problem for problem in aws_rules.directory_password_problems(password)]
 
 
 def normalize_subnets(subnet_ids):

@@ -43,6 +43,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import aws_rules
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import polling
 
 # Route 53 answers "Throttling" (400) when throttled and "PriorRequestNotComplete"
@@ -387,18 +388,9 @@ def desired_health_check_config(hc_params, fqdn):
 
 
 def validate_health_check_params(hc_params):
-    regions = hc_params.get("regions")
-    if regions is not None:
-        if len(set(regions)) != len(regions):
-            raise ValueError("health_check.regions lists a Region twice")
-        if len(regions) < 3:
-            raise ValueError("health_check.regions needs at least 3 checker Regions (or omit it for all of them)")
-    threshold = hc_params.get("failure_threshold")
-    if threshold is not None and not 1 <= threshold <= 10:
-        raise ValueError("health_check.failure_threshold must be between 1 and 10")
-    port = hc_params.get("port")
-    if port is not None and not 1 <= port <= 65535:
-        raise ValueError("health_check.port must be between 1 and 65535")
+    problems = aws_rules.health_check_problems(hc_params)
+    if problems:
+        raise ValueError("health_check." + "; health_check.".join(problems))
 
 
 def _current_value(config, field):

@@ -13,6 +13,8 @@ Pure functions over plain data: no AWS call, no Ansible import.
 import ipaddress
 import re
 
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import aws_rules
+
 # Regions enabled by default in every account.  Multi-Region replication of
 # Managed Microsoft AD needs the primary and each replica in one of these.
 DEFAULT_REGIONS = frozenset("""
@@ -26,12 +28,7 @@ OPT_IN_REGIONS = frozenset("""
     ap-southeast-6 ap-southeast-7 ca-west-1 eu-central-2 eu-south-1 eu-south-2 il-central-1
     me-central-1 me-south-1 mx-central-1
     """.split())
-HEALTH_CHECK_REGIONS = frozenset(
-    "us-east-1 us-west-1 us-west-2 eu-west-1 ap-southeast-1 ap-southeast-2 ap-northeast-1 sa-east-1".split()
-)
-# AWS's own rule for a directory password (the pattern of the DS model's Password shape):
-# 8-64 characters and three of lower case, upper case, digits and symbols.
-_PASSWORD_CLASSES = (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9\s]")
+HEALTH_CHECK_REGIONS = aws_rules.HEALTH_CHECK_REGIONS
 _DIRECTORY_NAME = re.compile(r"^([a-zA-Z0-9]+[\\.-])+([a-zA-Z0-9])+$")
 _SHORT_NAME = re.compile(r'^[^\\/:*?"<>|.]+[^\\/:*?"<>|]*$')
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -41,29 +38,21 @@ _AZ = re.compile(r"^(?P<region>[a-z]{2}(-gov)?-[a-z]+-\d)(?P<zone>[a-z])$")
 # (RegionLimitExceededException beyond it); it can be raised on request, hence a setting.
 DIRECTORY_ADDITIONAL_REGIONS_QUOTA = 4
 
-SESSION_TIMEOUTS = (8, 10, 12, 24)
-VPN_PORTS = (443, 1194)
-BANNER_MAX = 1400
-TAG_KEY_MAX = 128
-TAG_VALUE_MAX = 256
-
 
 def password_problem(password):
-    """None when AWS would accept this directory or service-account password, else why not."""
-    if not isinstance(password, str) or not 8 <= len(password) <= 64:
-        return "must be 8 to 64 characters long"
-    classes = sum(1 for pattern in _PASSWORD_CLASSES if re.search(pattern, password))
-    if classes < 3:
-        return "must contain three of: lower case, upper case, digits, symbols"
-    return None
+    """None when AWS would accept this directory admin password, else why not (the modules' own rule)."""
+    problems = aws_rules.directory_password_problems(password)
+    return "; ".join(problems) if problems else None
 
 
-def _network(value):
-    try:
-        net = ipaddress.ip_network(str(value), strict=True)
-    except ValueError:
-        return None
-    return net if net.version == 4 else None
+_network = aws_rules.ipv4_network
+
+
+def _as_int(value):
+    """A whole number given as text (``-e vpn_port=443`` gives a string) as the int the role's spec makes of it."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return value
 
 
 def _dns_name(value):
@@ -93,18 +82,15 @@ def _region_problems(region, seen_names):
         if len(region.get("subnet_ids") or []) != 2:
             problems.append(f"{where}: an existing VPC needs exactly two subnet_ids (in different AZs)")
     else:
+        vpc_problems = aws_rules.vpc_cidr_problems(region.get("vpc_cidr"))
+        problems.extend(f"{where}: vpc_cidr {p}" for p in vpc_problems)
+        # A VPC of the wrong size is still checked for overlaps: it is a range all the same.
         vpc = _network(region.get("vpc_cidr"))
-        if vpc is None:
-            problems.append(f"{where}: vpc_cidr {region.get('vpc_cidr')!r} is not an IPv4 CIDR block")
-        elif not 16 <= vpc.prefixlen <= 28:
-            problems.append(f"{where}: vpc_cidr {vpc} must be between /16 and /28")
         problems.extend(_subnet_problems(region, where, vpc))
 
+    client_problems = aws_rules.client_cidr_problems(region.get("client_cidr"))
+    problems.extend(f"{where}: client_cidr {p}" for p in client_problems)
     client = _network(region.get("client_cidr"))
-    if client is None:
-        problems.append(f"{where}: client_cidr {region.get('client_cidr')!r} is not an IPv4 CIDR block")
-    elif not 12 <= client.prefixlen <= 22:
-        problems.append(f"{where}: client_cidr {client} must be between /12 and /22 (Client VPN rule)")
 
     probe = region.get("probe_ip")
     if probe:
@@ -130,8 +116,11 @@ def _subnet_problems(region, where, vpc):
             problems.append(f"{where}: subnet cidr {subnet.get('cidr')!r} is not an IPv4 CIDR block")
         else:
             nets.append(net)
-            if net.prefixlen > 27:
-                problems.append(f"{where}: subnet {net} is smaller than /27 (Client VPN needs /27 or larger)")
+            if net.prefixlen > aws_rules.SUBNET_PREFIX_MAX:
+                problems.append(
+                    f"{where}: subnet {net} is smaller than /{aws_rules.SUBNET_PREFIX_MAX} "
+                    f"(Client VPN needs /{aws_rules.SUBNET_PREFIX_MAX} or larger)"
+                )
             if vpc is not None and not net.subnet_of(vpc):
                 problems.append(f"{where}: subnet {net} is not inside vpc_cidr {vpc}")
         if not match:
@@ -170,9 +159,15 @@ def _settings_problems(settings):
         problems.append(
             f"directory_short_name {short!r} must be a NetBIOS name of 1 to 15 characters, not starting with a dot"
         )
-    why = password_problem(settings.get("directory_password"))
-    if why:
-        problems.append(f"directory_password {why} (AWS's rule)")
+    problems.extend(
+        f"directory_password {p} (AWS's rule)"
+        for p in aws_rules.directory_password_problems(settings.get("directory_password"))
+    )
+    if settings.get("connector_password") not in (None, ""):
+        problems.extend(
+            f"connector_password {p} (AWS's rule)"
+            for p in aws_rules.connector_password_problems(settings.get("connector_password"))
+        )
     edition = settings.get("directory_edition", "Enterprise")
     if edition != "Enterprise":
         problems.append(f"directory_edition {edition!r}: multi-Region replication needs the Enterprise edition")
@@ -182,50 +177,22 @@ def _settings_problems(settings):
         problems.append(
             f"transport_protocol {transport!r}: this design needs tcp (Route 53 health checks are TCP on port 443)"
         )
-    port = settings.get("vpn_port", 443)
+    port = _as_int(settings.get("vpn_port", 443))
     if port != 443:
         problems.append(f"vpn_port {port!r}: must be 443, the port Route 53 health-checks (Client VPN allows 443|1194)")
-    dns_servers = settings.get("dns_servers") or []
-    if len(dns_servers) > 2:
-        problems.append(f"dns_servers: at most 2 are allowed, got {len(dns_servers)}")
-    for server in dns_servers:
-        try:
-            ipaddress.IPv4Address(str(server))
-        except ValueError:
-            problems.append(f"dns_servers: {server!r} is not an IPv4 address")
-    timeout = settings.get("session_timeout_hours", 24)
-    if timeout not in SESSION_TIMEOUTS:
-        problems.append(f"session_timeout_hours {timeout!r} must be one of {', '.join(map(str, SESSION_TIMEOUTS))}")
-    banner = settings.get("login_banner") or ""
-    if len(banner) > BANNER_MAX:
-        problems.append(f"login_banner is {len(banner)} characters; AWS allows at most {BANNER_MAX}")
-    problems.extend(_health_check_problems(settings.get("health_check") or {}))
-    ttl = settings.get("record_ttl", 60)
-    if not isinstance(ttl, int) or isinstance(ttl, bool) or not 0 <= ttl <= 2147483647:
-        problems.append(f"record_ttl {ttl!r} is not a valid TTL")
-    for key, value in (settings.get("tags") or {}).items():
-        if not str(key) or len(str(key)) > TAG_KEY_MAX or str(key).lower().startswith("aws:"):
-            problems.append(f"tags: key {key!r} must be 1-{TAG_KEY_MAX} characters and not start with aws:")
-        if len(str(value)) > TAG_VALUE_MAX:
-            problems.append(f"tags: value of {key!r} is longer than {TAG_VALUE_MAX} characters")
-    return problems
-
-
-def _health_check_problems(check):
-    problems = []
-    interval = check.get("request_interval", 30)
-    if interval not in (10, 30):
-        problems.append(f"health_check.request_interval {interval!r} must be 10 or 30")
-    threshold = check.get("failure_threshold", 3)
-    if not isinstance(threshold, int) or not 1 <= threshold <= 10:
-        problems.append(f"health_check.failure_threshold {threshold!r} must be between 1 and 10")
-    regions = check.get("regions")
-    if regions is not None:
-        unknown = sorted(set(regions) - HEALTH_CHECK_REGIONS)
-        if unknown:
-            problems.append(f"health_check.regions: {', '.join(unknown)} are not Route 53 checker Regions")
-        if len(set(regions)) < 3:
-            problems.append("health_check.regions: Route 53 needs at least 3 checker Regions")
+    problems.extend(f"dns_servers: {p}" for p in aws_rules.dns_servers_problems(settings.get("dns_servers")))
+    problems.extend(
+        f"session_timeout_hours {p}"
+        for p in aws_rules.session_timeout_problems(_as_int(settings.get("session_timeout_hours", 24)))
+    )
+    problems.extend(f"login_banner {p}" for p in aws_rules.login_banner_problems(settings.get("login_banner")))
+    problems.extend(f"health_check.{p}" for p in aws_rules.health_check_problems(settings.get("health_check")))
+    problems.extend(f"record_ttl {p}" for p in aws_rules.ttl_problems(_as_int(settings.get("record_ttl", 60))))
+    problems.extend(f"tags: {p}" for p in aws_rules.tag_problems(settings.get("tags")))
+    problems.extend(f"connection_log: {p}" for p in aws_rules.connection_log_problems(settings.get("connection_log")))
+    groups = settings.get("vpn_authorization_groups") or []
+    for index, rule in enumerate(groups if isinstance(groups, list) else []):
+        problems.extend(f"vpn_authorization_groups[{index}]: {p}" for p in aws_rules.authorization_rule_problems(rule))
     return problems
 
 
@@ -239,6 +206,18 @@ def topology_problems(regions, settings):
     """
     problems = []
     regions = list(regions or [])
+    # An inventory host in both groups home and branches comes as two entries (one per role): report
+    # it once, then check it as the Home only (its second entry would only repeat "listed more than once").
+    roles_of = {}
+    for region in regions:
+        if region.get("host") is not None:
+            roles_of.setdefault(region["host"], []).append(region.get("role"))
+    both = sorted(host for host, roles in roles_of.items() if "home" in roles and "branch" in roles)
+    for host in both:
+        problems.append(
+            f"{host}: in both groups home and branches; a Region is either the Home or a Branch, remove it from one"
+        )
+    regions = [r for r in regions if not (r.get("host") in both and r.get("role") == "branch")]
     homes = [r.get("name") for r in regions if r.get("role") == "home"]
     if len(homes) != 1:
         problems.append(
@@ -299,3 +278,149 @@ def _branch_count_problems(regions, settings):
         f"{len(branches) - limit} Branch(es), or, once AWS has approved a quota increase, raise "
         "directory_additional_regions_limit"
     ]
+
+
+# ----------------------------------------------------------------------------- read calls
+# Preflight's read-only look-ups (aws_az_info, ec2_vpc_net_info, ec2_vpc_subnet_info,
+# cloudwatchlogs_log_group_info, route53_info), registered per Region host, are judged here.
+
+
+# What each look-up's result holds when the read succeeded.
+_READ_FIELDS = {
+    "zones": "availability_zones",
+    "vpc": "vpcs",
+    "subnets": "subnets",
+    "log_group": "log_groups",
+    "hosted_zone": "HostedZones",
+}
+
+
+def _read(reads, host, key):
+    """``(result, problem)``: a registered look-up of ``host`` that ran, or why it could not be used."""
+    result = (reads.get(host) or {}).get(key)
+    if not isinstance(result, dict) or result.get("skipped"):
+        return None, None
+    # The role registers with failed_when: false (failed is then False): a read succeeded only when its
+    # answer is there. An error, including a read the endpoint does not implement, proves nothing.
+    if result.get("failed") or _READ_FIELDS[key] not in result:
+        return None, str(result.get("msg") or "the read call failed").splitlines()[0]
+    return result, None
+
+
+def _overlap_problems(existing, regions):
+    """An existing VPC's range against every other Region's VPC and every client range."""
+    problems = []
+    for name, vpc in existing:
+        for region in regions:
+            other = _network(region.get("vpc_cidr")) if not region.get("vpc_id") else None
+            if other is not None and region.get("name") != name and other.overlaps(vpc):
+                problems.append(f"vpc_id of {name} ({vpc}) overlaps vpc_cidr {other} of {region.get('name')}")
+            client = _network(region.get("client_cidr"))
+            if client is not None and client.overlaps(vpc):
+                problems.append(f"client_cidr {client} of {region.get('name')} overlaps the VPC {vpc} of {name}")
+    for i, (name_a, vpc_a) in enumerate(existing):
+        for name_b, vpc_b in existing[i + 1 :]:
+            if vpc_a.overlaps(vpc_b):
+                problems.append(f"the VPCs of {name_a} ({vpc_a}) and {name_b} ({vpc_b}) overlap")
+    return problems
+
+
+def _existing_network_problems(region, reads):
+    """The existing VPC and subnets a Region names: they exist, the subnets are the VPC's, in two AZs."""
+    host, where = region.get("host"), region.get("name")
+    problems, vpc_net = [], None
+    vpc_id = region.get("vpc_id")
+    result, failure = _read(reads, host, "vpc")
+    if failure:
+        problems.append(f"{where}: vpc_id {vpc_id} could not be checked ({failure})")
+    elif result is not None:
+        vpcs = [v for v in result.get("vpcs") or [] if v.get("vpc_id", v.get("id")) == vpc_id]
+        if not vpcs:
+            problems.append(f"{where}: vpc_id {vpc_id} does not exist in {where}")
+        else:
+            vpc_net = _network(vpcs[0].get("cidr_block"))
+    result, failure = _read(reads, host, "subnets")
+    wanted = [str(s) for s in region.get("subnet_ids") or []]
+    if failure:
+        problems.append(f"{where}: subnet_ids {', '.join(wanted)} could not be checked ({failure})")
+    elif result is not None:
+        found = {s.get("subnet_id", s.get("id")): s for s in result.get("subnets") or []}
+        missing = [s for s in wanted if s not in found]
+        if missing:
+            problems.append(f"{where}: subnet_ids {', '.join(missing)} do not exist in {where}")
+        present = [found[s] for s in wanted if s in found]
+        for subnet in present:
+            if vpc_id and subnet.get("vpc_id") != vpc_id:
+                problems.append(
+                    f"{where}: subnet {subnet.get('subnet_id')} is in {subnet.get('vpc_id')}, not in {vpc_id}"
+                )
+            net = _network(subnet.get("cidr_block"))
+            if net is not None and net.prefixlen > aws_rules.SUBNET_PREFIX_MAX:
+                problems.append(
+                    f"{where}: subnet {subnet.get('subnet_id')} ({net}) is smaller than /{aws_rules.SUBNET_PREFIX_MAX}"
+                    f" (Client VPN needs /{aws_rules.SUBNET_PREFIX_MAX} or larger)"
+                )
+        zones = [s.get("availability_zone") for s in present]
+        if len(zones) == 2 and zones[0] == zones[1]:
+            problems.append(
+                f"{where}: subnet_ids are both in {zones[0]}; they must be in two different Availability Zones"
+            )
+    return problems, vpc_net
+
+
+def resource_problems(regions, reads, settings):
+    """Every problem the read-only look-ups found, as sentences (listed with topology_problems').
+
+    ``regions``: as for topology_problems (with ``host``); ``reads``: ``{host: {"zones", "vpc", "subnets",
+    "log_group", "hosted_zone": registered result}}``, a look-up that did not run being absent or skipped;
+    ``settings``: ``hosted_zone``, ``connection_log``.
+    """
+    problems, existing, seen = [], [], set()
+    settings = settings or {}
+    for region in regions or []:
+        host, where = region.get("host"), region.get("name")
+        if host in seen:
+            continue
+        seen.add(host)
+        result, failure = _read(reads, host, "zones")
+        if failure:
+            problems.append(f"{where}: the Availability Zones could not be looked up ({failure})")
+        elif result is not None:
+            names = sorted(z.get("zone_name") for z in result.get("availability_zones") or [])
+            subnets = region.get("subnets") if isinstance(region.get("subnets"), list) else []
+            azs = [s.get("az") for s in subnets if isinstance(s, dict)]
+            missing = [az for az in azs if az and az not in names]
+            if missing:
+                problems.append(
+                    f"{where}: Availability Zone(s) {', '.join(missing)} do not exist here"
+                    f" (available: {', '.join(names)})"
+                )
+        if region.get("vpc_id"):
+            network_problems, vpc_net = _existing_network_problems(region, reads)
+            problems.extend(network_problems)
+            if vpc_net is not None:
+                existing.append((where, vpc_net))
+        log = settings.get("connection_log")
+        group = log.get("cloudwatch_log_group") if isinstance(log, dict) else None
+        result, failure = _read(reads, host, "log_group")
+        if failure:
+            problems.append(f"{where}: connection_log.cloudwatch_log_group {group} could not be checked ({failure})")
+        elif result is not None and group not in [g.get("log_group_name") for g in result.get("log_groups") or []]:
+            problems.append(f"{where}: connection_log.cloudwatch_log_group {group} does not exist in {where}")
+        result, failure = _read(reads, host, "hosted_zone")
+        zone = str(settings.get("hosted_zone") or "").lower().rstrip(".")
+        if failure:
+            problems.append(f"hosted_zone {zone} could not be checked ({failure})")
+        elif result is not None:
+            public = [
+                z
+                for z in result.get("HostedZones") or []
+                if str(z.get("Name", "")).lower().rstrip(".") == zone and not (z.get("Config") or {}).get("PrivateZone")
+            ]
+            if not public:
+                problems.append(
+                    f"hosted_zone {zone}: no public hosted zone of that name exists and create_hosted_zone is false"
+                    " (create it, or set create_hosted_zone: true)"
+                )
+    problems.extend(_overlap_problems(existing, regions or []))
+    return problems

@@ -489,6 +489,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import aws_rules
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import AnsibleClientVpnError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import create_client_vpn_endpoint
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import create_tags
@@ -1191,11 +1192,11 @@ def main():
         mutually_exclusive=[["transit_gateway", "vpc_id"], ["transit_gateway", "security_group_ids"]],
     )
 
-    if module.params["dns_servers"] is not None and len(module.params["dns_servers"]) > 2:
-        module.fail_json(msg="dns_servers: a Client VPN endpoint has at most 2 DNS servers")
-    banner = module.params["login_banner"]
-    if banner and banner.get("text") and len(banner["text"]) > 1400:
-        module.fail_json(msg="login_banner.text: at most 1,400 characters")
+    problems = [f"dns_servers: {p}" for p in aws_rules.dns_servers_problems(module.params["dns_servers"])]
+    banner = module.params["login_banner"] or {}
+    problems += [f"login_banner.text {p}" for p in aws_rules.login_banner_problems(banner.get("text"))]
+    if problems:
+        module.fail_json(msg="; ".join(problems))
 
     client = module.client("ec2")
     try:

@@ -25,4 +25,21 @@ def test_home_first_then_branches_by_name_with_model_keys_only():
 
 
 def test_filters_are_exported():
-    assert set(FilterModule().filters()) == {"topology_regions", "topology_problems"}
+    assert set(FilterModule().filters()) == {
+        "topology_regions",
+        "topology_problems",
+        "inventory_problems",
+        "preflight_resource_problems",
+        "known_aws_region",
+    }
+
+
+def test_a_host_in_both_groups_comes_once_per_role():
+    hostvars = {"us-east-1": {"vpc_cidr": "10.10.0.0/16"}, "us-west-2": {"vpc_cidr": "10.20.0.0/16"}}
+    groups = {"home": ["us-east-1"], "branches": ["us-west-2", "us-east-1"]}
+    regions = topology_regions(hostvars, groups)
+    assert [(r["host"], r["role"]) for r in regions] == [
+        ("us-east-1", "home"),
+        ("us-east-1", "branch"),
+        ("us-west-2", "branch"),
+    ]

@@ -138,10 +138,11 @@ CASES = {
     "udp": (lambda: _mutate_settings(transport_protocol="udp"), "this design needs tcp"),
     "port 1194": (lambda: _mutate_settings(vpn_port=1194), "must be 443"),
     "dns servers": (lambda: _mutate_settings(dns_servers=["1.1.1.1", "8.8.8.8", "9.9.9.9"]), "at most 2"),
-    "dns server not ip": (lambda: _mutate_settings(dns_servers=["dns.example.com"]), "is not an IPv4 address"),
+    "dns server not ip": (lambda: _mutate_settings(dns_servers=["dns.example.com"]), "is not an IP address"),
     "session timeout": (lambda: _mutate_settings(session_timeout_hours=9), "must be one of 8, 10, 12, 24"),
     "banner": (lambda: _mutate_settings(login_banner="x" * 1401), "AWS allows at most 1400"),
-    "weak password": (lambda: _mutate_settings(directory_password="alllowercase1"), "three of"),
+    "weak password": (lambda: _mutate_settings(directory_password="alllowercase1"), "3 of these 4 categories"),
+    "password with admin": (lambda: _mutate_settings(directory_password="Admin-Passw0rd!"), 'the word "admin"'),
     "short password": (lambda: _mutate_settings(directory_password="Aa1!"), "8 to 64"),
     "directory name": (lambda: _mutate_settings(directory_name="corp"), "not a fully qualified domain name"),
     "short name dot": (lambda: _mutate_settings(directory_short_name=".corp"), "NetBIOS name"),
@@ -192,6 +193,7 @@ def test_every_problem_is_listed_at_once():
         ("abcdefg1", False),
         ("Ab1!", False),
         ("A" * 30 + "b1" + "c" * 33, False),
+        ("Admin-Passw0rd!", False),
         (None, False),
     ],
 )
@@ -279,3 +281,106 @@ def test_the_quota_is_listed_with_every_other_problem():
     )
     assert any("must be between /12 and /22" in p for p in problems)
     assert any("needs tcp" in p for p in problems)
+
+
+# AWS's limits at their edges: the last accepted value and the first rejected one on each side.
+@pytest.mark.parametrize(
+    "client_cidr,ok",
+    [("172.16.4.0/22", True), ("172.16.4.0/23", False), ("172.16.0.0/12", True), ("172.0.0.0/11", False)],
+)
+def test_client_cidr_edges(client_cidr, ok):
+    regions, settings = _mutate_region(1, client_cidr=client_cidr)
+    problems = [p for p in topology_problems(regions, settings) if "client_cidr" in p]
+    assert (problems == []) is ok, problems
+    if not ok:
+        assert problems == [f"us-west-2: client_cidr {client_cidr} must be between /12 and /22 (Client VPN rule)"]
+
+
+@pytest.mark.parametrize(
+    "vpc_cidr,ok",
+    [("10.20.0.0/28", True), ("10.20.0.0/29", False), ("10.20.0.0/16", True), ("10.20.0.0/15", False)],
+)
+def test_vpc_cidr_edges(vpc_cidr, ok):
+    regions = copy.deepcopy(BASE_REGIONS)
+    regions[1]["vpc_cidr"] = vpc_cidr
+    # Subnets inside any of these VPCs (a /28 VPC holds no /27 subnet: only the VPC's own rule is looked at).
+    problems = [p for p in topology_problems(regions, BASE_SETTINGS) if "vpc_cidr" in p and "must be" in p]
+    assert (problems == []) is ok, problems
+    if not ok:
+        assert problems == [f"us-west-2: vpc_cidr {vpc_cidr} must be between /16 and /28"]
+
+
+def test_vpc_overlap_with_different_cidrs_is_reported():
+    regions = copy.deepcopy(BASE_REGIONS)
+    regions[0]["vpc_cidr"] = "10.0.0.0/15"
+    regions[1]["vpc_cidr"] = "10.1.0.0/16"
+    problems = topology_problems(regions, BASE_SETTINGS)
+    assert (
+        "vpc_cidr 10.0.0.0/15 of us-east-1 overlaps vpc_cidr 10.1.0.0/16 of us-west-2 (peering needs distinct CIDRs)"
+        in problems
+    )
+
+
+@pytest.mark.parametrize(
+    "client_cidr",
+    [
+        "10.20.0.0/22",  # inside the VPC
+        "10.16.0.0/12",  # containing the VPC 10.20.0.0/16
+    ],
+)
+def test_client_cidr_overlapping_a_vpc_either_way_is_reported(client_cidr):
+    regions, settings = _mutate_region(0, client_cidr=client_cidr)
+    problems = topology_problems(regions, settings)
+    assert f"client_cidr {client_cidr} of us-east-1 overlaps vpc_cidr 10.20.0.0/16 of us-west-2" in problems
+
+
+def test_a_host_in_both_home_and_branches_is_rejected():
+    regions = copy.deepcopy(BASE_REGIONS)
+    for region, host in zip(regions, ("us-east-1", "us-west-2", "eu-west-1")):
+        region["host"] = host
+    regions.append(dict(copy.deepcopy(regions[0]), role="branch"))
+    problems = topology_problems(regions, BASE_SETTINGS)
+    assert problems == [
+        "us-east-1: in both groups home and branches; a Region is either the Home or a Branch, remove it from one"
+    ]
+
+
+@pytest.mark.parametrize(
+    "changes,expected",
+    [
+        (
+            {"vpn_authorization_groups": [{"cidr": "10.0.0.0/33", "group_sid": "S-1-5-21-1"}]},
+            "vpn_authorization_groups[0]: cidr '10.0.0.0/33' is not an IPv4 CIDR block",
+        ),
+        ({"vpn_authorization_groups": [{"cidr": "10.0.0.0/8", "group_sid": ""}]}, "group_sid is empty"),
+        (
+            {"connection_log": {"enabled": True}},
+            "connection_log: enabled needs cloudwatch_log_group (Client VPN refuses logging without a log group)",
+        ),
+        ({"connector_password": "x" * 129}, "connector_password must be 1 to 128 characters long (it has 129)"),
+        ({"health_check": {"regions": ["us-east-1", "us-east-1", "eu-west-1"]}}, "regions lists a Region twice"),
+    ],
+)
+def test_settings_that_need_each_other_or_nest_rules(changes, expected):
+    regions, settings = _mutate_settings(**changes)
+    problems = topology_problems(regions, settings)
+    assert any(expected in p for p in problems), problems
+
+
+def test_valid_group_rules_and_logging_pass():
+    regions, settings = _mutate_settings(
+        vpn_authorization_groups=[{"cidr": "10.10.0.0/16", "group_sid": "S-1-5-21-1"}],
+        connection_log={"enabled": True, "cloudwatch_log_group": "vpn"},
+        connector_password="Connector-Passw0rd",
+    )
+    assert topology_problems(regions, settings) == []
+
+
+def test_whole_numbers_given_as_text_are_accepted_as_the_roles_accept_them():
+    # ansible-playbook -e vpn_port=443 gives the string "443"; the roles' int options convert it.
+    regions, settings = _mutate_settings(vpn_port="443", session_timeout_hours="12", record_ttl="60")
+    assert topology_problems(regions, settings) == []
+    regions, settings = _mutate_settings(vpn_port="1194", session_timeout_hours="9")
+    problems = topology_problems(regions, settings)
+    assert any("vpn_port 1194: must be 443" in p for p in problems)
+    assert any("session_timeout_hours 9 must be one of" in p for p in problems)
