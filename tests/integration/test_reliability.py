@@ -43,7 +43,6 @@ from reliability.runner import REPO  # noqa: E402
 from reliability.runner import Deploy  # noqa: E402
 from reliability.runner import after  # noqa: E402
 from reliability.runner import count  # noqa: E402
-
 from reliability.runner import recap  # noqa: E402
 from reliability.runner import warped_clock  # noqa: E402
 
