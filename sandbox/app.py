@@ -287,7 +287,7 @@ class Sandbox:
     def _moto_raw(self, environ, body, service, action):
         """moto's answer to the request as it came; 501 for what neither the sandbox nor moto emulates."""
         try:
-            if not self._moto_has_backend(environ):
+            if not self._moto_has_backend(environ, body):
                 raise NotImplementedError(service)  # moto's dispatcher would crash on a service it lacks
             return self._run_moto(environ, body)
         except NotImplementedError:
@@ -296,8 +296,9 @@ class Sandbox:
             err = AwsError("NotImplementedBySandbox", f"The sandbox does not emulate {what}", 501)
             return protocol.serialize_error(service, err, protocol.new_request_id())
 
-    def _moto_has_backend(self, environ):
+    def _moto_has_backend(self, environ, body):
         """Whether moto's dispatcher finds a backend for the request (as it does, without its print)."""
+        environ = dict(environ, **{"wsgi.input": io.BytesIO(body)})  # moto may read the body to infer the service
         host = self.moto.infer_service_region_host(environ, environ.get("PATH_INFO", ""))
         if host is None:
             return True  # moto falls back to its default service
