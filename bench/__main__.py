@@ -1,4 +1,4 @@
-"""``python -m bench --branches N --time-scale S``: deploy 1 Home + N Branches with site.yml, re-run it.
+"""``python -m bench --branches N --time-scale S [--serial-region-adds]``: deploy 1 Home + N Branches with site.yml, re-run it.
 
 Starts its own sandbox (a subprocess on a free loopback port), writes an inventory (bench/inventory.py),
 runs ``ansible-playbook site.yml`` with one fork per Region, then runs it again, and prints one JSON
@@ -6,7 +6,7 @@ object on stdout (the contract of design.md):
 
     wall_s, critical_path_s, ratio, api_calls, write_calls, rerun_wall_s, rerun_api_calls, rerun_write_calls
 
-plus ``branches``, ``time_scale`` and a ``detail`` object (the critical chain, per-Region call counts of
+plus ``branches``, ``time_scale``, ``serial_region_adds`` and a ``detail`` object (the critical chain, per-Region call counts of
 the re-run, the timeline of every wait with the lag before it). Progress goes to stderr. Exit status 0
 when both runs succeed, 1 otherwise (the JSON then carries ``error``).
 """
@@ -97,6 +97,12 @@ def parse_args(argv):
         default=DEFAULT_TIME_SCALE,
         help="sandbox time scale (default 1/30: a directory takes a minute)",
     )
+    parser.add_argument(
+        "--serial-region-adds",
+        action="store_true",
+        help="start the sandbox in its mode where a directory refuses a second AddRegion while one is in progress "
+        "(the critical path then holds the Branches' Region adds one after another)",
+    )
     parser.add_argument("--forks", type=int, default=0, help="ansible forks (default: one per Region)")
     parser.add_argument("--workdir", help="keep inventory, logs and call logs here (default: a temporary directory)")
     parser.add_argument("--no-rerun", action="store_true", help="skip the second run")
@@ -113,10 +119,11 @@ def bench(args, workdir):
     home, branches = names[0], names[1:]
     forks = args.forks or max(len(names), 2)
     inventory_dir = inventory.write(workdir / "inventory", args.branches)
-    cp, cp_detail = critical_path(args.branches, args.time_scale)
+    cp, cp_detail = critical_path(args.branches, args.time_scale, args.serial_region_adds)
     result = {
         "branches": args.branches,
         "time_scale": args.time_scale,
+        "serial_region_adds": args.serial_region_adds,
         "wall_s": None,
         "critical_path_s": cp,
         "ratio": None,
@@ -140,8 +147,11 @@ def bench(args, workdir):
             "per directory: the bench's sandbox raises it, as a quota increase would, and the inventory sets "
             f"directory_additional_regions_limit: {args.branches} so that preflight accepts them"
         )
-    sandbox = SandboxProcess(args.time_scale, extra_regions, workdir / "sandbox.log")
-    log(f"starting the sandbox (time scale {args.time_scale:g})")
+    sandbox = SandboxProcess(
+        args.time_scale, extra_regions, workdir / "sandbox.log", serial_region_adds=args.serial_region_adds
+    )
+    mode = ", serial Region adds" if args.serial_region_adds else ""
+    log(f"starting the sandbox (time scale {args.time_scale:g}{mode})")
     with sandbox:
         log(f"sandbox at {sandbox.url}; critical path {cp:.1f} s; deploying 1 Home + {args.branches} Branches")
         result["detail"]["load_average_before"] = [round(x, 2) for x in os.getloadavg()]
@@ -166,7 +176,9 @@ def bench(args, workdir):
             return result
         try:
             launches = replica_launch_times(sandbox, home)
-            timeline = analysis.timeline(calls, started, args.time_scale, home, branches, launches)
+            timeline = analysis.timeline(
+                calls, started, args.time_scale, home, branches, launches, args.serial_region_adds
+            )
             result["detail"]["timeline"] = timeline
             result["detail"]["lags"] = analysis.lag_summary(timeline, wall)
             events = analysis.read_events(workdir / "tasks-deploy.jsonl")

@@ -43,16 +43,20 @@ def by_region_and_action(calls):
     return {region: dict(sorted(actions.items())) for region, actions in sorted(table.items())}
 
 
-def timeline(calls, started, scale, home, branches, replica_launch=None):
+def timeline(calls, started, scale, home, branches, replica_launch=None, serial_region_adds=False):
     """{Region: [{wait, start_s, done_s, lag_s}]} relative to ``started`` (epoch seconds).
 
     ``lag_s`` is the time between the previous step's simulated completion and this step's start:
     the overhead the orchestration added on that chain. The first step's lag is measured from
     ``started`` (what ran before the first wait). The authorization rules run beside the
     associations (BESIDE): they are measured from the same previous step and the next step's lag
-    from the associations, not from them.
+    from the associations, not from them. With ``serial_region_adds`` a Region add waits for the one
+    launched before it too: its lag is measured from the later of the directory and that add.
     """
     replica_launch = replica_launch or {}
+    # Serial mode: each Region add's predecessor is the add launched just before it.
+    launched = sorted((at, region) for region, at in replica_launch.items() if at is not None)
+    previous_add = {region: launched[i - 1][0] for i, (_, region) in enumerate(launched) if i}
     first = {}
     for c in calls:
         if not c["write"] or (c.get("status") or 0) >= 300:
@@ -74,6 +78,9 @@ def timeline(calls, started, scale, home, branches, replica_launch=None):
         previous_done = before_done = None
         if region != home and first.get((home, "directory_create")) is not None:
             previous_done = first[(home, "directory_create")] - started + DURATIONS["directory_create"] * scale
+        if region != home and serial_region_adds and region in previous_add:
+            add_done = previous_add[region] - started + DURATIONS["region_add"] * scale
+            previous_done = max(previous_done or 0.0, add_done)
         for kind, at in sequence:
             if at is None:
                 steps.append({"wait": kind, "start_s": None, "done_s": None, "lag_s": None})

@@ -14,6 +14,10 @@ orchestrator would reach with site.yml's dependency structure:
 - then its DNS record: one route53_change (a Region's latency record needs only its own endpoint's
   name, and Route 53 changes of distinct records are independent: each Region publishes its own).
 
+With ``serial_region_adds`` (the sandbox's ``--serial-region-adds`` mode: a directory refuses a
+second AddRegion while one is in progress) the Branches' Region adds run one after another, so the
+k-th Branch's chain holds k region_add waits and the last Branch's chain is the longest.
+
 Rules and routes of one endpoint are applied in batches of at most CONCURRENCY_QUOTA in flight
 (AWS: 10 concurrent operations per endpoint), so a batch beyond the first adds one more wait.
 """
@@ -42,12 +46,17 @@ def endpoint_steps(regions):
     return steps
 
 
-def chains(branches):
-    """{'home': steps, 'branch': steps, 'dns': steps}: (DURATIONS key, times) in order."""
+def chains(branches, serial_region_adds=False):
+    """{'home': steps, 'branch': steps, 'dns': steps}: (DURATIONS key, times) in order.
+
+    'branch' is the longest Branch chain: the last Branch's, whose Region add waits for every other
+    Branch's in the serial mode.
+    """
     regions = branches + 1
+    adds = branches if serial_region_adds and branches else 1
     return {
         "home": [("directory_create", 1), *endpoint_steps(regions)],
-        "branch": [("directory_create", 1), ("region_add", 1), ("connector_create", 1), *endpoint_steps(regions)],
+        "branch": [("directory_create", 1), ("region_add", adds), ("connector_create", 1), *endpoint_steps(regions)],
         "dns": [("route53_change", 1)],
     }
 
@@ -56,12 +65,13 @@ def seconds(steps, scale):
     return sum(DURATIONS[kind] * times for kind, times in steps) * scale
 
 
-def critical_path(branches, scale):
+def critical_path(branches, scale, serial_region_adds=False):
     """(critical_path_s, detail) for 1 Home + ``branches`` Branches at time scale ``scale``."""
-    parts = chains(branches)
+    parts = chains(branches, serial_region_adds)
     longest = "branch" if branches else "home"
     total = seconds(parts[longest], scale) + seconds(parts["dns"], scale)
     detail = {
+        "region_adds": "serial" if serial_region_adds else "concurrent",
         "longest_chain": longest,
         "chain": [
             {"wait": kind, "times": times, "seconds": round(DURATIONS[kind] * times * scale, 3)}

@@ -1,7 +1,7 @@
 """The benchmark's own sandbox: a subprocess on a free loopback port, and its control API.
 
-``python -m bench.sandbox_process --time-scale S [--additional-regions K]`` is the process: the sandbox
-of ``python -m sandbox``, except that the Directory Service quota of additional Regions per directory
+``python -m bench.sandbox_process --time-scale S [--additional-regions K] [--serial-region-adds]`` is
+the process: the sandbox of ``python -m sandbox`` (``--serial-region-adds`` as there), except that the Directory Service quota of additional Regions per directory
 (4 on AWS) can be raised, as a quota increase would, for topologies with more than 4 Branches.
 """
 
@@ -21,17 +21,24 @@ class SandboxProcess(SandboxHandle):
 
     control_timeout = 60
 
-    def __init__(self, time_scale, additional_regions=0, log_path=None):
+    def __init__(self, time_scale, additional_regions=0, log_path=None, serial_region_adds=False):
         super().__init__(None)
         self.time_scale = time_scale
         self.additional_regions = additional_regions
+        self.serial_region_adds = serial_region_adds
         self.log_path = log_path
         self.proc = None
 
-    def start(self, timeout=120):
+    def command(self):
         cmd = [sys.executable, "-m", "bench.sandbox_process", "--time-scale", repr(self.time_scale)]
         if self.additional_regions:
             cmd += ["--additional-regions", str(self.additional_regions)]
+        if self.serial_region_adds:
+            cmd.append("--serial-region-adds")
+        return cmd
+
+    def start(self, timeout=120):
+        cmd = self.command()
         stderr = open(self.log_path, "w") if self.log_path else subprocess.DEVNULL  # noqa: SIM115 closed in stop
         self._stderr = stderr
         self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=stderr, text=True)
@@ -80,6 +87,11 @@ def main(argv=None):
         default=0,
         help="raise the sandbox's quota of additional Regions per directory to at least this",
     )
+    parser.add_argument(
+        "--serial-region-adds",
+        action="store_true",
+        help="a directory refuses a second AddRegion while one is in progress (python -m sandbox's mode)",
+    )
     args = parser.parse_args(argv)
     if args.additional_regions:
         from sandbox.services import ds_state
@@ -87,7 +99,7 @@ def main(argv=None):
         ds_state.MAX_ADDITIONAL_REGIONS = max(ds_state.MAX_ADDITIONAL_REGIONS, args.additional_regions)
     from sandbox.server import serve
 
-    serve("127.0.0.1", args.port, args.time_scale)
+    serve("127.0.0.1", args.port, args.time_scale, modes=["serial_region_adds"] if args.serial_region_adds else [])
 
 
 if __name__ == "__main__":

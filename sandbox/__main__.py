@@ -1,4 +1,4 @@
-"""``python -m sandbox [--host 127.0.0.1] [--port 4566] [--time-scale 1.0]``."""
+"""``python -m sandbox [--host 127.0.0.1] [--port 4566] [--time-scale 1.0] [--without EFFECT] [--serial-region-adds]``."""
 
 import argparse
 import ipaddress
@@ -41,6 +41,10 @@ def main(argv=None):
         parser.error("the sandbox listens on loopback addresses only")
     if args.time_scale < 0:
         parser.error("--time-scale must be >= 0")
+    # argparse checks ``choices`` only for names on the command line, not for SANDBOX_WITHOUT's default.
+    unknown = sorted(set(args.without) - set(EFFECTS))
+    if unknown:
+        parser.error(f"unknown effect {', '.join(unknown)} (known: {', '.join(sorted(EFFECTS))})")
     modes = ["serial_region_adds"] if args.serial_region_adds else []
     serve(host, args.port, args.time_scale, without=args.without, modes=modes)
 

@@ -9,6 +9,7 @@ import io
 import json
 import random
 import re
+import socket
 import threading
 import time
 from urllib.parse import parse_qs
@@ -34,6 +35,17 @@ THROTTLE_CODES = {
     "route53": ("Throttling", 400),
 }
 
+# What a lost answer looks like (the write was done): a 500 that botocore retries, per signing service.
+LOST_CODES = {
+    "ec2": ("InternalError", 500),
+    "ds": ("ServiceException", 500),
+    "acm": ("InternalFailure", 500),
+    "route53": ("InternalFailure", 500),
+}
+
+# Fault kinds: ``error`` refuses the call; the other two perform it and lose its answer.
+FAULT_KINDS = ("error", "lost_response", "dropped_connection")
+
 _SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 
 
@@ -55,24 +67,37 @@ def _rest_routes(service):
     return [r[1:] for r in routes]
 
 
-class Faults:
-    """Injected failures: throttling a fraction of calls, failing an action N times."""
+class Lost:
+    """A matched fault that lets the call take effect and then loses its answer."""
 
-    def __init__(self):
+    def __init__(self, kind, error):
+        self.kind = kind
+        self.error = error
+
+
+class Faults:
+    """Injected failures: throttling a fraction of calls, failing an action N times, losing answers."""
+
+    def __init__(self, realism=None):
         self.rules = []
         self.random = random.Random(0)
+        self.realism = realism
 
     def set(self, spec):
-        self.random = random.Random(spec.get("seed", 0))
-        for rule in spec.get("rules", []):
+        rules = spec.get("rules", [])
+        for rule in rules:
             if "rate" not in rule and "count" not in rule:
                 raise ValueError("a fault rule needs 'rate' (0-1) or 'count'")
-            self.rules.append(dict(rule))
+            if rule.get("kind", "error") not in FAULT_KINDS:
+                raise ValueError(f"fault kind must be one of {', '.join(FAULT_KINDS)}")
+        self.random = random.Random(spec.get("seed", 0))
+        self.rules.extend(dict(rule) for rule in rules)
 
     def clear(self):
         self.rules = []
 
     def match(self, service, action, region):
+        """None, an AwsError to answer instead of the call, or a :class:`Lost` to apply after it."""
         for rule in self.rules:
             if rule.get("service", service) != service or rule.get("region", region) != region:
                 continue
@@ -88,10 +113,21 @@ class Faults:
                 rule["count"] -= 1
             elif self.random.random() >= rule["rate"]:
                 continue
-            code, status = THROTTLE_CODES.get(service, ("Throttling", 400))
+            kind = rule.get("kind", "error")
+            if kind != "error":
+                code, status = LOST_CODES.get(service, ("InternalFailure", 500))
+                if rule.get("code"):
+                    code, status = rule["code"], rule.get("status", 500)
+                return Lost(kind, AwsError(code, rule.get("message", "We encountered an internal error."), status))
+            message = rule.get("message", "Rate exceeded" if "rate" in rule else "Injected fault")
             if rule.get("code"):
-                code, status = rule["code"], rule.get("status", 400)
-            return AwsError(code, rule.get("message", "Rate exceeded" if "rate" in rule else "Injected fault"), status)
+                return AwsError(rule["code"], message, rule.get("status", 400))
+            code, status = THROTTLE_CODES.get(service, ("Throttling", 400))
+            if service == "ds" and self.realism is not None and self.realism.on("ds_rate_exceeded"):
+                # Directory Service throttles with ClientException "Rate exceeded" as well as ThrottlingException.
+                if self.random.random() < 0.5:
+                    return AwsError("ClientException", "Rate exceeded", 400)
+            return AwsError(code, message, status)
         return None
 
 
@@ -103,10 +139,10 @@ class Sandbox:
         self.realism = Realism(self.clock, without=without, modes=modes)
         self.lock = threading.RLock()
         self.calls = []
-        self.faults = Faults()
+        self.faults = Faults(self.realism)
         self.outages = set()
         self.moto = DomainDispatcherApplication(create_backend_app)
-        self.rest_routes = {"route53": _rest_routes("route53")}
+        self.rest_routes = {}
         self.started = time.time()
 
     # ------------------------------------------------------------------ WSGI
@@ -132,18 +168,30 @@ class Sandbox:
             "write": bool(action) and is_write(action),
         }
         self.calls.append(entry)
-
-        def reply(status, headers, text):
-            entry["status"] = status
-            entry["error_code"] = _error_code(text) if status >= 300 else None
-            return _respond(start_response, status, headers, text)
-
         fault = self.faults.match(service, action, region) if action else None
-        if fault is not None:
-            return reply(*protocol.serialize_error(service, fault, request_id))
+        if isinstance(fault, AwsError):
+            status, headers, text = protocol.serialize_error(service, fault, request_id)
+        else:
+            status, headers, text = self._answer(
+                environ, body, service, action, region, account, request_id, path_params
+            )
+        if isinstance(fault, Lost):
+            # The call took effect; its answer is lost. The log says so, and what the emulation had answered.
+            entry["fault"] = fault.kind
+            entry["performed_status"] = status
+            if fault.kind == "dropped_connection":
+                entry["status"], entry["error_code"] = 0, None
+                _drop_connection(environ)
+            status, headers, text = protocol.serialize_error(service, fault.error, request_id)
+        entry["status"] = status
+        entry["error_code"] = _error_code(text) if status >= 300 else None
+        return _respond(start_response, status, headers, text)
+
+    def _answer(self, environ, body, service, action, region, account, request_id, path_params):
+        """(status, headers, body) of the call: a sandbox handler's answer, else moto's."""
         fn = registry.HANDLERS.get((service, action))
         if fn is None:
-            return self._moto_raw(environ, start_response, body, entry)
+            return self._moto_raw(environ, body, service, action)
         call = registry.Call(
             service=service,
             action=action,
@@ -159,10 +207,10 @@ class Sandbox:
             call.params = self._params(environ, service, action, body, path_params)
             result = fn(call)
             if result is registry.PASS:
-                return self._moto_raw(environ, start_response, body, entry)
-            return reply(*protocol.serialize_response(service, action, result, request_id))
+                return self._moto_raw(environ, body, service, action)
+            return protocol.serialize_response(service, action, result, request_id)
         except AwsError as err:
-            return reply(*protocol.serialize_error(service, err, request_id))
+            return protocol.serialize_error(service, err, request_id)
 
     # -------------------------------------------------------- identification
     @staticmethod
@@ -175,13 +223,24 @@ class Sandbox:
 
         return service, region, get_account_id_from(access_key) or DEFAULT_ACCOUNT_ID
 
+    def _rest_routes(self, service):
+        """The routes of a rest protocol service (None for other protocols or a service botocore lacks)."""
+        if service not in self.rest_routes:
+            try:
+                kind = protocol.service_model(service).metadata["protocol"]
+            except Exception:  # botocore's UnknownServiceError, or no signing service at all
+                kind = None
+            self.rest_routes[service] = _rest_routes(service) if kind in ("rest-xml", "rest-json") else None
+        return self.rest_routes[service]
+
     def _action(self, environ, service, path, body):
         target = environ.get("HTTP_X_AMZ_TARGET")
         if target:
             return target.split(".", 1)[-1], {}
-        if service in self.rest_routes:
+        routes = self._rest_routes(service) if service else None
+        if routes is not None:
             method = environ.get("REQUEST_METHOD")
-            for route_method, regex, name in self.rest_routes[service]:
+            for route_method, regex, name in routes:
                 match = regex.match(path)
                 if match and route_method == method:
                     return name, match.groupdict()
@@ -225,21 +284,25 @@ class Sandbox:
             chunks.close()
         return captured["status"], captured["headers"], data
 
-    def _moto_raw(self, environ, start_response, body, entry):
+    def _moto_raw(self, environ, body, service, action):
+        """moto's answer to the request as it came; 501 for what neither the sandbox nor moto emulates."""
         try:
-            status, headers, data = self._run_moto(environ, body)
+            if not self._moto_has_backend(environ, body):
+                raise NotImplementedError(service)  # moto's dispatcher would crash on a service it lacks
+            return self._run_moto(environ, body)
         except NotImplementedError:
             # Loud, in the service's error shape, and never retried by clients (not a 5xx they retry).
-            err = AwsError(
-                "NotImplementedBySandbox",
-                f"The sandbox does not emulate {entry['service']}:{entry['action']}",
-                501,
-            )
-            status, headers, data = protocol.serialize_error(entry["service"], err, protocol.new_request_id())
-            data = data.encode("utf-8")
-        entry["status"] = status
-        entry["error_code"] = _error_code(data.decode("utf-8", "replace")) if status >= 300 else None
-        return _respond(start_response, status, headers, data)
+            what = f"{service}:{action}" if action else f"the service {service}"
+            err = AwsError("NotImplementedBySandbox", f"The sandbox does not emulate {what}", 501)
+            return protocol.serialize_error(service, err, protocol.new_request_id())
+
+    def _moto_has_backend(self, environ, body):
+        """Whether moto's dispatcher finds a backend for the request (as it does, without its print)."""
+        environ = dict(environ, **{"wsgi.input": io.BytesIO(body)})  # moto may read the body to infer the service
+        host = self.moto.infer_service_region_host(environ, environ.get("PATH_INFO", ""))
+        if host is None:
+            return True  # moto falls back to its default service
+        return any(pattern.match(f"http://{host}") for _, pattern in self.moto.backend_url_patterns)
 
     def _moto_parsed(self, environ, body, service, action):
         status, headers, data = self._run_moto(environ, body)
@@ -284,6 +347,17 @@ class Sandbox:
         self.faults.clear()
         self.outages = set()
         self.realism.reset()
+
+
+def _drop_connection(environ):
+    """Close the client's connection without an answer (the werkzeug server ignores a dropped connection)."""
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    raise ConnectionAbortedError("the sandbox dropped the connection (injected fault)")
 
 
 def _read_body(environ):

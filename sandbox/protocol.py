@@ -204,9 +204,7 @@ def _json_value(shape, value):
     if value is None:
         return None
     if shape.type_name == "structure":
-        return {
-            k: _json_value(m, value[k]) for k, m in shape.members.items() if k in value and value[k] is not None
-        }
+        return {k: _json_value(m, value[k]) for k, m in shape.members.items() if k in value and value[k] is not None}
     if shape.type_name == "list":
         return [_json_value(shape.member, v) for v in value]
     if shape.type_name == "map":
@@ -257,7 +255,8 @@ def serialize_error(service, error, request_id):
     try:
         protocol = wire_protocol(service) if service else "ec2"
     except NotImplementedError:
-        # Services moto answers whole (e.g. sts, "query"): injected faults still need their error shape.
+        # Services moto answers whole (e.g. sts, "query") and services nobody emulates (e.g. ds-data,
+        # "rest-json"): injected faults and NotImplementedBySandbox still need their error shape.
         protocol = service_model(service).metadata["protocol"]
     code, message = escape(error.code), escape(error.message)
     if protocol in ("ec2", "query"):
@@ -266,7 +265,7 @@ def serialize_error(service, error, request_id):
             f"<Message>{message}</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>"
         )
         return error.status, {"Content-Type": "text/xml"}, body
-    if protocol == "json":
+    if protocol in ("json", "rest-json"):
         body = json.dumps({"__type": error.code, "message": error.message, "Message": error.message})
         headers = {
             "Content-Type": "application/x-amz-json-1.1",

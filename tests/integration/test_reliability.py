@@ -21,6 +21,9 @@ as a difference).
   started.
 - Partial failure: ConnectDirectory fails in one Branch; the Home and the other Branch deploy and
   answer DNS, the failed Branch has no record; once the fault clears, a re-run completes it.
+- Lost answers: the first call of every create site.yml makes takes effect and then loses its answer
+  (a 500 botocore retries, or a connection closed without an answer); the deploy, re-run once if it
+  failed as a user would, leaves exactly the clean deployment: nothing created twice.
 
 Bad inventories are test_preflight.py's; teardown's own behaviour (one Region, a pre-existing zone) is
 test_day2.py's.
@@ -40,7 +43,6 @@ from reliability.runner import REPO  # noqa: E402
 from reliability.runner import Deploy  # noqa: E402
 from reliability.runner import after  # noqa: E402
 from reliability.runner import count  # noqa: E402
-
 from reliability.runner import recap  # noqa: E402
 from reliability.runner import warped_clock  # noqa: E402
 
@@ -303,3 +305,55 @@ def test_failed_branch_leaves_the_others_serving_and_completes_on_rerun(sandbox,
     assert_no_failed_task(output)
     assert_clean_deployment(sandbox, 2)
     assert dns_answers(sandbox, 2) == {home: home, good: good, bad: bad}
+
+
+# -------------------------------------------------------------------------- lost answers
+
+# Every create site.yml makes, answered by a sandbox handler or by moto.
+LOST_CREATES = (
+    "CreateMicrosoftAD",
+    "AddRegion",
+    "ConnectDirectory",
+    "CreateClientVpnEndpoint",
+    "AssociateClientVpnTargetNetwork",
+    "AuthorizeClientVpnIngress",
+    "CreateClientVpnRoute",
+    "CreateHealthCheck",
+    "ChangeResourceRecordSets",
+    "ImportCertificate",
+    "CreateVpcPeeringConnection",
+)
+
+
+def test_lost_answers_on_every_create_converge_to_one_of_each(sandbox, tmp_path):
+    """The first call of each create takes effect and loses its answer; the runs a user makes converge."""
+    inv = inventory.write(tmp_path / "inventory", 1)
+    deploy = Deploy(sandbox, inv, tmp_path)
+    # Both ways of losing an answer, alternately: a 500 (InternalError and the like) and a dropped connection.
+    rules = [
+        {"action": action, "count": 1, "kind": "lost_response" if i % 2 == 0 else "dropped_connection"}
+        for i, action in enumerate(LOST_CREATES)
+    ]
+    sandbox.control("POST", "faults", {"rules": rules})
+
+    rc, output = deploy.run()
+    runs = [(rc, output)]
+    if rc != 0:
+        rc, output = deploy.run()  # what a user does after a failed run
+        runs.append((rc, output))
+    calls = sandbox.calls()
+
+    # One report of everything that went wrong: each run's failed tasks, then what the sandbox holds.
+    failures = [
+        f"run {i + 1} (rc={run_rc}): {line[:400]}"
+        for i, (run_rc, run_output) in enumerate(runs)
+        for line in run_output.splitlines()
+        if line.startswith(("fatal:", "failed:"))
+    ]
+    problems = resources.differences(snapshot(sandbox, 1), resources.expected(topology(1)))
+    assert rc == 0 and not problems, "\n".join([*failures, *problems])
+    assert_no_failed_task(output)
+    # Every create lost the answer of its first call, and that call took effect.
+    lost = [c for c in calls if c.get("fault")]
+    assert {c["action"]: c["fault"] for c in lost} == {rule["action"]: rule["kind"] for rule in rules}, lost
+    assert all(c["performed_status"] == 200 for c in lost), lost
