@@ -828,7 +828,7 @@ def test_dns_answers(fake):
         Protocol="UDP",
         ResponseMetadata={},
     )
-    answers = r53.dns_answers(
+    answers, wait = r53.dns_answers(
         fake,
         dict(
             zone="example.com",
@@ -842,7 +842,111 @@ def test_dns_answers(fake):
     )
     assert [a["record_data"] for a in answers] == [["vpn.198.51.100.1"], ["vpn.203.0.113.1"]]
     assert answers[0]["client_ip"] == "198.51.100.1" and answers[0]["client_subnet_mask"] is None
+    assert answers[0]["resolver_ip"] == "198.51.100.1"
     assert answers[0]["response_code"] == "NOERROR" and answers[0]["hosted_zone_id"] == ZONE_ID
+    assert wait is None
+
+
+def test_client_address_is_also_the_resolver_unless_one_is_given():
+    """The probe address goes as both ResolverIP and EDNS0ClientSubnetIP: the answer must not depend on
+    whether the default resolver (us-east-1) passes the client subnet on."""
+    params = dict(record="vpn.example.com", type="CNAME", resolver_ip=None, client_ips=["203.0.113.1"])
+    (query,) = r53.dns_answer_queries(params, ZONE_ID)
+    assert query["ResolverIP"] == "203.0.113.1" and query["EDNS0ClientSubnetIP"] == "203.0.113.1"
+    (query,) = r53.dns_answer_queries(dict(params, resolver_ip="192.0.2.53"), ZONE_ID)
+    assert query["ResolverIP"] == "192.0.2.53" and query["EDNS0ClientSubnetIP"] == "203.0.113.1"
+
+
+EU = "vpn.cvpn-endpoint-1.prod.clientvpn.eu-west-1.amazonaws.com"
+US = "vpn.cvpn-endpoint-2.prod.clientvpn.us-east-1.amazonaws.com"
+
+
+class FakeTime:
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def answering_in_turn(fake, values):
+    """TestDNSAnswer answers ``values[i]`` at the i-th question (the last one from then on)."""
+    asked = []
+
+    def test_dns_answer(**kw):
+        asked.append(kw)
+        value = values[min(len(asked) - 1, len(values) - 1)]
+        return dict(RecordName=kw["RecordName"], RecordType="CNAME", RecordData=[value] if value else [])
+
+    fake.test_dns_answer = test_dns_answer
+    return asked
+
+
+def wait_params(**conditions):
+    return dict(
+        hosted_zone_id=ZONE_ID,
+        record="vpn.example.com",
+        type="CNAME",
+        client_ips=["203.0.113.1"],
+        wait_for=[dict(client_ip="203.0.113.1", **conditions)],
+        wait_timeout=150,
+    )
+
+
+@pytest.mark.parametrize(
+    "condition,answers,rounds",
+    [
+        # a drain: the answer moves away from the drained Region after some questions
+        (dict(differs=[EU]), [EU, EU, EU, US], 4),
+        # a restore: back to its own Region; case and trailing dot do not matter
+        (dict(equals=[EU]), [US, US, EU.upper() + "."], 3),
+        # "differs" needs an answer at all
+        (dict(differs=[EU]), ["", US], 2),
+    ],
+)
+def test_dns_answers_waits_until_the_answer_moves(fake, condition, answers, rounds):
+    clock = FakeTime()
+    asked = answering_in_turn(fake, answers)
+    result, wait = r53.dns_answers(fake, wait_params(**condition), clock=clock.clock, sleep=clock.sleep)
+    assert len(asked) == rounds and wait == dict(
+        met=True, unmet=[], timeout=150, elapsed=wait["elapsed"], rounds=rounds
+    )
+    assert result[0]["expected_met"] is True
+    assert clock.sleeps == [1.0] * (rounds - 1)  # polling.next_delay: 1 s apart at first
+
+
+def test_dns_answers_wait_ends_at_the_timeout_without_failing(fake):
+    clock = FakeTime()
+    answering_in_turn(fake, [EU])
+    result, wait = r53.dns_answers(fake, wait_params(differs=[EU]), clock=clock.clock, sleep=clock.sleep)
+    assert wait["met"] is False and wait["unmet"] == ["203.0.113.1"]
+    assert clock.now == 150 and wait["elapsed"] == 150
+    assert result[0]["expected_met"] is False and result[0]["expected"] == dict(equals=None, differs=[EU])
+
+
+def test_dns_answers_without_conditions_asks_once(fake):
+    clock = FakeTime()
+    asked = answering_in_turn(fake, [EU, US])
+    params = dict(wait_params(), wait_for=[])
+    _result, wait = r53.dns_answers(fake, params, clock=clock.clock, sleep=clock.sleep)
+    assert len(asked) == 1 and wait is None and clock.sleeps == []
+
+
+@pytest.mark.parametrize(
+    "wait_for,message",
+    [
+        ([dict(client_ip="192.0.2.1", equals=[EU])], "not one of the asked client addresses"),
+        ([dict(client_ip="203.0.113.1")], "needs equals or differs"),
+    ],
+)
+def test_wait_conditions_are_checked(wait_for, message):
+    problems = r53.check_wait_conditions(dict(client_ips=["203.0.113.1"], wait_for=wait_for))
+    assert len(problems) == 1 and message in problems[0]
 
 
 def test_wait_polls_get_change_until_insync(fake, monkeypatch):
