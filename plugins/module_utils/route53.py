@@ -667,6 +667,12 @@ def _read_record_sets(client, params, zone_id, zone_name, record_name, record_ty
 
 
 def _create_health_check_with_free_reference(client, prefix, config, known_generations):
+    """CreateHealthCheck under the first free generation of the caller reference.
+
+    The reference is computed once per generation, before the call: every retry of that call (AWSRetry,
+    botocore) repeats it, so a create whose answer was lost returns the health check it made. Only
+    HealthCheckAlreadyExists (a deleted check's reference, or another configuration) moves to the next.
+    """
     generation = max(known_generations or [0]) + 1
     for _attempt in range(MAX_GENERATION_ATTEMPTS):
         try:
@@ -684,9 +690,23 @@ def _diff_view(rrset, health_check):
     return dict(record=record_result(rrset), health_check=health_check_result(health_check))
 
 
-def _submit_change(client, zone_id, changes, comment, params):
-    """ChangeResourceRecordSets, then (``wait``, the default) wait for INSYNC; returns the ChangeInfo."""
-    change_info = change_resource_record_sets(client, zone_id, changes, comment=comment)
+def _error_code(error):
+    return getattr(getattr(error, "exception", None), "response", {}).get("Error", {}).get("Code")
+
+
+def _submit_change(client, zone_id, changes, comment, params, already_done=None):
+    """ChangeResourceRecordSets, then (``wait``, the default) wait for INSYNC; returns the ChangeInfo.
+
+    A retried batch whose first attempt was applied but whose answer was lost fails with
+    InvalidChangeBatch (the CREATE "already exists", the DELETE "was not found"): ``already_done()``
+    then reads the zone again, and a zone already as wanted is success. Its ChangeInfo is unknown: {}.
+    """
+    try:
+        change_info = change_resource_record_sets(client, zone_id, changes, comment=comment)
+    except AnsibleRoute53Error as e:
+        if _error_code(e) != "InvalidChangeBatch" or already_done is None or not already_done():
+            raise
+        return {}
     if params.get("wait", True):
         wait_for_change(client, change_info["Id"], params.get("wait_timeout") or 300)
         change_info = dict(change_info, Status="INSYNC")
@@ -804,8 +824,18 @@ def ensure_latency_record(client, params, check_mode=False, warn=None):
         changed = True
         actions.append("create_record" if current_record is None else "update_record")
         if not check_mode:
+
+            def record_as_wanted():
+                now = find_record(list_record_sets(client, zone_id, record_name, record_type), set_identifier)
+                return now is not None and not record_differs(now, desired)
+
             change_info = _submit_change(
-                client, zone_id, changes, f"multiregion.client_vpn latency record {set_identifier}", params
+                client,
+                zone_id,
+                changes,
+                f"multiregion.client_vpn latency record {set_identifier}",
+                params,
+                already_done=record_as_wanted,
             )
 
     # Health checks of this unit that no record uses any more (replaced, or left by an interrupted run).
@@ -852,7 +882,15 @@ def ensure_latency_record_absent(client, params, check_mode=False):
         actions.append("delete_record")
         if not check_mode:
             change_info = _submit_change(
-                client, zone_id, changes, f"multiregion.client_vpn latency record {set_identifier} removed", params
+                client,
+                zone_id,
+                changes,
+                f"multiregion.client_vpn latency record {set_identifier} removed",
+                params,
+                already_done=lambda: find_record(
+                    list_record_sets(client, zone_id, record_name, record_type), set_identifier
+                )
+                is None,
             )
     for health_check in ours:
         changed = True
