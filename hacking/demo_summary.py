@@ -93,8 +93,13 @@ def main(argv=None):
             continue
         answer = ""
         if zone_id:
+            # The probe as resolver too: the answer must not depend on the default resolver passing the subnet on.
             result = r53.test_dns_answer(
-                HostedZoneId=zone_id, RecordName=vpn_name, RecordType="CNAME", EDNS0ClientSubnetIP=probe
+                HostedZoneId=zone_id,
+                RecordName=vpn_name,
+                RecordType="CNAME",
+                ResolverIP=probe,
+                EDNS0ClientSubnetIP=probe,
             )
             answer = (result.get("RecordData") or [""])[0].rstrip(".").lower()
         reached = by_record_value.get(answer, "?")

@@ -29,6 +29,7 @@ replaced when an immutable setting changes.
 
 import hashlib
 import re
+import time
 
 try:
     import botocore  # pylint: disable=unused-import
@@ -658,6 +659,12 @@ def _read_record_sets(client, params, zone_id, zone_name, record_name, record_ty
 
 
 def _create_health_check_with_free_reference(client, prefix, config, known_generations):
+    """CreateHealthCheck under the first free generation of the caller reference.
+
+    The reference is computed once per generation, before the call: every retry of that call (AWSRetry,
+    botocore) repeats it, so a create whose answer was lost returns the health check it made. Only
+    HealthCheckAlreadyExists (a deleted check's reference, or another configuration) moves to the next.
+    """
     generation = max(known_generations or [0]) + 1
     for _attempt in range(MAX_GENERATION_ATTEMPTS):
         try:
@@ -675,9 +682,23 @@ def _diff_view(rrset, health_check):
     return dict(record=record_result(rrset), health_check=health_check_result(health_check))
 
 
-def _submit_change(client, zone_id, changes, comment, params):
-    """ChangeResourceRecordSets, then (``wait``, the default) wait for INSYNC; returns the ChangeInfo."""
-    change_info = change_resource_record_sets(client, zone_id, changes, comment=comment)
+def _error_code(error):
+    return getattr(getattr(error, "exception", None), "response", {}).get("Error", {}).get("Code")
+
+
+def _submit_change(client, zone_id, changes, comment, params, already_done=None):
+    """ChangeResourceRecordSets, then (``wait``, the default) wait for INSYNC; returns the ChangeInfo.
+
+    A retried batch whose first attempt was applied but whose answer was lost fails with
+    InvalidChangeBatch (the CREATE "already exists", the DELETE "was not found"): ``already_done()``
+    then reads the zone again, and a zone already as wanted is success. Its ChangeInfo is unknown: {}.
+    """
+    try:
+        change_info = change_resource_record_sets(client, zone_id, changes, comment=comment)
+    except AnsibleRoute53Error as e:
+        if _error_code(e) != "InvalidChangeBatch" or already_done is None or not already_done():
+            raise
+        return {}
     if params.get("wait", True):
         wait_for_change(client, change_info["Id"], params.get("wait_timeout") or 300)
         change_info = dict(change_info, Status="INSYNC")
@@ -795,8 +816,18 @@ def ensure_latency_record(client, params, check_mode=False, warn=None):
         changed = True
         actions.append("create_record" if current_record is None else "update_record")
         if not check_mode:
+
+            def record_as_wanted():
+                now = find_record(list_record_sets(client, zone_id, record_name, record_type), set_identifier)
+                return now is not None and not record_differs(now, desired)
+
             change_info = _submit_change(
-                client, zone_id, changes, f"multiregion.client_vpn latency record {set_identifier}", params
+                client,
+                zone_id,
+                changes,
+                f"multiregion.client_vpn latency record {set_identifier}",
+                params,
+                already_done=record_as_wanted,
             )
 
     # Health checks of this unit that no record uses any more (replaced, or left by an interrupted run).
@@ -843,7 +874,15 @@ def ensure_latency_record_absent(client, params, check_mode=False):
         actions.append("delete_record")
         if not check_mode:
             change_info = _submit_change(
-                client, zone_id, changes, f"multiregion.client_vpn latency record {set_identifier} removed", params
+                client,
+                zone_id,
+                changes,
+                f"multiregion.client_vpn latency record {set_identifier} removed",
+                params,
+                already_done=lambda: find_record(
+                    list_record_sets(client, zone_id, record_name, record_type), set_identifier
+                )
+                is None,
             )
     for health_check in ours:
         changed = True
@@ -867,35 +906,42 @@ def ensure_latency_record_absent(client, params, check_mode=False):
 # ---------------------------------------------------------------------------
 
 
+def client_addresses(params):
+    clients = list(params.get("client_ips") or [])
+    if params.get("client_ip"):
+        clients.insert(0, params["client_ip"])
+    return clients
+
+
 def dns_answer_queries(params, zone_id):
-    """The TestDNSAnswer requests for the module's parameters: one per client address (or one)."""
+    """The TestDNSAnswer requests for the module's parameters: one per client address (or one).
+
+    A client address is sent as the EDNS0 client subnet and, unless ``resolver_ip`` is given, as the
+    resolver too: the answer then does not depend on whether the default resolver (one in us-east-1)
+    passes the client subnet on.
+    """
     base = dict(
         HostedZoneId=zone_id, RecordName=normalise_name(params["record"]), RecordType=params.get("type") or "CNAME"
     )
     if params.get("resolver_ip"):
         base["ResolverIP"] = params["resolver_ip"]
     mask = params.get("client_subnet_mask")
-    clients = list(params.get("client_ips") or [])
-    if params.get("client_ip"):
-        clients.insert(0, params["client_ip"])
+    clients = client_addresses(params)
     if not clients:
         return [base]
     queries = []
     for address in clients:
         query = dict(base, EDNS0ClientSubnetIP=address)
+        query.setdefault("ResolverIP", address)
         if mask is not None:
             query["EDNS0ClientSubnetMask"] = str(mask)
         queries.append(query)
     return queries
 
 
-def dns_answers(client, params):
-    try:
-        zone_id, _zone_name, _private = resolve_zone(client, params.get("hosted_zone_id"), params.get("zone"))
-    except ValueError as e:
-        raise LatencyRecordError(str(e)) from e
+def _ask(client, zone_id, queries):
     answers = []
-    for query in dns_answer_queries(params, zone_id):
+    for query in queries:
         answer = test_dns_answer(client, **query)
         result = dict(
             client_ip=query.get("EDNS0ClientSubnetIP"),
@@ -911,3 +957,89 @@ def dns_answers(client, params):
         )
         answers.append(result)
     return answers
+
+
+def answer_value(answer):
+    """The first value of an answer, normalised (lower case, no trailing dot), or '' for no data."""
+    data = answer.get("record_data") or []
+    return normalise_name(data[0]) if data else ""
+
+
+def condition_met(answer, condition):
+    """Whether an answer meets a wait condition: ``equals`` (one of these values) and ``differs`` (none
+    of these, and some value at all)."""
+    value = answer_value(answer)
+    equals = [normalise_name(v) for v in condition.get("equals") or []]
+    differs = [normalise_name(v) for v in condition.get("differs") or []]
+    if equals and value not in equals:
+        return False
+    if condition.get("differs") is not None and (not value or value in differs):
+        return False
+    return True
+
+
+def check_wait_conditions(params):
+    """Problems with ``wait_for``: each condition names an asked client address and says what to expect."""
+    problems = []
+    clients = client_addresses(params)
+    for condition in params.get("wait_for") or []:
+        if condition.get("client_ip") not in clients:
+            problems.append(
+                f"wait_for client_ip {condition.get('client_ip')!r} is not one of the asked client addresses"
+            )
+        if condition.get("equals") is None and condition.get("differs") is None:
+            problems.append(f"wait_for {condition.get('client_ip')!r} needs equals or differs")
+    return problems
+
+
+def _apply_conditions(answers, conditions):
+    """Mark each answer with its condition (``expected``, ``expected_met``); the client addresses not met."""
+    unmet = []
+    by_client = {c["client_ip"]: c for c in conditions}
+    for answer in answers:
+        condition = by_client.get(answer["client_ip"])
+        if condition is None:
+            continue
+        met = condition_met(answer, condition)
+        answer["expected"] = dict(equals=condition.get("equals"), differs=condition.get("differs"))
+        answer["expected_met"] = met
+        if not met:
+            unmet.append(answer["client_ip"])
+    return unmet
+
+
+def dns_answers(client, params, clock=None, sleep=None):
+    """``(answers, wait)``: TestDNSAnswer for every client address.
+
+    With ``wait_for`` conditions, ask again (spaced as ``polling.next_delay``) until every condition
+    is met or ``wait_timeout`` seconds passed: a health check's status, and so Route 53's answer, moves
+    only after FailureThreshold x RequestInterval plus propagation. ``wait`` says whether they were
+    met, after how long and how many rounds of questions; a timeout is not an error here (the caller
+    reports which answers were not as expected).
+    """
+    clock = clock or time.monotonic
+    sleep = sleep or time.sleep
+    try:
+        zone_id, _zone_name, _private = resolve_zone(client, params.get("hosted_zone_id"), params.get("zone"))
+    except ValueError as e:
+        raise LatencyRecordError(str(e)) from e
+    queries = dns_answer_queries(params, zone_id)
+    conditions = params.get("wait_for") or []
+    timeout = max(0, int(params.get("wait_timeout") or 0))
+    start = clock()
+    slept = 0.0
+    rounds = 0
+    while True:
+        answers = _ask(client, zone_id, queries)
+        rounds += 1
+        unmet = _apply_conditions(answers, conditions)
+        elapsed = max(clock() - start, slept)
+        delay = polling.next_delay(elapsed, timeout - elapsed)
+        if not unmet or delay <= 0:
+            break
+        sleep(delay)
+        slept += delay
+    wait = None
+    if conditions:
+        wait = dict(met=not unmet, unmet=unmet, timeout=timeout, elapsed=round(elapsed, 3), rounds=rounds)
+    return answers, wait

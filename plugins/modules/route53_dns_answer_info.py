@@ -14,6 +14,11 @@ description:
     given resolver or a client at a given address (EDNS0 client subnet), latency routing and health
     checks included.
   - One answer per client address in O(client_ips) (or a single answer without client addresses).
+  - A client address is sent as the EDNS0 client subnet and, unless O(resolver_ip) is given, as the resolver
+    address too, so that the answer does not depend on whether the default resolver passes the client subnet on.
+  - With O(wait_for), asks again until the answers are as expected or O(wait_timeout) passes. A health check
+    changes status only after its failure threshold times its request interval (plus propagation), so an answer
+    moves some time after a drain, a restore or an outage. A timeout is not an error; RV(wait) says what was met.
   - Route 53 only answers this for public hosted zones.
 author:
   - "multiregion.client_vpn contributors (@multiregion)"
@@ -41,8 +46,9 @@ options:
     default: CNAME
   resolver_ip:
     description:
-      - Address of the DNS resolver the question comes from. Without it, Route 53 answers as for a
-        resolver in us-east-1.
+      - Address of the DNS resolver the question comes from.
+      - Without it, each client address is also the resolver address; with no client address either,
+        Route 53 answers as for a resolver in us-east-1.
     type: str
   client_ips:
     description:
@@ -59,6 +65,37 @@ options:
       - Number of leading bits of each client address sent to Route 53 (0-32 for IPv4, 0-128 for IPv6).
         AWS defaults to 24 for IPv4 and 64 for IPv6.
     type: int
+  wait_for:
+    description:
+      - Conditions on the answers; the module asks again until every one holds or O(wait_timeout) passes.
+      - The first value of the answer is compared, without case and trailing dot.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      client_ip:
+        description:
+          - The client address whose answer is checked; one of O(client_ips) or O(client_ip).
+        type: str
+        required: true
+      equals:
+        description:
+          - The answer must be one of these values.
+        type: list
+        elements: str
+      differs:
+        description:
+          - The answer must be none of these values (and not empty).
+        type: list
+        elements: str
+  wait_timeout:
+    description:
+      - Seconds to keep asking while a condition of O(wait_for) does not hold. Asked again 1 second apart at
+        first, then 5% of the time already waited apart.
+      - For a drain or an outage, allow the health check's failure threshold times its request interval
+        (3 x 30 seconds by default) plus a margin for propagation.
+    type: int
+    default: 300
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -79,6 +116,17 @@ EXAMPLES = r"""
   ansible.builtin.assert:
     that:
       - "'eu-central-1' in answers.answers[0].record_data[0]"
+
+- name: Wait until a client near eu-west-1 is sent elsewhere (after its health check was inverted)
+  multiregion.client_vpn.route53_dns_answer_info:
+    zone: example.com
+    record: vpn.example.com
+    client_ips: [203.0.113.20]
+    wait_for:
+      - client_ip: 203.0.113.20
+        differs: ["vpn.cvpn-endpoint-0123456789abcdef0.prod.clientvpn.eu-west-1.amazonaws.com"]
+    wait_timeout: 150  # failure threshold 3 x request interval 30 s + 60 s
+  register: moved
 
 - name: Ask as a given resolver
   multiregion.client_vpn.route53_dns_answer_info:
@@ -136,6 +184,40 @@ answers:
       description: Transport of the question (V(UDP) or V(TCP)).
       type: str
       sample: UDP
+    expected:
+      description: The O(wait_for) condition of this client address (C(equals), C(differs)); absent without one.
+      type: dict
+      returned: when O(wait_for) has a condition for this client address
+    expected_met:
+      description: Whether this answer meets its O(wait_for) condition.
+      type: bool
+      returned: when O(wait_for) has a condition for this client address
+wait:
+  description: How the wait for O(wait_for) ended.
+  returned: when O(wait_for) is given
+  type: dict
+  contains:
+    met:
+      description: Whether every condition held at the end.
+      type: bool
+      sample: true
+    unmet:
+      description: The client addresses whose condition did not hold at the end.
+      type: list
+      elements: str
+      sample: []
+    timeout:
+      description: The wait timeout, in seconds.
+      type: int
+      sample: 150
+    elapsed:
+      description: Seconds waited.
+      type: float
+      sample: 12.5
+    rounds:
+      description: How many times every client address was asked.
+      type: int
+      sample: 4
 """
 
 import ipaddress
@@ -143,6 +225,7 @@ import ipaddress
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import LatencyRecordError
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import check_wait_conditions
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import dns_answers
 
 
@@ -168,7 +251,7 @@ def validate(params):
         limit = 32 if versions == {4} else 128
         if not 0 <= mask <= limit:
             problems.append(f"client_subnet_mask must be between 0 and {limit}")
-    return problems
+    return problems + check_wait_conditions(params)
 
 
 def main():
@@ -203,6 +286,17 @@ def main():
         client_ips=dict(type="list", elements="str", default=[]),
         client_ip=dict(type="str"),
         client_subnet_mask=dict(type="int"),
+        wait_for=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(
+                client_ip=dict(type="str", required=True),
+                equals=dict(type="list", elements="str"),
+                differs=dict(type="list", elements="str"),
+            ),
+        ),
+        wait_timeout=dict(type="int", default=300),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
@@ -215,12 +309,15 @@ def main():
         module.fail_json(msg="; ".join(problems))
     client = module.client("route53")
     try:
-        answers = dns_answers(client, module.params)
+        answers, wait = dns_answers(client, module.params)
     except LatencyRecordError as e:
         module.fail_json(msg=str(e))
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
-    module.exit_json(changed=False, answers=answers)
+    result = dict(changed=False, answers=answers)
+    if wait is not None:
+        result["wait"] = wait
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -171,6 +171,11 @@ notes:
     module's own health check).
   - Route 53 refuses the caller reference of a deleted health check for some days; the module then
     takes the next generation of the reference, so a record can be removed and created again.
+  - A lost answer is harmless. A retried C(CreateHealthCheck) carries the same caller reference, so AWS returns
+    the health check the first attempt made. A retried record change that Route 53 refuses (the record
+    "already exists" or "was not found") is success when the zone, read again, already holds the wanted record.
+  - Right after it is created, a health check may be missing from C(GetHealthCheck) and C(ListHealthChecks)
+    (eventual consistency); a run then computes the same caller reference, and AWS answers with that check.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -332,6 +337,7 @@ change_info:
   description:
     - The record change, when one was made (not in check mode).
     - C(status) is V(INSYNC) after a successful wait, else what Route 53 answered (usually V(PENDING)).
+    - Empty when the change's answer was lost and the zone, read again, already held the wanted record.
   returned: always
   type: dict
   sample: {"id": "/change/C2682N5HXP0BZ4", "status": "INSYNC", "submitted_at": "2026-01-01T00:00:00+00:00"}

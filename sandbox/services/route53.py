@@ -13,11 +13,15 @@ replaces the operations whose rules or answers differ from AWS:
   passed, then ``INSYNC`` (botocore's ``resource_record_sets_changed`` waiter).
 * CreateHealthCheck / UpdateHealthCheck / DeleteHealthCheck: AWS's validation,
   CallerReference idempotency, HealthCheckVersion.
-* GetHealthCheckStatus: observations from the checker Regions derived from
-  what the check targets (a Client VPN endpoint name), injected outages,
-  ``Inverted`` and ``Disabled``.
+* GetHealthCheck / ListHealthChecks: a new check is missing for the
+  consistency window (effect ``consistency``).
+* Health (effect ``health_delay``): Route 53's status of a check follows what
+  its checkers see only after ``FailureThreshold`` x ``RequestInterval`` plus
+  propagation; a new check is healthy (unhealthy if inverted) until then.
+* GetHealthCheckStatus: the checkers' raw observations of the target (a Client
+  VPN endpoint name, injected outages); none before the first interval.
 * TestDNSAnswer: what Route 53 answers for a client address, latency routing
-  and health included (see sandbox/latency.py for "nearest Region").
+  and (delayed) health included (see sandbox/latency.py for "nearest Region").
 """
 
 import datetime
@@ -65,6 +69,10 @@ STORED_KEYS = (
     "HealthCheckId",
 )
 UNEMULATED_KEYS = ("TrafficPolicyInstanceId", "CidrRoutingConfig", "GeoProximityLocation", "AZAffinity")
+# Seconds (at scale 1) for a checker verdict to reach Route 53's DNS servers, on top of the checks themselves.
+HEALTH_PROPAGATION = 10
+# Realism kind of health checks (visibility windows).
+HC_KIND = "route53_health_check"
 
 
 class _State:
@@ -74,6 +82,10 @@ class _State:
     def reset(self):
         self.changes = {}  # change id -> {"submitted": datetime, "deadline": monotonic, "comment": str}
         self.deleted_refs = {}  # (account, CallerReference) of deleted health checks
+        # health check id -> {"status", "target", "since"}: see aggregated_health
+        self.health = {}
+        self.created = {}  # health check id -> monotonic creation time
+        self.frozen = {}  # health check id -> the observations left when it was disabled
 
 
 STATE = _State()
@@ -566,6 +578,8 @@ def create_health_check(call):
     _validate_create(call, cfg)
     args = {_ARG_NAMES[k]: v for k, v in cfg.items() if k in _ARG_NAMES}
     hc = backend.create_health_check(caller_reference=ref, health_check_args=args)
+    _track_new(call, hc)
+    call.sandbox.realism.created(HC_KIND, hc.id)
     return {"HealthCheck": hc_dict(hc), "Location": _location(hc)}
 
 
@@ -600,6 +614,8 @@ def update_health_check(call):
                 raise _bad_input(f"Invalid request: {key} is not valid for a health check of type CALCULATED.")
     for child in params.get("ChildHealthChecks") or []:
         _health_check(call, child)
+    aggregated_health(call, hc)  # the status so far, before the new settings start their own delay
+    was_disabled = bool(hc.disabled)
     resets = params.get("ResetElements") or []
     if "FullyQualifiedDomainName" in resets:
         hc.fqdn = None
@@ -630,6 +646,11 @@ def update_health_check(call):
     if hc.type_ in ENDPOINT_TYPES and not hc.ip_address and not hc.fqdn:
         raise _bad_input("Invalid request: A health check needs an IPAddress or a FullyQualifiedDomainName.")
     hc.health_check_version += 1
+    if hc.disabled and not was_disabled:
+        _freeze_observations(call, hc)
+    elif was_disabled and not hc.disabled:
+        STATE.frozen.pop(hc.id, None)
+    aggregated_health(call, hc)
     return {"HealthCheck": hc_dict(hc)}
 
 
@@ -639,6 +660,9 @@ def delete_health_check(call):
     STATE.deleted_refs[(call.account_id, hc.caller_reference)] = hc.id
     del _backend(call).health_checks[hc.id]
     _backend(call).resource_tags.pop(hc.id, None)
+    for table in (STATE.health, STATE.created, STATE.frozen):
+        table.pop(hc.id, None)
+    call.sandbox.realism.forget(HC_KIND, hc.id)
     return {}
 
 
@@ -670,39 +694,84 @@ def target_status(call, hc):
     return False, "Failure: Connection timed out. The sandbox emulates no endpoint at this IP address."
 
 
-def is_healthy(call, hc, _depth=0):
-    """Route 53's view of a health check: Disabled counts as healthy, Inverted flips the result."""
+def instant_health(call, hc, _depth=0):
+    """What Route 53 would conclude if its checkers reported right now: Disabled counts as healthy,
+    Inverted flips the result, a CALCULATED check counts its children's (delayed) statuses."""
     if hc.disabled:
         return True
     if hc.type_ == "CALCULATED":
         checks = _backend(call).health_checks
         children = [checks[c] for c in (hc.children or []) if c in checks]
-        healthy = sum(1 for child in children if _depth < 8 and is_healthy(call, child, _depth + 1))
+        healthy = sum(1 for child in children if _depth < 8 and aggregated_health(call, child, _depth + 1))
         raw = healthy >= (hc.health_threshold or 0)
     else:
         raw, _ = target_status(call, hc)
     return raw != bool(hc.inverted)
 
 
+def _delay_on(call):
+    return call.sandbox.realism.on("health_delay") and call.clock.scale > 0
+
+
+def _status_delay(call, hc):
+    """Scaled seconds before Route 53 follows a change: FailureThreshold consecutive checks plus propagation."""
+    if hc.type_ == "CALCULATED":
+        seconds = HEALTH_PROPAGATION
+    else:
+        seconds = (hc.failure_threshold or 3) * (hc.request_interval or 30) + HEALTH_PROPAGATION
+    return seconds * call.clock.scale
+
+
+def _track_new(call, hc):
+    """A new check is healthy until there is enough data, unhealthy if inverted (a disabled one is healthy)."""
+    now = call.clock.now()
+    STATE.created[hc.id] = now
+    STATE.health[hc.id] = {
+        "status": bool(hc.disabled) or not bool(hc.inverted),
+        "target": instant_health(call, hc),
+        "since": now,
+    }
+    if hc.disabled:
+        STATE.frozen[hc.id] = []  # created disabled: no checker ever ran
+
+
+def aggregated_health(call, hc, _depth=0):
+    """Route 53's status of a check, the one DNS answers follow.
+
+    Without the ``health_delay`` effect (or at time scale 0) it is the instant status. With it, the
+    status follows the instant status only once that has held for ``_status_delay``; a change is
+    noticed when the sandbox next looks at the check (no background thread), so the delay counts
+    from then at the latest: never shorter than on AWS.
+    """
+    target = instant_health(call, hc, _depth)
+    if not _delay_on(call):
+        STATE.health.pop(hc.id, None)
+        return target
+    now = call.clock.now()
+    state = STATE.health.get(hc.id)
+    if state is None:  # a check from before the effect was switched on: its status is what it was
+        state = STATE.health[hc.id] = {"status": target, "target": target, "since": now}
+    if target != state["target"]:
+        state["target"], state["since"] = target, now
+    if state["status"] != target and now >= state["since"] + _status_delay(call, hc):
+        state["status"] = target
+    return state["status"]
+
+
+def is_healthy(call, hc):
+    return aggregated_health(call, hc)
+
+
 def health_of(call, hc_id):
     hc = _backend(call).health_checks.get(hc_id)
-    return True if hc is None else is_healthy(call, hc)
+    return True if hc is None else aggregated_health(call, hc)
 
 
-@registry.handler("route53", "GetHealthCheckStatus")
-def get_health_check_status(call):
-    hc = _health_check(call, call.params["HealthCheckId"])
-    if hc.type_ == "CALCULATED":
-        raise _bad_input("Invalid request: GetHealthCheckStatus is not supported for calculated health checks.")
-    healthy = is_healthy(call, hc)
-    if hc.disabled:
-        report = "Success: Health checking is disabled; Route 53 considers the endpoint healthy."
-    else:
-        raw, report = target_status(call, hc)
-        if hc.inverted:
-            report = f"{'Success' if healthy else 'Failure'}: Inverted health check. Checker result: {report}"
+def _observations(call, hc):
+    """One observation per checker Region: the checker's own result on the target (not inverted)."""
+    _, report = target_status(call, hc)
     now = _now()
-    observations = [
+    return [
         {
             "Region": region,
             "IPAddress": CHECKER_IPS[region],
@@ -710,7 +779,70 @@ def get_health_check_status(call):
         }
         for region in (hc.regions or CHECKER_REGIONS)
     ]
-    return {"HealthCheckObservations": observations}
+
+
+def _checked_yet(call, hc):
+    """Whether the checkers have reported once: one RequestInterval after creation (with ``health_delay``)."""
+    created = STATE.created.get(hc.id)
+    if created is None or not _delay_on(call):
+        return True
+    return call.clock.reached(created + (hc.request_interval or 30) * call.clock.scale)
+
+
+def _freeze_observations(call, hc):
+    """Disabling stops the checkers: GetHealthCheckStatus keeps their last results (none if none ran)."""
+    STATE.frozen[hc.id] = _observations(call, hc) if _checked_yet(call, hc) else []
+
+
+@registry.handler("route53", "GetHealthCheckStatus")
+def get_health_check_status(call):
+    """The checkers' last results: what each one saw of the endpoint, before Route 53 applies Inverted
+    (the observation is "the status of the health check endpoint as reported by one of the checkers").
+    Before the first RequestInterval there are none; a disabled check's checkers have stopped."""
+    hc = _visible_health_check(call, call.params["HealthCheckId"])
+    if hc.type_ == "CALCULATED":
+        raise _bad_input("Invalid request: GetHealthCheckStatus is not supported for calculated health checks.")
+    aggregated_health(call, hc)
+    if hc.id in STATE.frozen:
+        return {"HealthCheckObservations": STATE.frozen[hc.id]}
+    if not _checked_yet(call, hc):
+        return {"HealthCheckObservations": []}
+    return {"HealthCheckObservations": _observations(call, hc)}
+
+
+def _visible_health_check(call, hc_id):
+    """A health check as reads see it: a new one is unknown for the consistency window."""
+    hc = _health_check(call, hc_id)
+    if not call.sandbox.realism.visible(HC_KIND, hc.id):
+        raise AwsError("NoSuchHealthCheck", f"No health check exists with the specified ID {hc_id}", 404)
+    return hc
+
+
+@registry.handler("route53", "GetHealthCheck")
+def get_health_check(call):
+    return {"HealthCheck": hc_dict(_visible_health_check(call, call.params["HealthCheckId"]))}
+
+
+@registry.handler("route53", "ListHealthChecks")
+def list_health_checks(call):
+    """Every visible health check, in id order, paginated by Marker/MaxItems (default 100)."""
+    realism = call.sandbox.realism
+    checks = sorted(_backend(call).health_checks.values(), key=lambda hc: hc.id)
+    checks = [hc for hc in checks if realism.visible(HC_KIND, hc.id)]
+    marker = call.params.get("Marker")
+    if marker:
+        checks = [hc for hc in checks if hc.id >= marker]
+    max_items = int(call.params.get("MaxItems") or 100)
+    page, rest = checks[:max_items], checks[max_items:]
+    result = {
+        "HealthChecks": [hc_dict(hc) for hc in page],
+        "Marker": marker or "",
+        "IsTruncated": bool(rest),
+        "MaxItems": str(max_items),
+    }
+    if rest:
+        result["NextMarker"] = rest[0].id
+    return result
 
 
 # ================================================================ TestDNSAnswer

@@ -8,12 +8,16 @@ Client addresses come from the sandbox's latency table (sandbox/latency.py):
 192.0.2.0/24 is nearest us-east-1, 203.0.113.0/24 nearest eu-west-1.
 """
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.certificates import self_signed
 
+REPO = Path(__file__).resolve().parents[2]
 PLAYBOOKS = Path(__file__).parent / "playbooks" / "route53"
 REGIONS = {"us-east-1": "10.41", "eu-west-1": "10.42"}
 ZONE = "example.com"
@@ -164,3 +168,121 @@ def test_retries_on_prior_request_not_complete_and_throttling(sandbox, run_playb
 def test_errors(sandbox, run_playbook, topology):
     run_playbook(PLAYBOOKS / "errors.yml", extra_vars=topology)
     assert sandbox.client("route53").list_health_checks()["HealthChecks"] == []
+
+
+def _inventory(sandbox, path):
+    """One Home (us-east-1) and one Branch (eu-west-1) with their probe addresses, aimed at the sandbox."""
+    hosts = {region: {"probe_ip": CLIENTS[region]} for region in REGIONS}
+    inventory = {
+        "all": {
+            "vars": {
+                "ansible_connection": "local",
+                "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+                "aws_endpoint_url": sandbox.url,
+                "aws_access_key": "testing",
+                "aws_secret_key": "testing",
+                "vpn_name": RECORD,
+                "hosted_zone": ZONE,
+                # A check moves (FailureThreshold x RequestInterval + 10 s propagation) x scale after a change.
+                "health_check": {"failure_threshold": 1, "request_interval": 30},
+            },
+            "children": {
+                "home": {"hosts": {"us-east-1": hosts["us-east-1"]}},
+                "branches": {"hosts": {"eu-west-1": hosts["eu-west-1"]}},
+            },
+        }
+    }
+    path.write_text(yaml.safe_dump(inventory))
+    return path
+
+
+def _name_endpoints(sandbox):
+    """Tag each Region's endpoint "<vpn name>-<Region>", as site.yml names them (verify finds them so)."""
+    for region in REGIONS:
+        ec2 = sandbox.client("ec2", region)
+        (endpoint,) = ec2.describe_client_vpn_endpoints()["ClientVpnEndpoints"]
+        ec2.create_tags(
+            Resources=[endpoint["ClientVpnEndpointId"]], Tags=[{"Key": "Name", "Value": f"{RECORD}-{region}"}]
+        )
+
+
+def _tables(stdout):
+    """The rows of every verification table printed: {Region: fields} per table, in order."""
+    tables, current = [], None
+    for line in stdout.splitlines():
+        fields = line.strip().rstrip(",").strip('"').split()
+        if fields[:1] == ["Region"] and "Checkers" in fields:
+            current = {}
+            tables.append(current)
+        elif current is not None and len(fields) == 8 and fields[0] in REGIONS:
+            current[fields[0]] = fields
+    return tables
+
+
+class HealthCommitter(threading.Thread):
+    """Lets a health check's pending status change happen only once the playbook has been seen asking Route 53
+    again after it: at a time scale where the delay outlasts the test, watch the call log and, after the n-th
+    UpdateHealthCheck, once ``asks[n]`` TestDNSAnswer calls followed it, switch ``health_delay`` off, ask once
+    (the sandbox looks at the checks: their status is the instant one) and switch it on again (a status is kept
+    from there). Deterministic however slow Ansible is."""
+
+    def __init__(self, sandbox, zone_id, asks):
+        super().__init__(daemon=True)
+        self.sandbox, self.zone_id, self.asks = sandbox, zone_id, asks
+        self.committed, self.stop = [], threading.Event()
+
+    def run(self):
+        while not self.stop.is_set() and len(self.committed) < len(self.asks):
+            calls = self.sandbox.calls()
+            updates = [c["seq"] for c in calls if c["action"] == "UpdateHealthCheck"]
+            n = len(self.committed)
+            if len(updates) > n:
+                asked = [c for c in calls if c["action"] == "TestDNSAnswer" and c["seq"] > updates[n]]
+                if len(asked) >= self.asks[n]:
+                    self.sandbox.control("POST", "effects", {"health_delay": False})
+                    self.sandbox.client("route53").test_dns_answer(
+                        HostedZoneId=self.zone_id, RecordName=RECORD, RecordType="CNAME"
+                    )
+                    self.sandbox.control("POST", "effects", {"health_delay": True})
+                    self.committed.append(len(asked))
+            time.sleep(0.2)
+
+
+def test_verify_and_failover_drill_walk_the_health_delay(sandbox, run_playbook, topology, tmp_path):
+    """A health check moves only after FailureThreshold x RequestInterval (+ propagation): verify right after
+    publishing (new checks: the first read of each misses, no checker observation yet) must pass, and the
+    failover drill must ask Route 53 again until its answers move, after the drain and after the restore, and
+    say for how long it may ask."""
+    _name_endpoints(sandbox)
+    inventory = _inventory(sandbox, tmp_path / "hosts.yml")
+    sandbox.set_time_scale(0.05)
+    proc = run_playbook(PLAYBOOKS / "publish_and_verify.yml", inventory=inventory)
+    (table,) = _tables(proc.stdout)
+    for region in REGIONS:
+        assert table[region][5:] == [region, "ok", "ok"], table[region]
+    assert "for at most 90 s (failure threshold 1 x request interval 30 s + 60 s margin)" in proc.stdout
+
+    # From now on a health check would move only after (1 x 30 + 10) s x 1000: the committer moves it once the
+    # drill has asked again (2 probes a round after the drain; 1 after the restore, only the drill Region's).
+    sandbox.set_time_scale(1000)
+    sandbox.clear_calls()
+    committer = HealthCommitter(sandbox, topology["route53_zone_id"], asks=[3, 2])
+    committer.start()
+    try:
+        proc = run_playbook(
+            REPO / "playbooks" / "failover_drill.yml", {"drill_region": "eu-west-1"}, inventory=inventory
+        )
+    finally:
+        committer.stop.set()
+        committer.join()
+    assert len(committer.committed) == 2
+    before, drained, restored, after = _tables(proc.stdout)
+    assert drained["eu-west-1"][3].endswith("*") and drained["eu-west-1"][5:] == ["us-east-1", "ok", "ok"]
+    assert drained["us-east-1"][5:] == ["us-east-1", "ok", "ok"]
+    assert set(restored) == {"eu-west-1"} and restored["eu-west-1"][5] == "eu-west-1"
+    for table in (before, after):
+        assert [table[region][5] for region in REGIONS] == list(REGIONS)
+    writes = [c["action"] for c in sandbox.write_calls()]
+    assert writes == ["UpdateHealthCheck", "UpdateHealthCheck"]
+    checks = sandbox.client("route53").list_health_checks()["HealthChecks"]
+    assert not any(hc["HealthCheckConfig"].get("Inverted") for hc in checks)

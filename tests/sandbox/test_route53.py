@@ -629,8 +629,10 @@ def test_disabled_check_counts_as_healthy(sandbox, r53, vpn_zone):
     assert answer(r53, zone_id, ResolverIP=NEAR["eu-west-1"])["RecordData"] == ["us-east-1.example.net"]
     r53.update_health_check(HealthCheckId=checks["eu-west-1"], Disabled=True)
     assert answer(r53, zone_id, ResolverIP=NEAR["eu-west-1"])["RecordData"] == ["eu-west-1.example.net"]
+    # The checkers stopped: their last results (failures during the outage) stay, even after it ends.
+    sandbox.control("DELETE", "outage", {"region": "eu-west-1"})
     observations = r53.get_health_check_status(HealthCheckId=checks["eu-west-1"])["HealthCheckObservations"]
-    assert all(o["StatusReport"]["Status"].startswith("Success") for o in observations)
+    assert observations and all(o["StatusReport"]["Status"].startswith("Failure") for o in observations)
 
 
 def test_when_every_record_is_unhealthy_route53_answers_as_if_all_were_healthy(sandbox, r53, vpn_zone):
@@ -706,3 +708,141 @@ def test_tags_of_health_checks(r53):
         with pytest.raises(botocore.exceptions.ClientError) as err:
             call()
         assert error_code(err) == "NoSuchHealthCheck"
+
+
+# ============================================================ realism: health delay and consistency
+# At time scale 0 both effects vanish; these tests run at a scale that makes each delay a fraction of a second.
+# A check's status follows its target after FailureThreshold x RequestInterval + 10 s of propagation (scaled).
+
+
+def _wait_for_answer(r53, zone_id, address, expected, timeout=10.0):
+    """Seconds until TestDNSAnswer for ``address`` answers ``expected`` (fails after ``timeout``)."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if answer(r53, zone_id, ResolverIP=address, EDNS0ClientSubnetIP=address)["RecordData"] == [expected]:
+            return time.monotonic() - start
+        time.sleep(0.02)
+    raise AssertionError(f"{address} never got {expected}")
+
+
+def _observations_once_visible(r53, check_id):
+    """GetHealthCheckStatus as a client must call it right after a create: NoSuchHealthCheck means "not yet"."""
+    for _ in range(50):
+        try:
+            return r53.get_health_check_status(HealthCheckId=check_id)["HealthCheckObservations"]
+        except r53.exceptions.NoSuchHealthCheck:
+            time.sleep(0.02)
+    raise AssertionError(f"{check_id} never became visible")
+
+
+def test_new_check_is_healthy_until_its_checkers_have_enough_data(sandbox, r53, zone_id):
+    sandbox.set_time_scale(0.02)  # RequestInterval 30 x FailureThreshold 1 + 10 s propagation: 0.8 s
+    check = tcp_check(r53, "hc-new", fqdn="nothing-listens.example.org", FailureThreshold=1)
+    change(
+        r53,
+        zone_id,
+        ("CREATE", latency("eu-west-1", "eu-west-1.example.net", check["Id"])),
+        ("CREATE", latency("us-east-1", "us-east-1.example.net")),
+    )
+    near_eu = NEAR["eu-west-1"]
+    # Healthy until there is enough data, although nothing listens there; no checker has reported yet.
+    assert answer(r53, zone_id, ResolverIP=near_eu)["RecordData"] == ["eu-west-1.example.net"]
+    start = time.monotonic()
+    time.sleep(0.15)  # past the consistency window (0.1 s), before the first RequestInterval (0.6 s)
+    with pytest.raises(botocore.exceptions.ClientError) as err:  # the first read of a new check misses
+        r53.get_health_check_status(HealthCheckId=check["Id"])
+    assert error_code(err) == "NoSuchHealthCheck"
+    assert r53.get_health_check_status(HealthCheckId=check["Id"])["HealthCheckObservations"] == []
+    waited = _wait_for_answer(r53, zone_id, near_eu, "us-east-1.example.net")
+    assert time.monotonic() - start + waited >= 0.6
+    observations = r53.get_health_check_status(HealthCheckId=check["Id"])["HealthCheckObservations"]
+    assert observations and all(o["StatusReport"]["Status"].startswith("Failure") for o in observations)
+
+
+def test_new_inverted_check_is_unhealthy_until_its_checkers_have_enough_data(sandbox, r53, zone_id):
+    host, _ = client_vpn_endpoint(sandbox, "eu-west-1")
+    sandbox.set_time_scale(0.02)
+    check = tcp_check(r53, "hc-new-inv", fqdn=host, RequestInterval=10, FailureThreshold=1, Inverted=True)
+    change(
+        r53,
+        zone_id,
+        ("CREATE", latency("eu-west-1", "eu-west-1.example.net", check["Id"])),
+        ("CREATE", latency("us-east-1", "us-east-1.example.net")),
+    )
+    # Inverted and new: unhealthy at once (before any data); an inverted check of a reachable endpoint stays so.
+    assert answer(r53, zone_id, ResolverIP=NEAR["eu-west-1"])["RecordData"] == ["us-east-1.example.net"]
+    time.sleep(0.5)  # past the first interval and the consistency window
+    assert answer(r53, zone_id, ResolverIP=NEAR["eu-west-1"])["RecordData"] == ["us-east-1.example.net"]
+    # The checkers report what they see of the endpoint (reachable), not the inverted status.
+    observations = _observations_once_visible(r53, check["Id"])
+    assert observations and all(o["StatusReport"]["Status"].startswith("Success") for o in observations)
+
+
+def test_inverting_a_check_moves_the_answer_only_after_the_failure_threshold(sandbox, r53, vpn_zone):
+    zone_id, checks = vpn_zone
+    sandbox.set_time_scale(0.01)  # FailureThreshold 3 x RequestInterval 30 + 10 s: 1 s
+    near_eu = NEAR["eu-west-1"]
+    r53.update_health_check(HealthCheckId=checks["eu-west-1"], Inverted=True)
+    assert answer(r53, zone_id, ResolverIP=near_eu)["RecordData"] == ["eu-west-1.example.net"]
+    assert _wait_for_answer(r53, zone_id, near_eu, "us-east-1.example.net") >= 0.9
+    r53.update_health_check(HealthCheckId=checks["eu-west-1"], Inverted=False)
+    assert answer(r53, zone_id, ResolverIP=near_eu)["RecordData"] == ["us-east-1.example.net"]
+    assert _wait_for_answer(r53, zone_id, near_eu, "eu-west-1.example.net") >= 0.9
+
+
+def test_an_outage_moves_the_answer_only_after_the_failure_threshold(sandbox, r53, vpn_zone):
+    zone_id, _ = vpn_zone
+    sandbox.set_time_scale(0.01)
+    near_east = NEAR["us-east-1"]
+    assert answer(r53, zone_id, ResolverIP=near_east)["RecordData"] == ["us-east-1.example.net"]
+    sandbox.control("POST", "outage", {"region": "us-east-1"})
+    assert answer(r53, zone_id, ResolverIP=near_east)["RecordData"] == ["us-east-1.example.net"]
+    assert _wait_for_answer(r53, zone_id, near_east, "us-west-2.example.net") >= 0.9
+
+
+def test_a_flap_shorter_than_the_threshold_does_not_move_the_answer(sandbox, r53, vpn_zone):
+    zone_id, checks = vpn_zone
+    sandbox.set_time_scale(0.01)
+    near_eu = NEAR["eu-west-1"]
+    r53.update_health_check(HealthCheckId=checks["eu-west-1"], Inverted=True)
+    time.sleep(0.5)
+    r53.update_health_check(HealthCheckId=checks["eu-west-1"], Inverted=False)
+    time.sleep(0.7)  # 1.2 s since the first change: it would have moved had the flap counted
+    assert answer(r53, zone_id, ResolverIP=near_eu)["RecordData"] == ["eu-west-1.example.net"]
+
+
+def test_health_delay_can_be_switched_off(sandbox, r53, vpn_zone):
+    zone_id, checks = vpn_zone
+    sandbox.set_time_scale(0.01)
+    sandbox.control("POST", "effects", {"health_delay": False})
+    r53.update_health_check(HealthCheckId=checks["eu-west-1"], Inverted=True)
+    assert answer(r53, zone_id, ResolverIP=NEAR["eu-west-1"])["RecordData"] == ["us-east-1.example.net"]
+
+
+def test_a_new_check_is_missing_from_reads_for_the_consistency_window(sandbox, r53):
+    sandbox.set_time_scale(0.2)  # window 5 s scaled: 1 s, and at least the first read misses
+    check = tcp_check(r53, "hc-consistency")
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        r53.get_health_check(HealthCheckId=check["Id"])
+    assert error_code(err) == "NoSuchHealthCheck"
+    assert check["Id"] not in [hc["Id"] for hc in r53.list_health_checks()["HealthChecks"]]
+    # A retried create with the same CallerReference finds it all the same.
+    assert tcp_check(r53, "hc-consistency")["Id"] == check["Id"]
+    time.sleep(1.1)
+    assert r53.get_health_check(HealthCheckId=check["Id"])["HealthCheck"]["CallerReference"] == "hc-consistency"
+    assert check["Id"] in [hc["Id"] for hc in r53.list_health_checks()["HealthChecks"]]
+
+
+def test_consistency_can_be_switched_off(sandbox, r53):
+    sandbox.set_time_scale(0.01)
+    sandbox.control("POST", "effects", {"consistency": False})
+    check = tcp_check(r53, "hc-visible")
+    assert r53.get_health_check(HealthCheckId=check["Id"])["HealthCheck"]["Id"] == check["Id"]
+
+
+def test_list_health_checks_pages(r53):
+    ids = sorted(tcp_check(r53, f"hc-page-{n}")["Id"] for n in range(3))
+    first = r53.list_health_checks(MaxItems="2")
+    assert [hc["Id"] for hc in first["HealthChecks"]] == ids[:2] and first["IsTruncated"]
+    second = r53.list_health_checks(MaxItems="2", Marker=first["NextMarker"])
+    assert [hc["Id"] for hc in second["HealthChecks"]] == ids[2:] and not second["IsTruncated"]

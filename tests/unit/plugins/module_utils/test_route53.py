@@ -828,7 +828,7 @@ def test_dns_answers(fake):
         Protocol="UDP",
         ResponseMetadata={},
     )
-    answers = r53.dns_answers(
+    answers, wait = r53.dns_answers(
         fake,
         dict(
             zone="example.com",
@@ -842,7 +842,111 @@ def test_dns_answers(fake):
     )
     assert [a["record_data"] for a in answers] == [["vpn.198.51.100.1"], ["vpn.203.0.113.1"]]
     assert answers[0]["client_ip"] == "198.51.100.1" and answers[0]["client_subnet_mask"] is None
+    assert answers[0]["resolver_ip"] == "198.51.100.1"
     assert answers[0]["response_code"] == "NOERROR" and answers[0]["hosted_zone_id"] == ZONE_ID
+    assert wait is None
+
+
+def test_client_address_is_also_the_resolver_unless_one_is_given():
+    """The probe address goes as both ResolverIP and EDNS0ClientSubnetIP: the answer must not depend on
+    whether the default resolver (us-east-1) passes the client subnet on."""
+    params = dict(record="vpn.example.com", type="CNAME", resolver_ip=None, client_ips=["203.0.113.1"])
+    (query,) = r53.dns_answer_queries(params, ZONE_ID)
+    assert query["ResolverIP"] == "203.0.113.1" and query["EDNS0ClientSubnetIP"] == "203.0.113.1"
+    (query,) = r53.dns_answer_queries(dict(params, resolver_ip="192.0.2.53"), ZONE_ID)
+    assert query["ResolverIP"] == "192.0.2.53" and query["EDNS0ClientSubnetIP"] == "203.0.113.1"
+
+
+EU = "vpn.cvpn-endpoint-1.prod.clientvpn.eu-west-1.amazonaws.com"
+US = "vpn.cvpn-endpoint-2.prod.clientvpn.us-east-1.amazonaws.com"
+
+
+class FakeTime:
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def answering_in_turn(fake, values):
+    """TestDNSAnswer answers ``values[i]`` at the i-th question (the last one from then on)."""
+    asked = []
+
+    def test_dns_answer(**kw):
+        asked.append(kw)
+        value = values[min(len(asked) - 1, len(values) - 1)]
+        return dict(RecordName=kw["RecordName"], RecordType="CNAME", RecordData=[value] if value else [])
+
+    fake.test_dns_answer = test_dns_answer
+    return asked
+
+
+def wait_params(**conditions):
+    return dict(
+        hosted_zone_id=ZONE_ID,
+        record="vpn.example.com",
+        type="CNAME",
+        client_ips=["203.0.113.1"],
+        wait_for=[dict(client_ip="203.0.113.1", **conditions)],
+        wait_timeout=150,
+    )
+
+
+@pytest.mark.parametrize(
+    "condition,answers,rounds",
+    [
+        # a drain: the answer moves away from the drained Region after some questions
+        (dict(differs=[EU]), [EU, EU, EU, US], 4),
+        # a restore: back to its own Region; case and trailing dot do not matter
+        (dict(equals=[EU]), [US, US, EU.upper() + "."], 3),
+        # "differs" needs an answer at all
+        (dict(differs=[EU]), ["", US], 2),
+    ],
+)
+def test_dns_answers_waits_until_the_answer_moves(fake, condition, answers, rounds):
+    clock = FakeTime()
+    asked = answering_in_turn(fake, answers)
+    result, wait = r53.dns_answers(fake, wait_params(**condition), clock=clock.clock, sleep=clock.sleep)
+    assert len(asked) == rounds and wait == dict(
+        met=True, unmet=[], timeout=150, elapsed=wait["elapsed"], rounds=rounds
+    )
+    assert result[0]["expected_met"] is True
+    assert clock.sleeps == [1.0] * (rounds - 1)  # polling.next_delay: 1 s apart at first
+
+
+def test_dns_answers_wait_ends_at_the_timeout_without_failing(fake):
+    clock = FakeTime()
+    answering_in_turn(fake, [EU])
+    result, wait = r53.dns_answers(fake, wait_params(differs=[EU]), clock=clock.clock, sleep=clock.sleep)
+    assert wait["met"] is False and wait["unmet"] == ["203.0.113.1"]
+    assert clock.now == 150 and wait["elapsed"] == 150
+    assert result[0]["expected_met"] is False and result[0]["expected"] == dict(equals=None, differs=[EU])
+
+
+def test_dns_answers_without_conditions_asks_once(fake):
+    clock = FakeTime()
+    asked = answering_in_turn(fake, [EU, US])
+    params = dict(wait_params(), wait_for=[])
+    _result, wait = r53.dns_answers(fake, params, clock=clock.clock, sleep=clock.sleep)
+    assert len(asked) == 1 and wait is None and clock.sleeps == []
+
+
+@pytest.mark.parametrize(
+    "wait_for,message",
+    [
+        ([dict(client_ip="192.0.2.1", equals=[EU])], "not one of the asked client addresses"),
+        ([dict(client_ip="203.0.113.1")], "needs equals or differs"),
+    ],
+)
+def test_wait_conditions_are_checked(wait_for, message):
+    problems = r53.check_wait_conditions(dict(client_ips=["203.0.113.1"], wait_for=wait_for))
+    assert len(problems) == 1 and message in problems[0]
 
 
 def test_wait_polls_get_change_until_insync(fake, monkeypatch):
@@ -889,3 +993,175 @@ def test_leftover_from_interrupted_replace_is_deleted(fake):
     assert result["health_check"]["id"] == leftover["Id"]  # reused, not a third one
     assert result["actions"] == ["update_record", "delete_health_check"]
     assert list(fake.health_checks) == [leftover["Id"]]
+
+
+# ---------------------------------------------------------------------------
+# Lost responses: the write was done, its answer never arrived (botocore Stubber, real ClientErrors)
+# ---------------------------------------------------------------------------
+
+LOST = dict(service_error_code="InternalError", service_message="lost", http_status_code=500)
+
+
+@pytest.fixture
+def stubbed(monkeypatch):
+    """A real Route 53 client whose own retries are off (AWSRetry's are what is tested), and no sleeping."""
+    from botocore.config import Config
+    from botocore.stub import Stubber
+
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    client = boto3.client(
+        "route53",
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+def _stub_reads(stubber, rrsets=(), checks=()):
+    stubber.add_response(
+        "list_resource_record_sets",
+        dict(ResourceRecordSets=list(rrsets), IsTruncated=False, MaxItems="100"),
+    )
+    if not rrsets:
+        stubber.add_response(
+            "get_hosted_zone",
+            dict(
+                HostedZone=dict(Id="/hostedzone/" + ZONE_ID, Name="example.com.", CallerReference="z"),
+                DelegationSet=dict(NameServers=["ns-1.awsdns-01.org"]),
+            ),
+        )
+        stubber.add_response(
+            "list_health_checks", dict(HealthChecks=list(checks), Marker="", IsTruncated=False, MaxItems="100")
+        )
+
+
+def _by_id(**kw):
+    return params(zone=None, hosted_zone_id=ZONE_ID, wait=False, **kw)
+
+
+def _health_check(prefix, config, hc_id="11111111-2222-3333-4444-555555555555"):
+    return dict(Id=hc_id, CallerReference=prefix + "1", HealthCheckConfig=config, HealthCheckVersion=1)
+
+
+def _desired():
+    prefix = r53.caller_reference_prefix(ZONE_ID, "vpn.example.com", "CNAME", "eu-west-1")
+    config = r53.desired_health_check_config(hc_params(), FQDN)
+    return prefix, config
+
+
+def test_lost_create_health_check_is_retried_with_the_same_caller_reference(stubbed):
+    """CreateHealthCheck made the check but its answer was lost: the retry carries the same CallerReference
+    (not a new generation), so AWS returns the check already made, and the record points at it."""
+    client, stubber = stubbed
+    prefix, config = _desired()
+    _stub_reads(stubber)
+    create = dict(CallerReference=prefix + "1", HealthCheckConfig=config)
+    stubber.add_client_error("create_health_check", expected_params=create, **LOST)
+    made = _health_check(prefix, config)
+    stubber.add_response("create_health_check", dict(HealthCheck=made, Location="https://x/" + made["Id"]), create)
+    stubber.add_response(
+        "change_resource_record_sets",
+        dict(ChangeInfo=dict(Id="/change/C1", Status="PENDING", SubmittedAt="2026-01-01T00:00:00Z")),
+    )
+    result = r53.ensure_latency_record(client, _by_id(), check_mode=False)
+    assert result["actions"] == ["create_health_check", "create_record"]
+    assert result["record"]["health_check_id"] == made["Id"]
+
+
+def _our_record(hc_id):
+    return dict(
+        Name="vpn.example.com.",
+        Type="CNAME",
+        SetIdentifier="eu-west-1",
+        Region="eu-west-1",
+        TTL=60,
+        ResourceRecords=[dict(Value=FQDN)],
+        HealthCheckId=hc_id,
+    )
+
+
+def test_lost_record_create_converges_instead_of_already_exists(stubbed):
+    """ChangeResourceRecordSets applied the CREATE but its answer was lost: the retry fails with
+    InvalidChangeBatch "already exists"; the zone read again already holds the record as wanted: success."""
+    client, stubber = stubbed
+    prefix, config = _desired()
+    made = _health_check(prefix, config)
+    _stub_reads(stubber, checks=[made])
+    stubber.add_client_error("change_resource_record_sets", **LOST)
+    stubber.add_client_error(
+        "change_resource_record_sets",
+        service_error_code="InvalidChangeBatch",
+        service_message="[Tried to create resource record set [name='vpn.example.com.', type='CNAME', "
+        "set-identifier='eu-west-1'] but it already exists]",
+        http_status_code=400,
+    )
+    stubber.add_response(
+        "list_resource_record_sets",
+        dict(ResourceRecordSets=[_our_record(made["Id"])], IsTruncated=False, MaxItems="100"),
+    )
+    result = r53.ensure_latency_record(client, _by_id(), check_mode=False)
+    assert result["changed"] is True and result["actions"] == ["create_record"]
+    assert result["record"]["health_check_id"] == made["Id"] and result["change_info"] == {}
+
+
+def test_record_created_by_someone_else_meanwhile_is_still_an_error(stubbed):
+    """ "already exists" with other values than ours is no lost answer: the error stands."""
+    client, stubber = stubbed
+    prefix, config = _desired()
+    made = _health_check(prefix, config)
+    _stub_reads(stubber, checks=[made])
+    stubber.add_client_error("change_resource_record_sets", service_error_code="InvalidChangeBatch")
+    other = dict(_our_record(made["Id"]), ResourceRecords=[dict(Value="elsewhere.example.net")])
+    stubber.add_response(
+        "list_resource_record_sets", dict(ResourceRecordSets=[other], IsTruncated=False, MaxItems="100")
+    )
+    with pytest.raises(AnsibleRoute53Error):
+        r53.ensure_latency_record(client, _by_id(), check_mode=False)
+
+
+def test_lost_record_delete_converges_instead_of_not_found(stubbed):
+    client, stubber = stubbed
+    prefix, config = _desired()
+    made = _health_check(prefix, config)
+    stubber.add_response(
+        "list_resource_record_sets",
+        dict(ResourceRecordSets=[_our_record(made["Id"])], IsTruncated=False, MaxItems="100"),
+    )
+    stubber.add_response("list_health_checks", dict(HealthChecks=[made], Marker="", IsTruncated=False, MaxItems="100"))
+    stubber.add_client_error("change_resource_record_sets", **LOST)
+    stubber.add_client_error("change_resource_record_sets", service_error_code="InvalidChangeBatch")
+    stubber.add_response("list_resource_record_sets", dict(ResourceRecordSets=[], IsTruncated=False, MaxItems="100"))
+    stubber.add_response("delete_health_check", {}, dict(HealthCheckId=made["Id"]))
+    result = r53.ensure_latency_record_absent(client, _by_id(state="absent"), check_mode=False)
+    assert result["actions"] == ["delete_record", "delete_health_check"]
+
+
+def test_new_check_invisible_to_the_next_run_is_not_created_twice(fake):
+    """Right after a create, GetHealthCheck and ListHealthChecks may not know the check yet (eventual
+    consistency): the next run computes the same caller reference and CreateHealthCheck returns that check."""
+    first = r53.ensure_latency_record(fake, params(), check_mode=False)
+    hidden = {"get_health_check": 1, "list_health_checks": 1}
+    real_get, real_list = fake.get_health_check, fake.list_health_checks
+
+    def get_health_check(HealthCheckId):
+        if hidden["get_health_check"]:
+            hidden["get_health_check"] -= 1
+            raise client_error("NoSuchHealthCheck", "GetHealthCheck", 404)
+        return real_get(HealthCheckId)
+
+    def list_health_checks(**kw):
+        if hidden["list_health_checks"]:
+            hidden["list_health_checks"] -= 1
+            return dict(HealthChecks=[], IsTruncated=False)
+        return real_list(**kw)
+
+    fake.get_health_check, fake.list_health_checks = get_health_check, list_health_checks
+    fake.calls.clear()
+    again = r53.ensure_latency_record(fake, params(), check_mode=False)
+    assert len(fake.health_checks) == 1
+    assert again["health_check"]["id"] == first["health_check"]["id"]
+    assert fake.writes() == ["create_health_check"]  # answered with the existing check; the record is unchanged

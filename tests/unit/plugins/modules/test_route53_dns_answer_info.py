@@ -65,7 +65,28 @@ def test_one_answer_per_client(capsys, monkeypatch):
     assert "us-east-1" in result["answers"][1]["record_data"][0]
     assert result["answers"][0]["record_name"] == "vpn.example.com"
     assert fake.queries[0]["EDNS0ClientSubnetMask"] == "24"
+    assert fake.queries[0]["ResolverIP"] == fake.queries[0]["EDNS0ClientSubnetIP"] == "198.51.100.7"
+    assert "wait" not in result
     assert fake.writes() == []
+
+
+def test_wait_for_reports_the_conditions(capsys, monkeypatch):
+    fake = Answering()
+    eu = "vpn.cvpn-endpoint-1.prod.clientvpn.eu-west-1.amazonaws.com"
+    result = run(
+        dict(
+            zone="example.com",
+            record="vpn.example.com",
+            client_ips=["198.51.100.7"],
+            wait_for=[dict(client_ip="198.51.100.7", equals=[eu])],
+            wait_timeout=5,
+        ),
+        fake,
+        capsys,
+        monkeypatch,
+    )
+    assert result["wait"]["met"] is True and result["wait"]["rounds"] == 1 and result["wait"]["timeout"] == 5
+    assert result["answers"][0]["expected_met"] is True
 
 
 def test_single_answer_without_client(capsys, monkeypatch):
@@ -90,6 +111,7 @@ def test_single_answer_without_client(capsys, monkeypatch):
         (dict(client_subnet_mask=24), "needs client_ip"),
         (dict(client_ips=["198.51.100.1"], client_subnet_mask=33), "between 0 and 32"),
         (dict(client_ips=["2001:db8::1"], client_subnet_mask=129), "between 0 and 128"),
+        (dict(client_ips=["198.51.100.1"], wait_for=[dict(client_ip="192.0.2.1", equals=["x"])]), "not one of"),
     ],
 )
 def test_validation_before_any_call(args, message, capsys, monkeypatch):
