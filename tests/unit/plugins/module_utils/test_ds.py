@@ -187,6 +187,9 @@ def test_directory_waiter_retries_throttling(ds_client, no_sleep):
             "describe_directories", {"DirectoryDescriptions": [{"DirectoryId": "d-1234567890", "Stage": "Active"}]}
         )
         ds.wait_for_directory(ds_client, "d-1234567890", "active", 60)
+        # Throttling is "not yet": the waiter must have gone on to read the Active answer after one pause.
+        stub.assert_no_pending_responses()
+    assert no_sleep == [1.0]
 
 
 def test_directory_deleted_waiter_accepts_disappearance(ds_client, no_sleep):
@@ -198,6 +201,9 @@ def test_directory_deleted_waiter_accepts_disappearance(ds_client, no_sleep):
             "describe_directories", "EntityDoesNotExistException", "Directory d-1234567890 does not exist."
         )
         ds.wait_for_directory(ds_client, "d-1234567890", "deleted", 60)
+        # Still Deleting is not deleted: the waiter must have polled again until the directory was gone.
+        stub.assert_no_pending_responses()
+    assert no_sleep == [1.0]
 
 
 def test_region_waiters(ds_client, no_sleep):
