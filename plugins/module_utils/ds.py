@@ -841,6 +841,24 @@ def create_directory_once(client, params, kind, create_client=None, lookup_timeo
                 ) from e
 
 
+def describe_new_directory(client, directory_id, timeout=None):
+    """DescribeDirectories of a directory just created, polled for up to ``timeout`` seconds while AWS does not
+    show it yet (eventual consistency); None if it never shows up."""
+    timeout = CREATE_LOOKUP_TIMEOUT if timeout is None else timeout
+    start = time.monotonic()
+    slept = 0.0
+    while True:
+        directory = describe_directory(client, directory_id)
+        if directory:
+            return directory
+        elapsed = max(time.monotonic() - start, slept)
+        delay = polling.next_delay(elapsed, timeout - elapsed)
+        if delay <= 0:
+            return None
+        time.sleep(delay)
+        slept += delay
+
+
 def delete_directory_when_released(client, directory_id, timeout=None):
     """DeleteDirectory, retried while AWS answers that applications are still authorized on the directory.
 
@@ -878,7 +896,7 @@ def _ensure_directory_present(client, params, check_mode, kind, create_client=No
         directory_id = create_directory_once(client, params, kind, create_client)
         if params["wait"]:
             wait_for_directory(client, directory_id, "active", params["wait_timeout"], what=kind.label)
-        directory = describe_directory(client, directory_id) or {"DirectoryId": directory_id}
+        directory = describe_new_directory(client, directory_id) or {"DirectoryId": directory_id}
         result = normalize_directory(directory, list_tags(client, directory_id))
         return dict(changed=True, directory=result, diff=dict(before={}, after=result))
 

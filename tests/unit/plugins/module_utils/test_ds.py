@@ -606,3 +606,19 @@ def test_add_region_busy_beyond_the_timeout(no_sleep):
     client.add_region.side_effect = client_error("DirectoryUnavailableException", "busy", "AddRegion")
     with pytest.raises(ds.AnsibleDSError, match="still busy"):
         ds.add_region_when_free(client, "d-1234567890", "eu-west-1", "vpc-1", ["s-1", "s-2"], 5)
+
+
+def test_create_without_wait_reports_the_new_directory_once_aws_lists_it(no_sleep):
+    client = MagicMock()
+    client.describe_directories.side_effect = [
+        {"DirectoryDescriptions": []},  # the lookup by name before creating
+        client_error("EntityDoesNotExistException", "Directory d-1234567890 does not exist."),  # not visible yet
+        {"DirectoryDescriptions": [directory(Stage="Creating")]},
+    ]
+    client.list_tags_for_resource.return_value = {"Tags": []}
+    kind = _kind(lambda c, p: ds.create_microsoft_ad(c, {"Name": p["name"]}))
+    client.create_microsoft_ad.return_value = {"DirectoryId": "d-1234567890"}
+    params = dict(CREATE_PARAMS, state="present", wait=False, wait_timeout=600, subnet_ids=["s-1", "s-2"])
+    result = ds.ensure_directory(client, params, False, kind)
+    assert result["changed"] and result["directory"]["stage"] == "Creating"
+    assert no_sleep == [1.0]
