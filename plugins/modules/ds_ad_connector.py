@@ -25,11 +25,11 @@ description:
     it again.
   - The service account password cannot be compared (AWS never returns it); it is only used at creation and never
     reported as a change.
-  - C(ConnectDirectory) has no idempotency token, so a failed create is never simply repeated: after a server error or a lost
-    answer the module looks for the connector by name, VPC and O(tags) for up to 2 minutes (a new connector may be missing from
-    C(DescribeDirectories) for a while) and only creates again when none appeared.
-  - Deleting retries for up to 10 minutes (at most O(wait_timeout)) while AWS answers that the connector still has authorized
-    applications, as it does for a while after a Client VPN endpoint that used it was deleted.
+  - C(ConnectDirectory) has no idempotency token, so a failed create is never simply repeated. After a server error or
+    a lost answer the module looks for the connector by name, VPC and O(tags) for up to 2 minutes (a new connector may
+    be missing from C(DescribeDirectories) for a while) and only creates again when none appeared.
+  - Deleting retries for up to 10 minutes (at most O(wait_timeout)) while AWS answers that the connector still has
+    authorized applications, as it does for a while after a Client VPN endpoint that used it was deleted.
 author:
   - "multiregion.client_vpn contributors (@multiregion)"
 options:

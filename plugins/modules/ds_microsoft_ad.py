@@ -20,11 +20,11 @@ description:
   - The admin password cannot be compared (AWS never returns it), so it is only used at creation and never reported
     as a change. Resetting the password of an existing directory (C(ResetUserPassword)) is out of scope of this module.
   - Replicating the directory to other Regions is done with M(multiregion.client_vpn.ds_region).
-  - C(CreateMicrosoftAD) has no idempotency token, so a failed create is never simply repeated: after a server error or a lost
-    answer the module looks for the directory by name, VPC and O(tags) for up to 2 minutes (a new directory may be missing from
-    C(DescribeDirectories) for a while) and only creates again when none appeared.
-  - Deleting retries for up to 10 minutes (at most O(wait_timeout)) while AWS answers that the directory still has authorized
-    applications, as it does for a while after a Client VPN endpoint that used it was deleted.
+  - C(CreateMicrosoftAD) has no idempotency token, so a failed create is never simply repeated. After a server error
+    or a lost answer the module looks for the directory by name, VPC and O(tags) for up to 2 minutes (a new directory
+    may be missing from C(DescribeDirectories) for a while) and only creates again when none appeared.
+  - Deleting retries for up to 10 minutes (at most O(wait_timeout)) while AWS answers that the directory still has
+    authorized applications, as it does for a while after a Client VPN endpoint that used it was deleted.
 author:
   - "multiregion.client_vpn contributors (@multiregion)"
 options:

@@ -23,7 +23,7 @@ description:
     error naming the fields; remove the Region and add it again to move it.
   - Returns the status of the Region and the addresses of its domain controllers (C(DescribeDomainControllers) called in
     O(replica_region)), which is what an AD Connector in that Region points at. They appear there only some time after
-    C(AddRegion): with O(wait=true) the module waits until they are listed and C(Active); with O(wait=false) a Region
+    C(AddRegion). With O(wait=true) the module waits until they are listed and C(Active); with O(wait=false) a Region
     that is not C(Active) yet returns none.
   - AWS may refuse C(AddRegion) while another Region is being added to the directory
     (C(DirectoryUnavailableException)); the module then waits and tries again within O(wait_timeout), also with
