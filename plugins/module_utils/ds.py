@@ -841,22 +841,27 @@ def create_directory_once(client, params, kind, create_client=None, lookup_timeo
                 ) from e
 
 
-def describe_new_directory(client, directory_id, timeout=None):
-    """DescribeDirectories of a directory just created, polled for up to ``timeout`` seconds while AWS does not
-    show it yet (eventual consistency); None if it never shows up."""
+def until_listed(fetch, timeout=None):
+    """``fetch()`` until it returns something, for up to ``timeout`` seconds: a resource just created may be
+    missing from describes for a while (eventual consistency).  None if it never shows up."""
     timeout = CREATE_LOOKUP_TIMEOUT if timeout is None else timeout
     start = time.monotonic()
     slept = 0.0
     while True:
-        directory = describe_directory(client, directory_id)
-        if directory:
-            return directory
+        found = fetch()
+        if found:
+            return found
         elapsed = max(time.monotonic() - start, slept)
         delay = polling.next_delay(elapsed, timeout - elapsed)
         if delay <= 0:
             return None
         time.sleep(delay)
         slept += delay
+
+
+def describe_new_directory(client, directory_id, timeout=None):
+    """DescribeDirectories of a directory just created, once AWS shows it (None if it never does)."""
+    return until_listed(lambda: describe_directory(client, directory_id), timeout)
 
 
 def delete_directory_when_released(client, directory_id, timeout=None):

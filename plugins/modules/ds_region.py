@@ -265,6 +265,7 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import n
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import normalize_subnets
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import remove_region
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import select_directory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import until_listed
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import update_number_of_domain_controllers
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import wait_for_directory
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import wait_for_domain_controllers
@@ -470,11 +471,12 @@ def ensure_present(primary_client, replica_client, params, check_mode, client_re
         if params["wait"]:
             region, controllers = region_result(primary_client, replica_client, directory_id, params)
         else:
-            # Right after AddRegion AWS may list neither the Region nor its domain controllers yet.
-            region, controllers = (
-                find_region(describe_regions(primary_client, directory_id), params["replica_region"]),
-                [],
+            # Right after AddRegion AWS may list neither the Region nor its domain controllers yet: wait for the
+            # Region to be listed (seconds), not for its controllers.
+            region = until_listed(
+                lambda: find_region(describe_regions(primary_client, directory_id), params["replica_region"])
             )
+            controllers = []
         # Not added: AWS said the Region was already there (an earlier add that DescribeRegions did not list yet).
         return build_result(added, directory_id, region or {}, controllers, {})
 

@@ -166,7 +166,9 @@ def test_directory_not_active_is_waited_for_when_wait(waits):
     ],
 )
 def test_wait_for_directory_waits_for_the_directory_only(waits, p, expected_waits):
-    primary, replica = clients([directory(Stage="Creating")], [region("us-east-1")])
+    regions = [region("us-east-1")]
+    primary, replica = clients([directory(Stage="Creating")], regions)
+    primary.add_region.side_effect = lambda **kw: regions.append(region(Status="Creating"))
     result = module.ensure_present(primary, replica, params(**p), False, "us-east-1")
     assert result["changed"] and writes(primary, replica) == [("primary", "add_region")]
     assert waits == expected_waits
@@ -289,3 +291,23 @@ def test_start_mode_does_not_read_the_replica_controllers(waits, monkeypatch):
     # The next run, still without waiting, finds the Region Creating: still nothing to read.
     result = module.ensure_present(primary, replica, params(wait=False), False, "us-east-1")
     assert not result["changed"] and result["dns_ip_addrs"] == []
+
+
+def test_start_mode_reports_the_region_once_aws_lists_it(waits, monkeypatch):
+    slept = []
+    monkeypatch.setattr("time.sleep", slept.append)
+    regions = [region("us-east-1")]
+    primary, replica = clients([directory()], regions)
+    listing = primary.describe_regions.side_effect
+    reads = []
+
+    def describe_regions(**kw):
+        reads.append(kw)
+        if len(reads) == 2:  # the first read after AddRegion misses the new Region (eventual consistency)
+            return {"RegionsDescription": [region("us-east-1")]}
+        return listing(**kw)
+
+    primary.describe_regions.side_effect = describe_regions
+    primary.add_region.side_effect = lambda **kw: regions.append(region(Status="Creating"))
+    result = module.ensure_present(primary, replica, params(wait=False), False, "us-east-1")
+    assert result["directory_region"]["status"] == "Creating" and len(reads) == 3 and slept == [1.0]
