@@ -77,7 +77,8 @@ def test_wait_timeout(sandbox, run_playbook):
 def test_multi_region_converges_when_the_directory_takes_one_region_add_at_a_time(sandbox, run_playbook):
     # Both Branches start their Region add at once; with serial_region_adds AWS refuses the second
     # (DirectoryUnavailableException) until the first is Active: ds_region waits and adds it then.
-    sandbox.set_time_scale(0.003)
+    # A Region add takes 24 s here: far longer than the playbook takes from one Branch's add to the next.
+    sandbox.set_time_scale(0.01)
     sandbox.control("POST", "effects", {"serial_region_adds": True})
     run_playbook(PLAYBOOKS / "multi_region.yml", env=ENV)
     adds = _ds_calls(sandbox, "AddRegion")
