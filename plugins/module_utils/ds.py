@@ -10,19 +10,26 @@ Layout:
   "directory busy" class of errors, errors raised as ``AnsibleDSError``.
 - one small wrapper per AWS call (paginating inside);
 - ``DSWaiterFactory`` + ``wait_for_*``: custom waiter models (no botocore
-  waiter exists for directory or Region states) polled by ``polling.wait``
-  (delay growing with the time waited); a ``Failed`` stage ends the wait at once;
+  waiter exists for directory or Region states) polled one read at a time with
+  ``polling``'s delays (growing with the time waited); a ``Failed`` stage ends
+  the wait at once; a missing answer (eventual consistency) or a throttled read
+  is "not yet";
+- creates without an idempotency token (CreateMicrosoftAD, ConnectDirectory)
+  are never retried blindly: after an answer that may hide a done create, the
+  directory is looked up by name (and tags) for a while first;
 - pure logic: finding a directory by name, immutable-field detection,
   parameter building, password pre-check, normalisation of results.
 """
 
 import datetime
 import re
+import time
 from dataclasses import dataclass
 from typing import Callable
 
 try:
     import botocore
+    import botocore.config
 except ImportError:
     pass  # Modules are responsible for handling this.
 
@@ -54,6 +61,16 @@ DS_RETRY_CODES = [
     BUSY_CODE,
 ]
 
+# Creates that may have happened although the answer says otherwise (server error, no answer).
+UNCERTAIN_CODES = ("ServiceException", "InternalError", "InternalFailure", "ServiceUnavailable")
+# How long a directory created by a lost call may stay invisible to DescribeDirectories (eventual consistency).
+CREATE_LOOKUP_TIMEOUT = 120
+CREATE_ATTEMPTS = 3
+# DeleteDirectory answers "Cannot delete the directory because it still has authorized applications." for a while
+# after the application (a Client VPN endpoint) that used it is deleted; terraform-provider-aws #20556 / PR #22027.
+AUTHORIZED_APPLICATIONS = re.compile(r"authorized applications", re.IGNORECASE)
+AUTHORIZED_APPLICATIONS_TIMEOUT = 600
+
 FAILED_STAGES = ("Failed", "RestoreFailed")
 
 
@@ -77,8 +94,31 @@ class DSRetry(AWSRetry):
         return code
 
 
-def ds_retry():
-    return DSRetry.jittered_backoff(retries=10, delay=3, max_delay=60, catch_extra_error_codes=DS_RETRY_CODES)
+def ds_retry(codes=None):
+    return DSRetry.jittered_backoff(
+        retries=10, delay=3, max_delay=60, catch_extra_error_codes=DS_RETRY_CODES if codes is None else codes
+    )
+
+
+def error_code_and_message(error):
+    """(code, message) of a botocore ClientError, an AnsibleAWSError wrapping one, or a WaiterError's last answer."""
+    error = getattr(error, "exception", None) or error
+    response = getattr(error, "response", None) or getattr(error, "last_response", None) or {}
+    details = response.get("Error") or {}
+    return details.get("Code"), details.get("Message") or ""
+
+
+def is_transient(error):
+    """Throttling (also as ClientException "Rate exceeded"), a busy directory or a server error: try again."""
+    code, message = error_code_and_message(error)
+    return code in ("ThrottlingException", "DirectoryUnavailableException", "ServiceException") or is_busy_error(
+        code, message
+    )
+
+
+def create_client(module):
+    """A DS client for creates only: botocore's own retries would repeat a create blindly after a server error."""
+    return module.client("ds", config=botocore.config.Config(retries={"total_max_attempts": 1}))
 
 
 class DSErrorHandler(AWSErrorHandler):
@@ -141,14 +181,16 @@ def remove_tags(client, directory_id, keys):
     client.remove_tags_from_resource(ResourceId=directory_id, TagKeys=list(keys))
 
 
+# No idempotency token: retry only the answers that say the create was refused (throttled, busy), never a
+# server error or a lost answer (see create_directory_once_only).
 @DSErrorHandler.common_error_handler("create the AWS Managed Microsoft AD directory")
-@ds_retry()
+@ds_retry(codes=["ThrottlingException", BUSY_CODE])
 def create_microsoft_ad(client, params):
     return client.create_microsoft_ad(**params)["DirectoryId"]
 
 
 @DSErrorHandler.common_error_handler("create the AD Connector")
-@ds_retry()
+@ds_retry(codes=["ThrottlingException", BUSY_CODE])
 def connect_directory(client, params):
     return client.connect_directory(**params)["DirectoryId"]
 
@@ -175,8 +217,9 @@ def describe_regions(client, directory_id, region_name=None):
         params["NextToken"] = page["NextToken"]
 
 
+# A DirectoryUnavailableException (another Region being added) is waited out by the caller within its timeout.
 @DSErrorHandler.common_error_handler("add the Region to the directory")
-@ds_retry()
+@ds_retry(codes=["ThrottlingException", "ServiceException", BUSY_CODE])
 def add_region(client, directory_id, region_name, vpc_id, subnet_ids):
     client.add_region(
         DirectoryId=directory_id,
@@ -231,15 +274,19 @@ def _none_listed(listing, state):
 
 
 def _active_acceptors(listing, path, missing_codes):
-    """Success once every item at ``path`` is Active; failure when one failed, is going away, or is missing."""
+    """Success once every item at ``path`` is Active; failure when one failed or is going away.
+
+    Missing (an empty list or a "does not exist" error) is "not yet": right after a create AWS may not list
+    the new resource (eventual consistency); a resource that never shows up ends the wait at its timeout.
+    """
     return (
         [dict(state="success", matcher="pathAll", argument=path, expected="Active")]
         + [
             dict(state="failure", matcher="pathAny", argument=path, expected=stage)
             for stage in ("Failed", "RestoreFailed", "Deleting", "Deleted")
         ]
-        + [_none_listed(listing, "failure")]
-        + [dict(state="failure", matcher="error", expected=code) for code in missing_codes]
+        + [_none_listed(listing, "retry")]
+        + [dict(state="retry", matcher="error", expected=code) for code in missing_codes]
         + _retry_acceptors()
     )
 
@@ -268,11 +315,17 @@ class DSWaiterFactory(BaseWaiterFactory):
             "RegionsDescription[].Status",
             ["EntityDoesNotExistException", "DirectoryDoesNotExistException"],
         )
+        controllers = (
+            "DomainControllers",
+            "DomainControllers[].Status",
+            ["EntityDoesNotExistException", "DirectoryDoesNotExistException"],
+        )
         return dict(
             directory_active=_waiter("DescribeDirectories", _active_acceptors(*directories)),
             directory_deleted=_waiter("DescribeDirectories", _gone_acceptors(*directories)),
             region_active=_waiter("DescribeRegions", _active_acceptors(*regions)),
             region_removed=_waiter("DescribeRegions", _gone_acceptors(*regions)),
+            domain_controllers_active=_waiter("DescribeDomainControllers", _active_acceptors(*controllers)),
         )
 
 
@@ -281,12 +334,41 @@ def _last(error, key):
     return items[0] if items else {}
 
 
+def poll(waiter, wait_timeout, **params):
+    """``polling.wait`` where a transient error of one read (a ClientException "Rate exceeded", a server error)
+    is "not yet" rather than the end of a wait of up to hours: botocore's waiter acceptors match error codes only,
+    and a ClientException is transient or permanent by its message.
+
+    Raises botocore's WaiterError like ``polling.wait``: "Max attempts exceeded" at the deadline.
+    """
+    wait_timeout = max(0, int(wait_timeout or 0))
+    start = time.monotonic()
+    slept = 0.0
+    while True:
+        try:
+            waiter.wait(WaiterConfig={"Delay": 0, "MaxAttempts": 1}, **params)
+            return
+        except botocore.exceptions.WaiterError as error:
+            if not polling.timed_out(error) and not is_transient(error):
+                raise
+            elapsed = max(time.monotonic() - start, slept)
+            delay = polling.next_delay(elapsed, wait_timeout - elapsed)
+            if delay <= 0:
+                if polling.timed_out(error):
+                    raise
+                raise botocore.exceptions.WaiterError(
+                    name=error.kwargs.get("name"), reason=polling.TIMED_OUT, last_response=error.last_response
+                ) from error
+        time.sleep(delay)
+        slept += delay
+
+
 def wait_for_directory(client, directory_id, state, wait_timeout, what="directory"):
     """Wait for a directory to be ``active`` or ``deleted``; raise AnsibleDSError with a readable message."""
     waiter = DSWaiterFactory().get_waiter(client, "directory_active" if state == "active" else "directory_deleted")
     target = "Active" if state == "active" else "deleted"
     try:
-        polling.wait(waiter, wait_timeout, DirectoryIds=[directory_id])
+        poll(waiter, wait_timeout, DirectoryIds=[directory_id])
     except botocore.exceptions.WaiterError as e:
         last = _last(e, "DirectoryDescriptions")
         stage = last.get("Stage")
@@ -295,7 +377,7 @@ def wait_for_directory(client, directory_id, state, wait_timeout, what="director
             raise AnsibleDSError(
                 message=(
                     f"Timed out after {wait_timeout} seconds waiting for {what} {directory_id} to be {target}"
-                    f" (last stage: {stage or 'unknown'}). It may still complete: re-run later or raise wait_timeout."
+                    f" (last stage: {stage or 'not listed'}). It may still complete: re-run later or raise wait_timeout."
                 )
             ) from e
         if stage:
@@ -316,14 +398,14 @@ def wait_for_region(client, directory_id, region_name, state, wait_timeout):
     waiter = DSWaiterFactory().get_waiter(client, "region_active" if state == "active" else "region_removed")
     target = "Active" if state == "active" else "removed"
     try:
-        polling.wait(waiter, wait_timeout, DirectoryId=directory_id, RegionName=region_name)
+        poll(waiter, wait_timeout, DirectoryId=directory_id, RegionName=region_name)
     except botocore.exceptions.WaiterError as e:
         status = _last(e, "RegionsDescription").get("Status")
         if polling.timed_out(e):
             raise AnsibleDSError(
                 message=(
                     f"Timed out after {wait_timeout} seconds waiting for Region {region_name} of directory {directory_id}"
-                    f" to be {target} (last status: {status or 'unknown'}). It may still complete: re-run later or raise wait_timeout."
+                    f" to be {target} (last status: {status or 'not listed'}). It may still complete: re-run later or raise wait_timeout."
                 )
             ) from e
         if status:
@@ -338,6 +420,67 @@ def wait_for_region(client, directory_id, region_name, state, wait_timeout):
             message=f"Failed while waiting for Region {region_name} of directory {directory_id} to be {target}",
             exception=e,
         ) from e
+
+
+def wait_for_domain_controllers(client, directory_id, region_name, wait_timeout):
+    """Wait (with a client in ``region_name``) until the directory's domain controllers there are listed and Active.
+
+    A replica's controllers show up in DescribeDomainControllers of its Region only some time after AddRegion.
+    """
+    waiter = DSWaiterFactory().get_waiter(client, "domain_controllers_active")
+    try:
+        poll(waiter, wait_timeout, DirectoryId=directory_id)
+    except botocore.exceptions.WaiterError as e:
+        status = _last(e, "DomainControllers").get("Status")
+        if polling.timed_out(e):
+            raise AnsibleDSError(
+                message=(
+                    f"Timed out after {wait_timeout} seconds waiting for the domain controllers of directory"
+                    f" {directory_id} in {region_name} to be Active (last status: {status or 'not listed'})."
+                )
+            ) from e
+        raise AnsibleDSError(
+            message=f"A domain controller of directory {directory_id} in {region_name} is {status or 'gone'}"
+        ) from e
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        raise AnsibleDSError(
+            message=f"Failed while waiting for the domain controllers of directory {directory_id} in {region_name}",
+            exception=e,
+        ) from e
+
+
+def add_region_when_free(client, directory_id, region_name, vpc_id, subnet_ids, wait_timeout):
+    """AddRegion, waiting (within ``wait_timeout``) while the directory refuses it as busy.
+
+    AWS may refuse a second AddRegion while another Region is being added to the directory
+    (DirectoryUnavailableException): the Branches of one deployment start theirs at about the same time.
+    Returns False when AWS answers that the directory is already in that Region (an add made by an earlier
+    call that DescribeRegions did not show yet), True when this call added it.
+    """
+    start = time.monotonic()
+    slept = 0.0
+    while True:
+        try:
+            add_region(client, directory_id, region_name, vpc_id, subnet_ids)
+            return True
+        except AnsibleDSError as e:
+            code, dummy = error_code_and_message(e)
+            if code == "DirectoryAlreadyInRegionException":
+                return False
+            if not is_transient(e):
+                raise
+            elapsed = max(time.monotonic() - start, slept)
+            delay = polling.next_delay(elapsed, wait_timeout - elapsed)
+            if delay <= 0:
+                raise AnsibleDSError(
+                    message=(
+                        f"Directory {directory_id} was still busy (another Region being added?) after {wait_timeout}"
+                        f" seconds; Region {region_name} was not added. Re-run later or raise wait_timeout."
+                    ),
+                    exception=e.exception,
+                ) from e
+        time.sleep(delay)
+        slept += delay
 
 
 # ---------------------------------------------------------------------------
@@ -614,7 +757,123 @@ def _find_directory(client, params, kind):
     return select_directory(describe_directories(client), params["name"], kind.directory_type, params.get("vpc_id"))
 
 
-def _ensure_directory_present(client, params, check_mode, kind):
+def _create_may_have_happened(error):
+    """True when a failed create may still have created the directory: a server error or no answer at all."""
+    exception = getattr(error, "exception", None)
+    if isinstance(exception, botocore.exceptions.ClientError):
+        code, dummy = error_code_and_message(exception)
+        status = exception.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        return code in UNCERTAIN_CODES or status >= 500
+    # No answer (read timeout, connection closed): the request may have been carried out.
+    return isinstance(exception, botocore.exceptions.BotoCoreError)
+
+
+def _created_by_us(client, params, kind):
+    """The directory a lost create may have made: same name, type and VPC, carrying every requested tag."""
+    for directory in find_directories(describe_directories(client), params["name"], kind.directory_type):
+        if params.get("vpc_id") and directory_vpc(directory)[0] != params["vpc_id"]:
+            continue
+        wanted = params.get("tags") or {}
+        if wanted:
+            tags = list_tags(client, directory["DirectoryId"])
+            if any(tags.get(k) != v for k, v in wanted.items()):
+                continue
+        return directory
+    return None
+
+
+def create_directory_once(client, params, kind, create_client=None, lookup_timeout=None):
+    """Create the directory of ``kind``; returns its ID.  Never makes a second directory.
+
+    CreateMicrosoftAD and ConnectDirectory have no idempotency token and each directory is billed: after an
+    answer that may hide a done create (server error, lost answer), the directory is looked up by name, VPC
+    and tags, for up to ``lookup_timeout`` seconds because a new directory may be missing from
+    DescribeDirectories for a while (eventual consistency), before the create is tried again.
+    ``create_client`` makes the create call (a client without botocore's own retries, which would repeat
+    it blindly on a server error); ``client`` the lookups.
+    """
+    lookup_timeout = CREATE_LOOKUP_TIMEOUT if lookup_timeout is None else lookup_timeout
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return kind.create(create_client or client, params)
+        except AnsibleDSError as e:
+            if not _create_may_have_happened(e):
+                raise
+            start = time.monotonic()
+            slept = 0.0
+            while True:
+                found = _created_by_us(client, params, kind)
+                if found:
+                    return found["DirectoryId"]
+                elapsed = max(time.monotonic() - start, slept)
+                delay = polling.next_delay(elapsed, lookup_timeout - elapsed)
+                if delay <= 0:
+                    break
+                time.sleep(delay)
+                slept += delay
+            if attempt >= CREATE_ATTEMPTS:
+                raise AnsibleDSError(
+                    message=(
+                        f"Creating {kind.label} {params['name']} failed {attempt} times, and no {kind.label} of that"
+                        f" name appeared within {lookup_timeout} seconds of each attempt. Check the account"
+                        " before running again."
+                    ),
+                    exception=e.exception,
+                ) from e
+
+
+def until_listed(fetch, timeout=None):
+    """``fetch()`` until it returns something, for up to ``timeout`` seconds: a resource just created may be
+    missing from describes for a while (eventual consistency).  None if it never shows up."""
+    timeout = CREATE_LOOKUP_TIMEOUT if timeout is None else timeout
+    start = time.monotonic()
+    slept = 0.0
+    while True:
+        found = fetch()
+        if found:
+            return found
+        elapsed = max(time.monotonic() - start, slept)
+        delay = polling.next_delay(elapsed, timeout - elapsed)
+        if delay <= 0:
+            return None
+        time.sleep(delay)
+        slept += delay
+
+
+def describe_new_directory(client, directory_id, timeout=None):
+    """DescribeDirectories of a directory just created, once AWS shows it (None if it never does)."""
+    return until_listed(lambda: describe_directory(client, directory_id), timeout)
+
+
+def delete_directory_when_released(client, directory_id, timeout=None):
+    """DeleteDirectory, retried while AWS answers that applications are still authorized on the directory.
+
+    A Client VPN endpoint that used the directory (or AD Connector) stays registered for a while after its
+    deletion (terraform-provider-aws #20556): AWS refuses with ClientException "Cannot delete the directory
+    because it still has authorized applications." Retried for up to ``timeout`` seconds
+    (AUTHORIZED_APPLICATIONS_TIMEOUT), then that error is raised.
+    """
+    timeout = AUTHORIZED_APPLICATIONS_TIMEOUT if timeout is None else timeout
+    start = time.monotonic()
+    slept = 0.0
+    while True:
+        try:
+            return delete_directory(client, directory_id)
+        except AnsibleDSError as e:
+            code, message = error_code_and_message(e)
+            if code != "ClientException" or not AUTHORIZED_APPLICATIONS.search(message):
+                raise
+            elapsed = max(time.monotonic() - start, slept)
+            delay = polling.next_delay(elapsed, timeout - elapsed)
+            if delay <= 0:
+                raise
+        time.sleep(delay)
+        slept += delay
+
+
+def _ensure_directory_present(client, params, check_mode, kind, create_client=None):
     current = _find_directory(client, params, kind)
 
     if current is None:
@@ -622,10 +881,10 @@ def _ensure_directory_present(client, params, check_mode, kind):
         after = kind.predict(params)
         if check_mode:
             return dict(changed=True, directory={}, diff=dict(before={}, after=after))
-        directory_id = kind.create(client, params)
+        directory_id = create_directory_once(client, params, kind, create_client)
         if params["wait"]:
             wait_for_directory(client, directory_id, "active", params["wait_timeout"], what=kind.label)
-        directory = describe_directory(client, directory_id) or {"DirectoryId": directory_id}
+        directory = describe_new_directory(client, directory_id) or {"DirectoryId": directory_id}
         result = normalize_directory(directory, list_tags(client, directory_id))
         return dict(changed=True, directory=result, diff=dict(before={}, after=result))
 
@@ -690,19 +949,21 @@ def _ensure_directory_absent(client, params, check_mode, kind):
     if check_mode:
         return dict(changed=True, directory={}, diff=dict(before=before, after={}))
     if current.get("Stage") != "Deleting":
-        delete_directory(client, directory_id)
+        delete_directory_when_released(
+            client, directory_id, min(params["wait_timeout"], AUTHORIZED_APPLICATIONS_TIMEOUT)
+        )
     if params["wait"]:
         wait_for_directory(client, directory_id, "deleted", params["wait_timeout"], what=kind.label)
     return dict(changed=True, directory={}, diff=dict(before=before, after={}))
 
 
-def ensure_directory(client, params, check_mode, kind):
+def ensure_directory(client, params, check_mode, kind, create_client=None):
     """Bring the directory of ``kind`` named ``params["name"]`` to ``params["state"]``; returns the module result.
 
-    Present: create it (after checking the options), or fail on a Failed or Deleting
-    one and on a change AWS cannot make in place, and manage its tags.  Absent: delete
-    it.  ``wait`` waits for Active / deleted.
+    Present: create it (after checking the options; see ``create_directory_once``), or fail on a Failed or
+    Deleting one and on a change AWS cannot make in place, and manage its tags.  Absent: delete it (see
+    ``delete_directory_when_released``).  ``wait`` waits for Active / deleted.
     """
     if params["state"] == "present":
-        return _ensure_directory_present(client, params, check_mode, kind)
+        return _ensure_directory_present(client, params, check_mode, kind, create_client)
     return _ensure_directory_absent(client, params, check_mode, kind)

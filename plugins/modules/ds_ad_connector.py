@@ -25,6 +25,11 @@ description:
     it again.
   - The service account password cannot be compared (AWS never returns it); it is only used at creation and never
     reported as a change.
+  - C(ConnectDirectory) has no idempotency token, so a failed create is never simply repeated. After a server error or
+    a lost answer the module looks for the connector by name, VPC and O(tags) for up to 2 minutes (a new connector may
+    be missing from C(DescribeDirectories) for a while) and only creates again when none appeared.
+  - Deleting retries for up to 10 minutes (at most O(wait_timeout)) while AWS answers that the connector still has
+    authorized applications, as it does for a while after a Client VPN endpoint that used it was deleted.
 author:
   - "multiregion.client_vpn contributors (@multiregion)"
 options:
@@ -214,6 +219,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import DirectoryKind
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import build_connect_directory_params
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import connect_directory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import create_client
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import ensure_directory
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import predicted_directory
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
@@ -262,7 +268,15 @@ def main():
         wait_timeout=dict(type="int", default=1800),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_module(module, ensure_directory, module.client("ds"), module.params, module.check_mode, AD_CONNECTOR)
+    run_module(
+        module,
+        ensure_directory,
+        module.client("ds"),
+        module.params,
+        module.check_mode,
+        AD_CONNECTOR,
+        create_client(module),
+    )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,11 @@ description:
   - The admin password cannot be compared (AWS never returns it), so it is only used at creation and never reported
     as a change. Resetting the password of an existing directory (C(ResetUserPassword)) is out of scope of this module.
   - Replicating the directory to other Regions is done with M(multiregion.client_vpn.ds_region).
+  - C(CreateMicrosoftAD) has no idempotency token, so a failed create is never simply repeated. After a server error
+    or a lost answer the module looks for the directory by name, VPC and O(tags) for up to 2 minutes (a new directory
+    may be missing from C(DescribeDirectories) for a while) and only creates again when none appeared.
+  - Deleting retries for up to 10 minutes (at most O(wait_timeout)) while AWS answers that the directory still has
+    authorized applications, as it does for a while after a Client VPN endpoint that used it was deleted.
 author:
   - "multiregion.client_vpn contributors (@multiregion)"
 options:
@@ -229,6 +234,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import DirectoryKind
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import build_microsoft_ad_params
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import create_client
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import create_microsoft_ad
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import ensure_directory
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import predicted_directory
@@ -276,7 +282,15 @@ def main():
         wait_timeout=dict(type="int", default=3600),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_module(module, ensure_directory, module.client("ds"), module.params, module.check_mode, MICROSOFT_AD)
+    run_module(
+        module,
+        ensure_directory,
+        module.client("ds"),
+        module.params,
+        module.check_mode,
+        MICROSOFT_AD,
+        create_client(module),
+    )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,15 @@ description:
     (called in O(replica_region)). The VPC and the subnets of a replicated Region cannot be changed; a difference is an
     error naming the fields; remove the Region and add it again to move it.
   - Returns the status of the Region and the addresses of its domain controllers (C(DescribeDomainControllers) called in
-    O(replica_region)), which is what an AD Connector in that Region points at.
+    O(replica_region)), which is what an AD Connector in that Region points at. They appear there only some time after
+    C(AddRegion). With O(wait=true) the module waits until they are listed and C(Active); with O(wait=false) a Region
+    that is not C(Active) yet returns none.
+  - AWS may refuse C(AddRegion) while another Region is being added to the directory
+    (C(DirectoryUnavailableException)); the module then waits and tries again within O(wait_timeout), also with
+    O(wait=false). A Region missing from C(DescribeRegions) right after it was added (eventual consistency) is found
+    by C(AddRegion) answering C(DirectoryAlreadyInRegionException), which the module takes as "already added".
+  - A C(Standard) edition directory is refused with the module's own message before any Region call (AWS answers
+    C(DescribeRegions) for it with C(UnsupportedOperationException)).
 author:
   - "multiregion.client_vpn contributors (@multiregion)"
 options:
@@ -246,7 +254,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import FAILED_STAGES
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import AnsibleDSError
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import add_region
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import add_region_when_free
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import describe_directories
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import describe_directory
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import describe_domain_controllers
@@ -257,8 +265,10 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import n
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import normalize_subnets
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import remove_region
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import select_directory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import until_listed
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import update_number_of_domain_controllers
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import wait_for_directory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import wait_for_domain_controllers
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import wait_for_region
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
 
@@ -307,18 +317,23 @@ def find_region(regions, region_name):
     return None
 
 
-def add_preconditions(directory, params):
-    """Reasons AddRegion would be refused, checked before calling it (list of messages)."""
-    problems = []
+def edition_preconditions(directory):
+    """Why the directory cannot have replica Regions at all (list of messages): only Enterprise Managed AD can."""
     directory_id = directory["DirectoryId"]
     if directory.get("Type") != "MicrosoftAD":
-        problems.append(
+        return [
             f"directory {directory_id} is of type {directory.get('Type')}; only AWS Managed Microsoft AD can be replicated"
-        )
-    elif directory.get("Edition") != "Enterprise":
-        problems.append(
+        ]
+    if directory.get("Edition") != "Enterprise":
+        return [
             f"directory {directory_id} is of the {directory.get('Edition')} edition; multi-Region replication needs the Enterprise edition"
-        )
+        ]
+    return []
+
+
+def add_preconditions(directory, params):
+    """Reasons AddRegion would be refused, checked before calling it (list of messages)."""
+    problems = edition_preconditions(directory)
     missing = [name for name in ("vpc_id", "subnet_ids") if not params.get(name)]
     if missing:
         problems.append(f"to add Region {params['replica_region']} also set: {', '.join(missing)}")
@@ -343,10 +358,23 @@ def region_immutable_differences(region, params):
     return diffs
 
 
-def region_result(primary_client, replica_client, directory_id, region_name):
-    region = find_region(describe_regions(primary_client, directory_id), region_name)
-    controllers = describe_domain_controllers(replica_client, directory_id) if region else []
-    return region, controllers
+def replica_controllers(replica_client, directory_id, region, params):
+    """The domain controllers of the replica, read in its Region.
+
+    They show up there only some time after AddRegion: with O(wait) the module waits until they are listed and
+    Active; without, a Region that is not Active yet has none to report (reading them could find the replicated
+    directory not there yet).
+    """
+    if not region or region.get("Status") != "Active":
+        return []
+    if params["wait"]:
+        wait_for_domain_controllers(replica_client, directory_id, params["replica_region"], params["wait_timeout"])
+    return describe_domain_controllers(replica_client, directory_id)
+
+
+def region_result(primary_client, replica_client, directory_id, params):
+    region = find_region(describe_regions(primary_client, directory_id), params["replica_region"])
+    return region, replica_controllers(replica_client, directory_id, region, params)
 
 
 def build_result(changed, directory_id, region, controllers, before):
@@ -372,6 +400,14 @@ def ensure_present(primary_client, replica_client, params, check_mode, client_re
     if desired is not None and desired < DEFAULT_DOMAIN_CONTROLLERS:
         raise AnsibleDSError(message=f"desired_number_of_domain_controllers must be at least 2 (got {desired}).")
 
+    # Before DescribeRegions: AWS answers it with UnsupportedOperationException for a Standard directory.
+    edition_problems = edition_preconditions(directory)
+    if edition_problems:
+        raise AnsibleDSError(
+            message=f"Cannot add Region {params['replica_region']} to directory {directory_id}: "
+            + "; ".join(edition_problems)
+            + "."
+        )
     region = find_region(describe_regions(primary_client, directory_id), params["replica_region"])
 
     if region is None:
@@ -416,7 +452,15 @@ def ensure_present(primary_client, replica_client, params, check_mode, client_re
                 dns_ip_addrs=[],
                 diff=dict(before={}, after=after),
             )
-        add_region(primary_client, directory_id, params["replica_region"], params["vpc_id"], params["subnet_ids"])
+        # Within wait_timeout whatever O(wait) says: another Region being added may make AWS refuse this one for now.
+        added = add_region_when_free(
+            primary_client,
+            directory_id,
+            params["replica_region"],
+            params["vpc_id"],
+            params["subnet_ids"],
+            params["wait_timeout"],
+        )
         if params["wait"]:
             wait_for_region(primary_client, directory_id, params["replica_region"], "active", params["wait_timeout"])
             if desired is not None and desired != DEFAULT_DOMAIN_CONTROLLERS:
@@ -424,8 +468,17 @@ def ensure_present(primary_client, replica_client, params, check_mode, client_re
                 wait_for_region(
                     primary_client, directory_id, params["replica_region"], "active", params["wait_timeout"]
                 )
-        region, controllers = region_result(primary_client, replica_client, directory_id, params["replica_region"])
-        return build_result(True, directory_id, region, controllers, {})
+        if params["wait"]:
+            region, controllers = region_result(primary_client, replica_client, directory_id, params)
+        else:
+            # Right after AddRegion AWS may list neither the Region nor its domain controllers yet: wait for the
+            # Region to be listed (seconds), not for its controllers.
+            region = until_listed(
+                lambda: find_region(describe_regions(primary_client, directory_id), params["replica_region"])
+            )
+            controllers = []
+        # Not added: AWS said the Region was already there (an earlier add that DescribeRegions did not list yet).
+        return build_result(added, directory_id, region or {}, controllers, {})
 
     before = normalize_region(region)
     status = region.get("Status")
@@ -453,7 +506,7 @@ def ensure_present(primary_client, replica_client, params, check_mode, client_re
         after = dict(before)
         if changed:
             after["desired_number_of_domain_controllers"] = desired
-        controllers = describe_domain_controllers(replica_client, directory_id)
+        controllers = replica_controllers(replica_client, directory_id, region, dict(params, wait=False))
         result = build_result(changed, directory_id, region, controllers, before)
         result["diff"]["after"] = after
         return result
@@ -472,9 +525,9 @@ def ensure_present(primary_client, replica_client, params, check_mode, client_re
     if params["wait"] and (changed or status != "Active"):
         wait_for_region(primary_client, directory_id, params["replica_region"], "active", params["wait_timeout"])
     if changed or status != "Active":
-        region, controllers = region_result(primary_client, replica_client, directory_id, params["replica_region"])
+        region, controllers = region_result(primary_client, replica_client, directory_id, params)
     else:
-        controllers = describe_domain_controllers(replica_client, directory_id)
+        controllers = replica_controllers(replica_client, directory_id, region, params)
     return build_result(changed, directory_id, region, controllers, before)
 
 
@@ -484,6 +537,8 @@ def ensure_absent(primary_client, replica_client, params, check_mode, client_reg
         return build_result(False, params.get("directory_id") or "", None, [], {})
     directory_id = directory["DirectoryId"]
     check_primary(directory, params, client_region)
+    if edition_preconditions(directory):
+        return build_result(False, directory_id, None, [], {})  # cannot have replica Regions at all
     region = find_region(describe_regions(primary_client, directory_id), params["replica_region"])
     if region is None:
         return build_result(False, directory_id, None, [], {})

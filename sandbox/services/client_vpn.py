@@ -881,6 +881,9 @@ def delete_endpoint(call):
     _dry_run(params)
     ep["deleting_until"] = call.clock.done_at("vpn_endpoint_delete")
     ep["deletion_time"] = _timestamp()
+    from .ds import application_released  # its directories stay "in use" for a while (busy_directory)
+
+    application_released(call, ep["cfg"]["AuthenticationOptions"])
     _terminate_connections(ep)
     return {"Status": {"Code": "deleting"}}
 

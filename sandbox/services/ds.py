@@ -13,7 +13,14 @@ security groups, tags, aliases, SSO, settings); the sandbox adds:
 - multi-Region replication: AddRegion / DescribeRegions / RemoveRegion, the
   replicated directory visible in each additional Region (DescribeDirectories,
   DescribeDomainControllers, UpdateNumberOfDomainControllers there);
-- the AD Connector's connection check (see :func:`_connector_outcome`).
+- the AD Connector's connection check (see :func:`_connector_outcome`);
+- realism (``sandbox/realism.py``): a new directory or Region is missing from
+  DescribeDirectories / DescribeRegions for a while and a deleted one stays
+  listed (``consistency``); a replica's domain controllers show up in its
+  Region some time after AddRegion, and a directory refuses deletion for a
+  while after a Client VPN endpoint that used it was deleted
+  (``busy_directory``, see :func:`application_released`); with the mode
+  ``serial_region_adds`` a second AddRegion waits for the first.
 
 Rules and their error codes are listed in tests/sandbox/test_ds.py, which is
 the executable specification.  Simple AD (CreateDirectory) stays moto's: Active
@@ -39,6 +46,16 @@ from . import ds_state as st
 DIRECTORY_ID = re.compile(r"^d-[0-9a-f]{10}$")
 DC_ID = re.compile(r"^dc-[0-9a-f]{10}$")
 DESCRIPTION = re.compile(r"^([a-zA-Z0-9_])[\\a-zA-Z0-9_@#%*+=:?./!\s-]*$")
+# "Cannot delete the directory because it still has authorized applications." for this long (seconds at scale 1)
+# after the Client VPN endpoint that used the directory is deleted (terraform-provider-aws #20556 / PR #22027, whose
+# retry waits 2 minutes), at least once at any time scale above 0.
+APPLICATION_RELEASE = 120
+AUTHORIZED_APPLICATIONS = "Cannot delete the directory because it still has authorized applications."
+# A replica's domain controllers (and the replicated directory) show up in its Region after this fraction of the add.
+REPLICA_VISIBLE_FRACTION = 0.5
+# Kinds of sandbox.realism windows.
+DIRECTORY_KIND = "ds_directory"
+REGION_KIND = "ds_region"
 # Per-Region quotas (Directory Service admin guide): 20 Managed Microsoft AD, 10 AD Connector.
 TYPE_LIMITS = {"MicrosoftAD": 20, "ADConnector": 10}
 SUBNETS_MESSAGE = "Invalid subnet ID(s). They must correspond to two subnets in different Availability Zones."
@@ -84,7 +101,12 @@ def _moto(fn, *args, **kwargs):
 
 def _begin(call):
     st.CONTEXT["clock"] = call.clock
+    st.CONTEXT["realism"] = call.sandbox.realism
     _settle()
+
+
+def _realism():
+    return st.CONTEXT.get("realism")
 
 
 def _backend(account_id, region):
@@ -197,8 +219,11 @@ def _settle():
             continue
         for region, entry in list(directory.regions.items()):
             if entry.removing_at is not None and st.reached(entry.removing_at):
+                item = _region_item(directory, entry)
                 _drop_region_network(directory, entry)
                 del directory.regions[region]
+                if _realism() is not None:
+                    _realism().deleted(REGION_KIND, (account_id, directory_id, region), item)
                 continue
             for dc in list(entry.domain_controllers):
                 if dc.removing_at is not None and st.reached(dc.removing_at):
@@ -210,6 +235,12 @@ def _settle():
 
 def _finish_delete(directory):
     """The directory is gone: its ENIs (every domain controller's), security groups, tags, moto's record."""
+    last = _describe(directory.account_id, directory.primary_region, directory.directory_id)
+    if last is not None and _realism() is not None:
+        # still listed, as it was last seen (Deleting), for the consistency window
+        _realism().deleted(
+            DIRECTORY_KIND, (directory.account_id, directory.directory_id), (directory.primary_region, last)
+        )
     st.DIRECTORIES.pop(st.key(directory.account_id, directory.directory_id), None)
     backend = _backend(directory.account_id, directory.primary_region)
     for entry in list(directory.regions.values()):
@@ -454,6 +485,7 @@ def create_microsoft_ad(call):
     moto_dir.dns_ip_addrs = [dc.ip for dc in entry.domain_controllers]
     directory.regions[call.region] = entry
     st.DIRECTORIES[st.key(call.account_id, directory_id)] = directory
+    call.sandbox.realism.created(DIRECTORY_KIND, (call.account_id, directory_id))
     return {"DirectoryId": directory_id}
 
 
@@ -518,6 +550,7 @@ def connect_directory(call):
     directory.connector_dns_ips = dns_ips
     directory.set_secret(password)
     st.DIRECTORIES[st.key(call.account_id, directory_id)] = directory
+    call.sandbox.realism.created(DIRECTORY_KIND, (call.account_id, directory_id))
     return {"DirectoryId": directory_id}
 
 
@@ -547,6 +580,11 @@ def delete_directory(call):
         raise _err("EntityDoesNotExistException", f"Directory {directory_id} does not exist.")
     if directory.deleting_at is not None:
         raise _err("ClientException", f"Directory {directory_id} is already being deleted.")
+    if directory.released_until is not None:
+        if directory.release_refusals > 0 or not st.reached(directory.released_until):
+            directory.release_refusals = max(0, directory.release_refusals - 1)
+            raise _err("ClientException", AUTHORIZED_APPLICATIONS)
+        directory.released_until = None
     if directory.additional_regions():
         raise _err(
             "ClientException",
@@ -559,16 +597,58 @@ def delete_directory(call):
     return {"DirectoryId": directory_id}
 
 
+def _seen(call, directory_id):
+    """Whether a describe in this call's Region sees the directory now (realism: new ones are missing a while)."""
+    key = (call.account_id, directory_id)
+    if not call.sandbox.realism.visible(DIRECTORY_KIND, key):
+        return False
+    directory = st.get(call.account_id, directory_id)
+    return directory is None or _replica_seen(call, directory)
+
+
+def _replica_seen(call, directory):
+    """A replica Region sees the replicated directory only some time after AddRegion (busy_directory)."""
+    entry = directory.regions.get(call.region)
+    if entry is None or entry.region_type != "Additional" or entry.visible_at is None:
+        return True
+    if entry.visible_misses <= 0 and st.reached(entry.visible_at):
+        entry.visible_at = None
+        return True
+    entry.visible_misses = max(0, entry.visible_misses - 1)
+    return False
+
+
+def _lingering_directories(call):
+    """{directory_id: description} of directories deleted so recently that this Region still lists them."""
+    return {
+        directory_id: desc
+        for (account_id, directory_id), (region, desc) in call.sandbox.realism.lingering(DIRECTORY_KIND).items()
+        if account_id == call.account_id and region == call.region
+    }
+
+
 @_handler("DescribeDirectories")
 def describe_directories(call):
     _begin(call)
     ids = call.params.get("DirectoryIds")
+    lingering = _lingering_directories(call)
+    descriptions = []
     if ids:
         for directory_id in ids:
-            _require_visible(call.account_id, call.region, directory_id)
+            _check_directory_id(directory_id)
+            if directory_id in lingering:
+                descriptions.append(lingering[directory_id])
+                continue
+            desc = _require_visible(call.account_id, call.region, directory_id)
+            if not _seen(call, directory_id):
+                raise _err("EntityDoesNotExistException", f"Directory {directory_id} does not exist.")
+            descriptions.append(desc)
     else:
-        ids = _visible_ids(call.account_id, call.region)
-    descriptions = [d for d in (_describe(call.account_id, call.region, i) for i in ids) if d is not None]
+        for directory_id in _visible_ids(call.account_id, call.region):
+            desc = _describe(call.account_id, call.region, directory_id)
+            if desc is not None and _seen(call, directory_id):
+                descriptions.append(desc)
+        descriptions += [d for i, d in lingering.items() if all(x["DirectoryId"] != i for x in descriptions)]
     descriptions.sort(key=lambda d: (d["LaunchTime"], d["DirectoryId"]))
     return _page_answer(descriptions, call.params, "DirectoryDescriptions")
 
@@ -621,6 +701,13 @@ def add_region(call):
         raise _err(
             "UnsupportedOperationException", f"Multi-Region replication is not available in the opt-in Region {target}."
         )
+    adding = [r for r in directory.additional_regions() if directory.regions[r].status(directory) == "Creating"]
+    if adding and call.sandbox.realism.on("serial_region_adds"):
+        raise _err(
+            "DirectoryUnavailableException",
+            f"Directory {directory_id} is currently being updated: Region {adding[0]} is being added. "
+            "Try again when that Region is Active.",
+        )
     if len(directory.additional_regions()) >= st.MAX_ADDITIONAL_REGIONS:
         raise _err(
             "RegionLimitExceededException",
@@ -640,6 +727,10 @@ def add_region(call):
     for eni_id, ip, subnet in st.create_enis(ec2, subnet_ids, group.id, directory_id):
         entry.domain_controllers.append(st.DomainController(directory_id, target, subnet, eni_id, ip, ready_at))
     directory.regions[target] = entry
+    call.sandbox.realism.created(REGION_KIND, (call.account_id, directory_id, target))
+    if call.sandbox.realism.on("busy_directory") and call.clock.scale > 0:
+        entry.visible_at = call.clock.now() + REPLICA_VISIBLE_FRACTION * call.clock.duration("region_add")
+        entry.visible_misses = 1
     return {}
 
 
@@ -657,26 +748,43 @@ def describe_regions(call):
     _begin(call)
     p = call.params
     directory = _managed_ad(call, p["DirectoryId"], "DirectoryDoesNotExistException", "DescribeRegions")
+    moto_dir = _backend(call.account_id, directory.primary_region).directories.get(directory.directory_id)
+    if moto_dir is not None and (moto_dir.edition or "Enterprise") != "Enterprise":
+        # AWS's answer for a Standard directory (seen in terraform-provider-aws PR #26954).
+        raise _err(
+            "UnsupportedOperationException",
+            "Multi-region replication is only supported for AWS Managed Microsoft AD (Enterprise edition) directories.",
+        )
     regions = [directory.regions[directory.primary_region]] + [
         directory.regions[r] for r in directory.additional_regions()
     ]
     if p.get("RegionName"):
         regions = [e for e in regions if e.region == p["RegionName"]]
+    realism = call.sandbox.realism
     items = [
-        {
-            "DirectoryId": directory.directory_id,
-            "RegionName": e.region,
-            "RegionType": e.region_type,
-            "Status": e.status(directory),
-            "VpcSettings": {"VpcId": e.vpc_id, "SubnetIds": list(e.subnet_ids)},
-            "DesiredNumberOfDomainControllers": e.desired,
-            "LaunchTime": e.launched,
-            "StatusLastUpdatedDateTime": e.status_changed(directory),
-            "LastUpdatedDateTime": max(e.last_updated, e.status_changed(directory)),
-        }
+        _region_item(directory, e)
         for e in regions
+        if realism.visible(REGION_KIND, (call.account_id, directory.directory_id, e.region))
     ]
+    for (account_id, directory_id, region), item in realism.lingering(REGION_KIND).items():
+        if account_id == call.account_id and directory_id == directory.directory_id and region not in directory.regions:
+            if not p.get("RegionName") or p["RegionName"] == region:
+                items.append(item)
     return _page_answer(items, p, "RegionsDescription")
+
+
+def _region_item(directory, e):
+    return {
+        "DirectoryId": directory.directory_id,
+        "RegionName": e.region,
+        "RegionType": e.region_type,
+        "Status": e.status(directory),
+        "VpcSettings": {"VpcId": e.vpc_id, "SubnetIds": list(e.subnet_ids)},
+        "DesiredNumberOfDomainControllers": e.desired,
+        "LaunchTime": e.launched,
+        "StatusLastUpdatedDateTime": e.status_changed(directory),
+        "LastUpdatedDateTime": max(e.last_updated, e.status_changed(directory)),
+    }
 
 
 @_handler("RemoveRegion")
@@ -705,6 +813,8 @@ def describe_domain_controllers(call):
     _begin(call)
     p = call.params
     directory = _managed_ad(call, p["DirectoryId"], action="DescribeDomainControllers")
+    if not _replica_seen(call, directory):
+        raise _err("EntityDoesNotExistException", f"Directory {directory.directory_id} does not exist.")
     entry = directory.regions[call.region]
     wanted = p.get("DomainControllerIds")
     for dc_id in wanted or []:
@@ -816,6 +926,27 @@ def lookup_directory(account_id, region, directory_id):
             "Stage": desc["Stage"],
             "IsReplica": bool(directory and region != directory.primary_region),
         }
+
+
+def application_released(call, authentication_options):
+    """Client VPN deleted an endpoint whose ``authentication_options`` name directories (or AD Connectors).
+
+    AWS keeps the application authorized on the directory for a while: DeleteDirectory answers ClientException
+    "...still has authorized applications" until the endpoint's deletion is over plus APPLICATION_RELEASE, and at
+    least once at any time scale above 0 (effect ``busy_directory``).
+    """
+    if not call.sandbox.realism.on("busy_directory") or call.clock.scale <= 0:
+        return
+    directory_ids = [(o.get("ActiveDirectory") or {}).get("DirectoryId") for o in authentication_options]
+    with st.LOCK:
+        for directory_id in directory_ids:
+            directory = st.get(call.account_id, directory_id)
+            if directory is None:
+                continue
+            directory.released_until = (
+                call.clock.now() + call.clock.duration("vpn_endpoint_delete") + APPLICATION_RELEASE * call.clock.scale
+            )
+            directory.release_refusals = 1
 
 
 def list_directories():

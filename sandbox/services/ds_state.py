@@ -130,6 +130,9 @@ class RegionEntry:
         self.last_updated = self.launched
         self.desired = DEFAULT_DOMAIN_CONTROLLERS
         self.domain_controllers = []
+        # busy_directory: a replica Region sees the directory only from visible_at on, after visible_misses misses.
+        self.visible_at = None
+        self.visible_misses = 0
         self.owns_network = region_type == "Additional"  # primary ENIs/SG are moto's directory's
 
     def status(self, directory):
@@ -176,6 +179,9 @@ class Directory:
         self.connector_outcome = None  # (stage, reason) once decided
         self.connector_user = None
         self.connector_dns_ips = []
+        # busy_directory: DeleteDirectory refused ("authorized applications") until then, at least this many times.
+        self.released_until = None
+        self.release_refusals = 0
 
     def region_entry(self, region):
         return self.regions.get(region)

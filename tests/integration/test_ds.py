@@ -72,3 +72,17 @@ def test_wait_timeout(sandbox, run_playbook):
     sandbox.set_time_scale(0.02)
     run_playbook(PLAYBOOKS / "wait_timeout.yml", extra_vars={"ds_wait_timeout": 3}, env=ENV)
     assert len(_ds_calls(sandbox, "CreateMicrosoftAD")) == 1
+
+
+def test_multi_region_converges_when_the_directory_takes_one_region_add_at_a_time(sandbox, run_playbook):
+    # Both Branches start their Region add at once; with serial_region_adds AWS refuses the second
+    # (DirectoryUnavailableException) until the first is Active: ds_region waits and adds it then.
+    # A Region add takes 24 s here: far longer than the playbook takes from one Branch's add to the next.
+    sandbox.set_time_scale(0.01)
+    sandbox.control("POST", "effects", {"serial_region_adds": True})
+    run_playbook(PLAYBOOKS / "multi_region.yml", env=ENV)
+    adds = _ds_calls(sandbox, "AddRegion")
+    assert [c["status"] for c in adds].count(200) == 2
+    assert {c["error_code"] for c in adds if c["status"] != 200} == {"DirectoryUnavailableException"}
+    assert {c["region"] for c in _ds_calls(sandbox, "ConnectDirectory")} == {"us-west-2", "eu-west-1"}
+    run_playbook(PLAYBOOKS / "multi_region_teardown.yml")

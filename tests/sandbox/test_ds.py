@@ -11,6 +11,7 @@ import boto3
 import botocore.exceptions
 import pytest
 from botocore.config import Config
+from cryptography.hazmat.primitives import serialization
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from sandbox.clock import DURATIONS
@@ -51,7 +52,19 @@ def create_mad(sandbox, region=HOME, net=None, edition="Enterprise", name=NAME, 
     return directory_id, net
 
 
-def describe(sandbox, region, directory_id):
+def describe(sandbox, region, directory_id, timeout=6.0):
+    """The directory as DescribeDirectories shows it, once it is visible (a new one is missing for a while)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return describe_now(sandbox, region, directory_id)
+        except botocore.exceptions.ClientError as exc:
+            if exc.response["Error"]["Code"] != "EntityDoesNotExistException" or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.02)
+
+
+def describe_now(sandbox, region, directory_id):
     return sandbox.client("ds", region).describe_directories(DirectoryIds=[directory_id])["DirectoryDescriptions"][0]
 
 
@@ -89,6 +102,21 @@ def gone(sandbox, region, directory_id):
             return describe(sandbox, region, directory_id)["Stage"]
         except botocore.exceptions.ClientError as exc:
             return exc.response["Error"]["Code"]
+
+    return fetch
+
+
+def replica_controllers(sandbox, directory_id, region=BRANCH):
+    """DescribeDomainControllers in the replica Region; None while the replica is not there yet."""
+
+    def fetch():
+        try:
+            return sandbox.client("ds", region).describe_domain_controllers(DirectoryId=directory_id)[
+                "DomainControllers"
+            ]
+        except botocore.exceptions.ClientError as exc:
+            assert exc.response["Error"]["Code"] == "EntityDoesNotExistException"
+            return None
 
     return fetch
 
@@ -251,7 +279,7 @@ def test_delete_unknown_and_malformed_ids(sandbox):
 
 def test_add_region_replica_creating_then_active_in_both_regions(sandbox):
     directory_id, _ = create_mad(sandbox)
-    sandbox.set_time_scale(scale_for("region_add"))
+    sandbox.set_time_scale(scale_for("region_add", 3))  # the replica shows up in its Region half-way
     branch_net = add_branch(sandbox, directory_id)
     home = describe(sandbox, HOME, directory_id)
     assert home["Stage"] == "Active"
@@ -261,7 +289,10 @@ def test_add_region_replica_creating_then_active_in_both_regions(sandbox):
     assert replica["DirectoryId"] == directory_id and replica["Name"] == NAME
     assert replica["VpcSettings"]["VpcId"] == branch_net["vpc"]
     assert replica["RegionsInfo"] == {"PrimaryRegion": HOME, "AdditionalRegions": [BRANCH]}
-    regions = sandbox.client("ds", HOME).describe_regions(DirectoryId=directory_id)["RegionsDescription"]
+    regions, _ = wait_for(
+        lambda: sandbox.client("ds", HOME).describe_regions(DirectoryId=directory_id)["RegionsDescription"],
+        lambda rs: len(rs) == 2,
+    )
     assert [(r["RegionName"], r["RegionType"], r["Status"]) for r in regions] == [
         (HOME, "Primary", "Active"),
         (BRANCH, "Additional", "Creating"),
@@ -555,14 +586,11 @@ def test_reset_admin_password_is_what_connectors_check(sandbox):
 
 def test_connector_fails_when_replica_controllers_are_not_up_yet(sandbox):
     directory_id, _ = create_mad(sandbox)
-    sandbox.set_time_scale(scale_for("region_add", 30))  # the Region takes far longer than the connector
+    sandbox.set_time_scale(scale_for("region_add", 4))  # the Region takes far longer than the connector
     branch = add_branch(sandbox, directory_id)
-    dns = [
-        dc["DnsIpAddr"]
-        for dc in sandbox.client("ds", BRANCH).describe_domain_controllers(DirectoryId=directory_id)[
-            "DomainControllers"
-        ]
-    ]
+    dcs, _ = wait_for(replica_controllers(sandbox, directory_id), lambda dcs: dcs is not None)
+    assert {dc["Status"] for dc in dcs} == {"Creating"}
+    dns = [dc["DnsIpAddr"] for dc in dcs]
     sandbox.set_time_scale(0)
     connector = connect(sandbox, BRANCH, branch, dns)
     final = describe(sandbox, BRANCH, connector)
@@ -714,3 +742,173 @@ def test_describe_directories_lists_per_region_and_paginates(sandbox):
     # the second directory's controllers take the next free addresses of the same subnets
     ips = describe(sandbox, HOME, second)["DnsIpAddrs"]
     assert ips == [str(ipaddress.ip_network(net["cidrs"][k]).network_address + 11) for k in "ab"]
+
+
+# ------------------------------------------------------------------ realism (sandbox/realism.py)
+
+
+def effects(sandbox, **switches):
+    return sandbox.control("POST", "effects", switches)
+
+
+def test_new_directory_and_connector_are_missing_from_the_first_describe(sandbox):
+    """consistency: a new directory answers EntityDoesNotExistException by ID and is left out of lists, a while."""
+    sandbox.set_time_scale(0.001)
+    directory_id, net = create_mad(sandbox)
+    ds = sandbox.client("ds", HOME)
+    with pytest.raises(botocore.exceptions.ClientError) as exc:
+        describe_now(sandbox, HOME, directory_id)
+    assert error_code(exc) == "EntityDoesNotExistException"
+    assert describe(sandbox, HOME, directory_id)["DirectoryId"] == directory_id  # then it shows up
+    active, _ = wait_for(lambda: describe(sandbox, HOME, directory_id), lambda d: d["Stage"] == "Active")
+    # A list misses a new connector too, then lists it.
+    connector = connect(sandbox, HOME, net, active["DnsIpAddrs"])
+    listed, seen = wait_for(
+        lambda: [d["DirectoryId"] for d in ds.describe_directories()["DirectoryDescriptions"]],
+        lambda ids: connector in ids,
+    )
+    assert connector not in seen[0] and directory_id in seen[0]
+
+
+def test_consistency_vanishes_at_time_scale_0_and_can_be_switched_off(sandbox):
+    directory_id, _ = create_mad(sandbox)  # time scale 0
+    assert describe_now(sandbox, HOME, directory_id)["DirectoryId"] == directory_id
+    sandbox.set_time_scale(0.001)
+    effects(sandbox, consistency=False)
+    other, _ = create_mad(sandbox, name="other.example.com")
+    assert describe_now(sandbox, HOME, other)["DirectoryId"] == other
+
+
+def test_new_region_is_missing_from_describe_regions_at_first(sandbox):
+    directory_id, _ = create_mad(sandbox)
+    sandbox.set_time_scale(0.001)
+    add_branch(sandbox, directory_id)
+    ds = sandbox.client("ds", HOME)
+    first = ds.describe_regions(DirectoryId=directory_id, RegionName=BRANCH)["RegionsDescription"]
+    assert first == []
+    later, _ = wait_for(
+        lambda: ds.describe_regions(DirectoryId=directory_id, RegionName=BRANCH)["RegionsDescription"],
+        lambda rs: rs != [],
+    )
+    assert later[0]["RegionName"] == BRANCH
+
+
+def test_deleted_directory_and_region_linger_in_describes(sandbox):
+    """consistency: what was deleted stays listed (as last seen: Deleting) for the window, then is gone."""
+    directory_id, _ = create_mad(sandbox)
+    add_branch(sandbox, directory_id)
+    ds = sandbox.client("ds", HOME)
+    sandbox.set_time_scale(0.001)  # removal 1.2 s, deletion 0.6 s
+    sandbox.client("ds", BRANCH).remove_region(DirectoryId=directory_id)
+    time.sleep(DURATIONS["region_remove"] * 0.001 + 0.1)
+    sandbox.set_time_scale(scale_for("consistency", 1))  # a window of 1 s from the moment the removal is seen
+
+    def regions():
+        return {
+            r["RegionName"]: r["Status"] for r in ds.describe_regions(DirectoryId=directory_id)["RegionsDescription"]
+        }
+
+    assert regions() == {HOME: "Active", BRANCH: "Deleting"}
+    wait_for(regions, lambda r: r == {HOME: "Active"})
+    sandbox.set_time_scale(0.001)
+    ds.delete_directory(DirectoryId=directory_id)
+    time.sleep(DURATIONS["directory_delete"] * 0.001 + 0.1)
+    sandbox.set_time_scale(scale_for("consistency", 1))
+    assert describe_now(sandbox, HOME, directory_id)["Stage"] == "Deleting"
+    assert directory_id in [d["DirectoryId"] for d in ds.describe_directories()["DirectoryDescriptions"]]
+    wait_for(gone(sandbox, HOME, directory_id), lambda s: s == "EntityDoesNotExistException")
+    assert ds.describe_directories()["DirectoryDescriptions"] == []
+
+
+def test_standard_directory_has_no_regions_to_describe(sandbox):
+    standard, _ = create_mad(sandbox, edition="Standard", name="std.example.com")
+    with pytest.raises(botocore.exceptions.ClientError) as exc:
+        sandbox.client("ds", HOME).describe_regions(DirectoryId=standard)
+    assert error_code(exc) == "UnsupportedOperationException"
+    assert "only supported for AWS Managed Microsoft AD (Enterprise edition)" in exc.value.response["Error"]["Message"]
+
+
+def test_serial_region_adds_refuses_a_second_add_until_the_first_is_active(sandbox):
+    directory_id, _ = create_mad(sandbox)
+    sandbox.set_time_scale(scale_for("region_add", 2))
+    # Default: both adds run together.
+    add_branch(sandbox, directory_id)
+    add_branch(sandbox, directory_id, region="eu-west-1", cidr="10.2.0.0/16")
+    other, _ = create_mad(sandbox, name="other.example.com", net=network(sandbox, HOME, "10.9.0.0/16"))
+    wait_for(stage_of(sandbox, HOME, other), lambda s: s == "Active", timeout=30)
+    effects(sandbox, serial_region_adds=True)
+    add_branch(sandbox, other, cidr="10.3.0.0/16")
+    eu = network(sandbox, "eu-west-1", "10.4.0.0/16")
+    ds = sandbox.client("ds", HOME)
+    with pytest.raises(botocore.exceptions.ClientError) as exc:
+        ds.add_region(DirectoryId=other, RegionName="eu-west-1", VPCSettings=vpc_settings(eu))
+    assert error_code(exc) == "DirectoryUnavailableException"
+
+    def status():
+        regions = ds.describe_regions(DirectoryId=other, RegionName=BRANCH)["RegionsDescription"]
+        return regions[0]["Status"] if regions else None
+
+    wait_for(status, lambda s: s == "Active")
+    ds.add_region(DirectoryId=other, RegionName="eu-west-1", VPCSettings=vpc_settings(eu))
+
+
+def test_replica_controllers_show_up_in_their_region_some_time_after_add_region(sandbox):
+    directory_id, _ = create_mad(sandbox)
+    sandbox.set_time_scale(scale_for("region_add", 2))
+    add_branch(sandbox, directory_id)
+    with pytest.raises(botocore.exceptions.ClientError) as exc:
+        sandbox.client("ds", BRANCH).describe_domain_controllers(DirectoryId=directory_id)
+    assert error_code(exc) == "EntityDoesNotExistException"
+    dcs, seen = wait_for(replica_controllers(sandbox, directory_id), lambda dcs: dcs is not None)
+    assert {dc["Status"] for dc in dcs} == {"Creating"} and len(dcs) == 2
+
+
+def test_directory_used_by_a_deleted_endpoint_refuses_deletion_for_a_while(sandbox):
+    from tests.certificates import certificate
+    from tests.certificates import pem
+    from tests.certificates import rsa_key
+
+    directory_id, net = create_mad(sandbox)
+    dns = describe(sandbox, HOME, directory_id)["DnsIpAddrs"]
+    connector = connect(sandbox, HOME, net, dns)
+    key = rsa_key()
+    cert = sandbox.client("acm", HOME).import_certificate(
+        Certificate=pem(certificate("vpn.example.com", key, san=True)),
+        PrivateKey=key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+    )["CertificateArn"]
+    ec2 = sandbox.client("ec2", HOME)
+    endpoints = [
+        ec2.create_client_vpn_endpoint(
+            ClientCidrBlock=cidr,
+            ServerCertificateArn=cert,
+            AuthenticationOptions=[
+                {"Type": "directory-service-authentication", "ActiveDirectory": {"DirectoryId": used}}
+            ],
+            ConnectionLogOptions={"Enabled": False},
+        )["ClientVpnEndpointId"]
+        for used, cidr in ((directory_id, "172.16.0.0/22"), (connector, "172.20.0.0/22"))
+    ]
+    sandbox.set_time_scale(0.001)  # endpoint deletion 0.06 s, the application released 0.12 s later
+    for eid in endpoints:
+        ec2.delete_client_vpn_endpoint(ClientVpnEndpointId=eid)
+    ds = sandbox.client("ds", HOME)
+    for used in (connector, directory_id):
+        with pytest.raises(botocore.exceptions.ClientError) as exc:
+            ds.delete_directory(DirectoryId=used)
+        assert error_code(exc) == "ClientException"
+        assert exc.value.response["Error"]["Message"] == (
+            "Cannot delete the directory because it still has authorized applications."
+        )
+
+    def delete(used):
+        try:
+            ds.delete_directory(DirectoryId=used)
+            return True
+        except botocore.exceptions.ClientError as exc:
+            assert "authorized applications" in exc.response["Error"]["Message"]
+            return False
+
+    for used in (connector, directory_id):
+        wait_for(lambda: delete(used), bool)

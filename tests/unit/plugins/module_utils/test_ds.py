@@ -187,6 +187,9 @@ def test_directory_waiter_retries_throttling(ds_client, no_sleep):
             "describe_directories", {"DirectoryDescriptions": [{"DirectoryId": "d-1234567890", "Stage": "Active"}]}
         )
         ds.wait_for_directory(ds_client, "d-1234567890", "active", 60)
+        # Throttling is "not yet": the waiter must have gone on to read the Active answer after one pause.
+        stub.assert_no_pending_responses()
+    assert no_sleep == [1.0]
 
 
 def test_directory_deleted_waiter_accepts_disappearance(ds_client, no_sleep):
@@ -198,6 +201,9 @@ def test_directory_deleted_waiter_accepts_disappearance(ds_client, no_sleep):
             "describe_directories", "EntityDoesNotExistException", "Directory d-1234567890 does not exist."
         )
         ds.wait_for_directory(ds_client, "d-1234567890", "deleted", 60)
+        # Still Deleting is not deleted: the waiter must have polled again until the directory was gone.
+        stub.assert_no_pending_responses()
+    assert no_sleep == [1.0]
 
 
 def test_region_waiters(ds_client, no_sleep):
@@ -393,3 +399,226 @@ def test_normalize_directory():
     assert result["vpc_settings"]["subnet_ids"] == ["subnet-22222222", "subnet-11111111"]
     assert result["tags"] == {"Key": "v"}
     assert ds.normalize_directory(None) == {}
+
+
+# ------------------------------------------------------------------ surviving real AWS
+
+
+@pytest.mark.parametrize(
+    "wrapper, method, args",
+    [
+        (ds.describe_directories, "describe_directories", ()),
+        (ds.describe_regions, "describe_regions", ("d-1234567890",)),
+        (ds.describe_domain_controllers, "describe_domain_controllers", ("d-1234567890",)),
+        (ds.list_tags, "list_tags_for_resource", ("d-1234567890",)),
+        (ds.add_tags, "add_tags_to_resource", ("d-1234567890", {"a": "b"})),
+        (ds.remove_tags, "remove_tags_from_resource", ("d-1234567890", ["a"])),
+        (ds.create_microsoft_ad, "create_microsoft_ad", ({"Name": "x"},)),
+        (ds.connect_directory, "connect_directory", ({"Name": "x"},)),
+        (ds.delete_directory, "delete_directory", ("d-1234567890",)),
+        (ds.add_region, "add_region", ("d-1234567890", "us-west-2", "vpc-1", ["s-1", "s-2"])),
+        (ds.remove_region, "remove_region", ("d-1234567890",)),
+        (ds.update_number_of_domain_controllers, "update_number_of_domain_controllers", ("d-1234567890", 3)),
+    ],
+)
+def test_every_call_retries_client_exception_rate_exceeded(no_sleep, wrapper, method, args):
+    client = MagicMock()
+    getattr(client, method).side_effect = [
+        client_error("ClientException", "Rate exceeded"),
+        {"DirectoryId": "d-1234567890", "DirectoryDescriptions": [], "RegionsDescription": [], "Tags": []},
+    ]
+    wrapper(client, *args)
+    assert getattr(client, method).call_count == 2
+
+
+def _kind(create):
+    return ds.DirectoryKind(
+        directory_type="MicrosoftAD",
+        label="directory",
+        required_for_create=[],
+        immutable_options=(),
+        predict=lambda params: {},
+        create=create,
+    )
+
+
+CREATE_PARAMS = {"name": "corp.example.com", "vpc_id": "vpc-11111111", "tags": {"owner": "us"}}
+
+
+def test_create_is_not_repeated_after_a_server_error_when_the_directory_shows_up(no_sleep):
+    """A ServiceException may hide a done create: look it up (it appears after a miss) instead of creating again."""
+    client = MagicMock()
+    client.create_microsoft_ad.side_effect = [client_error("ServiceException", "Internal", "CreateMicrosoftAD")]
+    client.describe_directories.side_effect = [
+        {"DirectoryDescriptions": []},  # not listed yet (eventual consistency)
+        {"DirectoryDescriptions": [directory(DirectoryId="d-2222222222", Name="other.example.com")]},
+        {"DirectoryDescriptions": [directory(Stage="Creating")]},
+    ]
+    client.list_tags_for_resource.return_value = {"Tags": [{"Key": "owner", "Value": "us"}]}
+    kind = _kind(lambda c, p: ds.create_microsoft_ad(c, {"Name": p["name"]}))
+    assert ds.create_directory_once(client, CREATE_PARAMS, kind) == "d-1234567890"
+    assert client.create_microsoft_ad.call_count == 1
+    assert no_sleep == [1.0, 1.0]
+
+
+def test_create_ignores_a_same_named_directory_without_the_tags(no_sleep):
+    client = MagicMock()
+    client.create_microsoft_ad.side_effect = [
+        client_error("ServiceException", "Internal", "CreateMicrosoftAD"),
+        {"DirectoryId": "d-3333333333"},
+    ]
+    client.describe_directories.return_value = {"DirectoryDescriptions": [directory()]}
+    client.list_tags_for_resource.return_value = {"Tags": [{"Key": "owner", "Value": "someone else"}]}
+    kind = _kind(lambda c, p: ds.create_microsoft_ad(c, {"Name": p["name"]}))
+    assert ds.create_directory_once(client, CREATE_PARAMS, kind, lookup_timeout=5) == "d-3333333333"
+    # Looked for it for the whole lookup window (5 s of polls) before creating again.
+    assert client.create_microsoft_ad.call_count == 2 and sum(no_sleep) == 5
+
+
+def test_create_refused_is_not_looked_up(no_sleep):
+    client = MagicMock()
+    client.connect_directory.side_effect = [client_error("InvalidParameterException", "bad", "ConnectDirectory")]
+    kind = _kind(lambda c, p: ds.connect_directory(c, {"Name": p["name"]}))
+    with pytest.raises(ds.AnsibleDSError):
+        ds.create_directory_once(client, CREATE_PARAMS, kind)
+    assert client.describe_directories.call_count == 0 and client.connect_directory.call_count == 1
+
+
+def test_create_gives_up_after_a_few_attempts(no_sleep):
+    client = MagicMock()
+    client.create_microsoft_ad.side_effect = client_error("ServiceException", "Internal", "CreateMicrosoftAD")
+    client.describe_directories.return_value = {"DirectoryDescriptions": []}
+    kind = _kind(lambda c, p: ds.create_microsoft_ad(c, {"Name": p["name"]}))
+    with pytest.raises(ds.AnsibleDSError, match="failed 3 times"):
+        ds.create_directory_once(client, CREATE_PARAMS, kind, lookup_timeout=2)
+    assert client.create_microsoft_ad.call_count == ds.CREATE_ATTEMPTS
+
+
+@pytest.mark.parametrize(
+    "transient",
+    [
+        {"DirectoryDescriptions": []},
+        ("EntityDoesNotExistException", "Directory d-1234567890 does not exist."),
+        ("ClientException", "Rate exceeded"),
+    ],
+)
+def test_directory_waiter_takes_a_transient_answer_as_not_yet(ds_client, no_sleep, transient):
+    with Stubber(ds_client) as stub:
+        if isinstance(transient, dict):
+            stub.add_response("describe_directories", transient)
+        else:
+            stub.add_client_error("describe_directories", *transient)
+        stub.add_response(
+            "describe_directories", {"DirectoryDescriptions": [{"DirectoryId": "d-1234567890", "Stage": "Active"}]}
+        )
+        ds.wait_for_directory(ds_client, "d-1234567890", "active", 2400)
+        stub.assert_no_pending_responses()
+    assert no_sleep == [1.0]
+
+
+def test_directory_waiter_never_listed_times_out(ds_client, no_sleep):
+    with Stubber(ds_client) as stub:
+        for dummy in range(4):
+            stub.add_response("describe_directories", {"DirectoryDescriptions": []})
+        with pytest.raises(ds.AnsibleDSError, match=r"to be Active \(last stage: not listed\)"):
+            ds.wait_for_directory(ds_client, "d-1234567890", "active", 3)
+        stub.assert_no_pending_responses()
+
+
+def test_waiter_does_not_retry_a_permanent_client_exception(ds_client, no_sleep):
+    with Stubber(ds_client) as stub:
+        stub.add_client_error("describe_directories", "ClientException", "Access to the directory is denied.")
+        with pytest.raises(ds.AnsibleDSError):
+            ds.wait_for_directory(ds_client, "d-1234567890", "active", 60)
+    assert no_sleep == []
+
+
+@pytest.mark.parametrize(
+    "transient",
+    [{"RegionsDescription": []}, ("ClientException", "Rate exceeded")],
+)
+def test_region_waiter_takes_a_transient_answer_as_not_yet(ds_client, no_sleep, transient):
+    region = {"DirectoryId": "d-1234567890", "RegionName": "us-west-2", "Status": "Active"}
+    with Stubber(ds_client) as stub:
+        if isinstance(transient, dict):
+            stub.add_response("describe_regions", transient)
+        else:
+            stub.add_client_error("describe_regions", *transient)
+        stub.add_response("describe_regions", {"RegionsDescription": [region]})
+        ds.wait_for_region(ds_client, "d-1234567890", "us-west-2", "active", 2400)
+        stub.assert_no_pending_responses()
+    assert no_sleep == [1.0]
+
+
+def test_domain_controller_waiter(ds_client, no_sleep):
+    dc = {"DirectoryId": "d-1234567890", "DomainControllerId": "dc-1234567890", "DnsIpAddr": "10.1.1.10"}
+    with Stubber(ds_client) as stub:
+        stub.add_client_error("describe_domain_controllers", "EntityDoesNotExistException", "does not exist")
+        stub.add_response("describe_domain_controllers", {"DomainControllers": []})
+        stub.add_response("describe_domain_controllers", {"DomainControllers": [dict(dc, Status="Creating")]})
+        stub.add_response("describe_domain_controllers", {"DomainControllers": [dict(dc, Status="Active")]})
+        ds.wait_for_domain_controllers(ds_client, "d-1234567890", "us-west-2", 600)
+        stub.assert_no_pending_responses()
+    assert len(no_sleep) == 3
+
+
+AUTHORIZED = "Cannot delete the directory because it still has authorized applications. : RequestId: x"
+
+
+def test_delete_waits_while_applications_are_still_authorized(no_sleep):
+    client = MagicMock()
+    client.delete_directory.side_effect = [
+        client_error("ClientException", AUTHORIZED, "DeleteDirectory"),
+        client_error("ClientException", AUTHORIZED, "DeleteDirectory"),
+        {"DirectoryId": "d-1234567890"},
+    ]
+    assert ds.delete_directory_when_released(client, "d-1234567890") is True
+    assert client.delete_directory.call_count == 3 and no_sleep == [1.0, 1.0]
+
+
+def test_delete_with_authorized_applications_gives_up_after_its_bound(no_sleep):
+    client = MagicMock()
+    client.delete_directory.side_effect = client_error("ClientException", AUTHORIZED, "DeleteDirectory")
+    with pytest.raises(ds.AnsibleDSError, match="authorized applications"):
+        ds.delete_directory_when_released(client, "d-1234567890", timeout=30)
+    assert sum(no_sleep) == 30
+
+
+def test_add_region_waits_while_another_region_is_being_added(no_sleep):
+    client = MagicMock()
+    client.add_region.side_effect = [
+        client_error("DirectoryUnavailableException", "Directory d-1234567890 is busy", "AddRegion"),
+        client_error("DirectoryUnavailableException", "Directory d-1234567890 is busy", "AddRegion"),
+        {},
+    ]
+    assert ds.add_region_when_free(client, "d-1234567890", "eu-west-1", "vpc-1", ["s-1", "s-2"], 600) is True
+    assert client.add_region.call_count == 3 and no_sleep == [1.0, 1.0]
+
+
+def test_add_region_already_there_is_not_an_error(no_sleep):
+    client = MagicMock()
+    client.add_region.side_effect = [client_error("DirectoryAlreadyInRegionException", "already", "AddRegion")]
+    assert ds.add_region_when_free(client, "d-1234567890", "eu-west-1", "vpc-1", ["s-1", "s-2"], 600) is False
+
+
+def test_add_region_busy_beyond_the_timeout(no_sleep):
+    client = MagicMock()
+    client.add_region.side_effect = client_error("DirectoryUnavailableException", "busy", "AddRegion")
+    with pytest.raises(ds.AnsibleDSError, match="still busy"):
+        ds.add_region_when_free(client, "d-1234567890", "eu-west-1", "vpc-1", ["s-1", "s-2"], 5)
+
+
+def test_create_without_wait_reports_the_new_directory_once_aws_lists_it(no_sleep):
+    client = MagicMock()
+    client.describe_directories.side_effect = [
+        {"DirectoryDescriptions": []},  # the lookup by name before creating
+        client_error("EntityDoesNotExistException", "Directory d-1234567890 does not exist."),  # not visible yet
+        {"DirectoryDescriptions": [directory(Stage="Creating")]},
+    ]
+    client.list_tags_for_resource.return_value = {"Tags": []}
+    kind = _kind(lambda c, p: ds.create_microsoft_ad(c, {"Name": p["name"]}))
+    client.create_microsoft_ad.return_value = {"DirectoryId": "d-1234567890"}
+    params = dict(CREATE_PARAMS, state="present", wait=False, wait_timeout=600, subnet_ids=["s-1", "s-2"])
+    result = ds.ensure_directory(client, params, False, kind)
+    assert result["changed"] and result["directory"]["stage"] == "Creating"
+    assert no_sleep == [1.0]

@@ -83,6 +83,8 @@ def waits(monkeypatch):
         module, "wait_for_directory", lambda client, i, state, timeout: calls.append(("directory", state))
     )
     monkeypatch.setattr(module, "wait_for_region", lambda client, i, name, state, timeout: calls.append((name, state)))
+    # Asserted by the tests of the replica's domain controllers only.
+    monkeypatch.setattr(module, "wait_for_domain_controllers", lambda client, i, name, timeout: None, raising=False)
     return calls
 
 
@@ -164,7 +166,9 @@ def test_directory_not_active_is_waited_for_when_wait(waits):
     ],
 )
 def test_wait_for_directory_waits_for_the_directory_only(waits, p, expected_waits):
-    primary, replica = clients([directory(Stage="Creating")], [region("us-east-1")])
+    regions = [region("us-east-1")]
+    primary, replica = clients([directory(Stage="Creating")], regions)
+    primary.add_region.side_effect = lambda **kw: regions.append(region(Status="Creating"))
     result = module.ensure_present(primary, replica, params(**p), False, "us-east-1")
     assert result["changed"] and writes(primary, replica) == [("primary", "add_region")]
     assert waits == expected_waits
@@ -238,11 +242,16 @@ def test_main_creates_a_client_in_the_replica_region(capsys, monkeypatch):
         return replica if kw.get("region") == "us-west-2" else primary
 
     monkeypatch.setattr(AnsibleAWSModule, "client", client)
+    dc_waits = []
+    monkeypatch.setattr(
+        module, "wait_for_domain_controllers", lambda c, i, name, timeout: dc_waits.append((c._mock_name, name))
+    )
     with patch_module_args(dict(region="us-east-1", directory_id="d-1234567890", replica_region="us-west-2")):
         with pytest.raises(SystemExit):
             module.main()
     result = json.loads(capsys.readouterr().out)
     assert made == [None, "us-west-2"]
+    assert dc_waits == [("replica", "us-west-2")]  # the controllers are waited for in the replica Region
     assert not result["changed"] and result["dns_ip_addrs"] == ["10.1.1.10", "10.1.2.10"]
 
 
@@ -259,3 +268,46 @@ def test_remove_waits_for_a_region_being_added(waits):
     module.ensure_absent(primary, replica, params(state="absent"), False, "us-east-1")
     assert waits == [("us-west-2", "active"), ("us-west-2", "removed")]
     assert writes(primary, replica) == [("replica", "remove_region")]
+
+
+def test_standard_edition_is_refused_before_any_region_call(waits):
+    primary, replica = clients([directory(Edition="Standard")], [region("us-east-1")])
+    # AWS answers DescribeRegions of a Standard directory with UnsupportedOperationException.
+    primary.describe_regions.side_effect = AssertionError("DescribeRegions called")
+    with pytest.raises(AnsibleDSError, match="Standard edition; multi-Region replication needs the Enterprise edition"):
+        module.ensure_present(primary, replica, params(), False, "us-east-1")
+    result = module.ensure_absent(primary, replica, params(state="absent"), False, "us-east-1")
+    assert not result["changed"] and writes(primary, replica) == []
+
+
+def test_start_mode_does_not_read_the_replica_controllers(waits, monkeypatch):
+    """Right after AddRegion the replica's controllers (even the directory) are not in its Region yet."""
+    regions = [region("us-east-1")]
+    primary, replica = clients([directory()], regions)
+    primary.add_region.side_effect = lambda **kw: regions.append(region(Status="Creating"))
+    replica.describe_domain_controllers.side_effect = AssertionError("DescribeDomainControllers called")
+    result = module.ensure_present(primary, replica, params(wait=False), False, "us-east-1")
+    assert result["changed"] and result["dns_ip_addrs"] == [] and result["directory_region"]["status"] == "Creating"
+    # The next run, still without waiting, finds the Region Creating: still nothing to read.
+    result = module.ensure_present(primary, replica, params(wait=False), False, "us-east-1")
+    assert not result["changed"] and result["dns_ip_addrs"] == []
+
+
+def test_start_mode_reports_the_region_once_aws_lists_it(waits, monkeypatch):
+    slept = []
+    monkeypatch.setattr("time.sleep", slept.append)
+    regions = [region("us-east-1")]
+    primary, replica = clients([directory()], regions)
+    listing = primary.describe_regions.side_effect
+    reads = []
+
+    def describe_regions(**kw):
+        reads.append(kw)
+        if len(reads) == 2:  # the first read after AddRegion misses the new Region (eventual consistency)
+            return {"RegionsDescription": [region("us-east-1")]}
+        return listing(**kw)
+
+    primary.describe_regions.side_effect = describe_regions
+    primary.add_region.side_effect = lambda **kw: regions.append(region(Status="Creating"))
+    result = module.ensure_present(primary, replica, params(wait=False), False, "us-east-1")
+    assert result["directory_region"]["status"] == "Creating" and len(reads) == 3 and slept == [1.0]
