@@ -35,6 +35,18 @@ def single_attempt_config():
     return botocore.config.Config(retries={"total_max_attempts": 1})
 
 
+def single_attempt_client(module, service):
+    """A client of ``module`` (an AnsibleAWSModule) for ``service`` whose botocore retries are off.
+
+    The user's ``aws_config`` (for example ``retries: {max_attempts: 10}`` in module_defaults) is
+    kept except for the retries: AnsibleAWSModule merges ``aws_config`` last, so the single-attempt
+    retries are merged into it here rather than passed beside it.
+    """
+    user = module.params.get("aws_config") or {}
+    config = botocore.config.Config(**user).merge(single_attempt_config())
+    return module.client(service, aws_config=config)
+
+
 def classify(error):
     """``"refused"`` (a 4xx: AWS did not perform the write), ``"throttled"``, or ``"unknown"`` (a 5xx, a lost answer)."""
     if not isinstance(error, botocore.exceptions.ClientError):

@@ -125,7 +125,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.acm_import import HAS_CRYPTOGRAPHY
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.acm_import import CertificateInputError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.acm_import import ensure_certificate_import
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.lost_answer import single_attempt_config
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.lost_answer import single_attempt_client
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
 
 
@@ -143,7 +143,7 @@ def main():
     if not HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib("cryptography"))
     client = module.client("acm")
-    write_client = module.client("acm", config=single_attempt_config())
+    write_client = single_attempt_client(module, "acm")
     run_module(
         module,
         ensure_certificate_import,

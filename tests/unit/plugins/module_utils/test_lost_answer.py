@@ -1,5 +1,9 @@
 """lost_answer: which errors may hide a performed write, the bounded lookup, one more write at most."""
 
+import http.server
+import threading
+
+import boto3
 import botocore.exceptions
 import pytest
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import lost_answer
@@ -84,3 +88,60 @@ def test_refused_write_fails_at_once():
     with pytest.raises(botocore.exceptions.ClientError):
         lost_answer.create_once(write, lambda: lookups.append(1), 60, lambda: 0.0, lambda s: None)
     assert lookups == []
+
+
+class FakeModule:
+    def __init__(self, aws_config):
+        self.params = {"aws_config": aws_config}
+        self.made = []
+
+    def client(self, service, **kw):
+        self.made.append(kw)
+        return boto3.client(
+            service,
+            region_name="us-east-1",
+            endpoint_url=self.endpoint,
+            aws_access_key_id="AKID",
+            aws_secret_access_key="SECRET",
+            config=kw["aws_config"],
+        )
+
+
+@pytest.fixture
+def failing_endpoint():
+    """A local HTTP endpoint answering every request with a 500 InternalError; yields (url, request count)."""
+    count = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server interface
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            count.append(1)
+            body = b"<Response><Errors><Error><Code>InternalError</Code><Message>lost</Message></Error></Errors></Response>"
+            self.send_response(500)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", count
+    server.shutdown()
+
+
+@pytest.mark.parametrize(
+    "aws_config", [None, {"retries": {"mode": "standard", "max_attempts": 10}, "read_timeout": 30}]
+)
+def test_single_attempt_client_makes_one_request_whatever_the_user_config(failing_endpoint, aws_config):
+    url, count = failing_endpoint
+    module = FakeModule(aws_config)
+    module.endpoint = url
+    client = lost_answer.single_attempt_client(module, "ec2")
+    with pytest.raises(botocore.exceptions.ClientError):
+        client.create_vpc_peering_connection(VpcId="vpc-1", PeerVpcId="vpc-2")
+    assert len(count) == 1
+    if aws_config:
+        assert client.meta.config.read_timeout == 30  # the rest of the user's config is kept

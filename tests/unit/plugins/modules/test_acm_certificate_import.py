@@ -234,7 +234,7 @@ def test_main_hides_the_key_and_uses_a_single_attempt_import(acm, material, caps
     configs = []
 
     def fake_client(self, service, retry_decorator=None, **kw):
-        configs.append(kw.get("config"))
+        configs.append(kw.get("aws_config"))
         return client
 
     monkeypatch.setattr(AnsibleAWSModule, "client", fake_client)

@@ -226,7 +226,7 @@ def test_main_builds_a_single_attempt_write_client(ec2, capsys, monkeypatch):
     configs = []
 
     def fake_client(self, service, retry_decorator=None, **kw):
-        configs.append(kw.get("config"))
+        configs.append(kw.get("aws_config"))
         return client
 
     from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
