@@ -10,8 +10,8 @@ short_description: Import a certificate into ACM once, even when AWS loses the a
 version_added: 0.1.0
 description:
   - Imports a certificate, its private key and its chain into AWS Certificate Manager, identified by its C(Name) tag
-    O(name_tag), and keeps it in line: a certificate found with a different body or chain is re-imported in place
-    (same ARN), and its tags follow O(tags) and O(purge_tags).
+    O(name_tag), and keeps it in line. A certificate found with a different body or chain is re-imported in place
+    (same ARN); its tags follow O(tags) and O(purge_tags).
   - Why not M(community.aws.acm_certificate)? C(ImportCertificate) has no idempotency token, that module retries it
     (botocore's retries and C(AWSRetry) on C(InternalFailure)) and tags the certificate in a second call. When AWS
     imports the certificate but loses its answer, the retry imports a second one and the first stays untagged; when the

@@ -19,7 +19,7 @@ description:
     a peering still C(initiating-request) as absent.
   - This module makes the request on a client whose botocore retries are off and never retries it blindly. After an
     error that may hide a performed request (a 5xx, a dropped connection), it looks the peering up for
-    O(lost_answer_timeout) seconds (EC2 is eventually consistent: a new peering may be missing from the first reads),
+    O(lost_answer_timeout) seconds (EC2 is eventually consistent, a new peering may be missing from the first reads),
     and requests once more only when none appears. An error AWS answers with a 4xx (for example an unknown VPC) fails
     at once.
   - When several live peerings join the pair (left by an earlier lost answer), the module keeps one (an active one
