@@ -150,17 +150,16 @@ def identity(certificate_pem):
     except ValueError as e:
         raise CertificateInputError(f"certificate cannot be read: {e}") from e
 
-    def values(name, oid):
-        return [str(a.value) for a in name.get_attributes_for_oid(oid)]
-
-    domain = (values(cert.subject, NameOID.COMMON_NAME) or [""])[0]
+    common_names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    domain = str(common_names[0].value) if common_names else ""
     if not domain:
         try:
             san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
             domain = (san.get_values_for_type(x509.DNSName) or [""])[0]
         except x509.ExtensionNotFound:
             domain = ""
-    issuers = set(values(cert.issuer, NameOID.COMMON_NAME) + values(cert.issuer, NameOID.ORGANIZATION_NAME))
+    # How DescribeCertificate names the issuer is not documented: any one attribute value, or the whole name.
+    issuers = {str(attribute.value) for attribute in cert.issuer}
     issuers.add(cert.issuer.rfc4514_string())
     return dict(domain=domain, serial=format(cert.serial_number, "x"), issuers=issuers, der=blocks[0])
 

@@ -258,6 +258,9 @@ def ensure_peering_request(client, write_client, params, check_mode, clock=None,
         )
         if answer is not None:
             keep = answer
+            if params.get("tags") and not keep.get("Tags"):
+                # TagSpecifications tag the peering in the create call itself.
+                keep["Tags"] = ansible_dict_to_boto3_tag_list(params["tags"])
         else:
             keep, extras = choose(recovered)
             # A second live peering at this point was made by someone else: leave it, but say so.

@@ -79,7 +79,8 @@ def test_peering_requested_once(sandbox, run_playbook):
     result = reported(run_peering(run_playbook, home, branch, expect_create=True))
     assert_reapply_made_no_write(sandbox)
     creates = [c for c in sandbox.calls() if c["action"] == "CreateVpcPeeringConnection"]
-    assert len(creates) == 1
+    tags = [c for c in sandbox.calls() if c["action"] == "CreateTags"]
+    assert len(creates) == 1 and tags == []  # the tags travelled with the request
     live = live_peerings(sandbox, home)
     assert [p["VpcPeeringConnectionId"] for p in live] == [result["peering_id"]]
     assert live[0]["Status"]["Code"] == "active"

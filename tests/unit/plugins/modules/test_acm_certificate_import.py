@@ -256,3 +256,32 @@ def test_main_hides_the_key_and_uses_a_single_attempt_import(acm, material, caps
     assert result["certificate"]["arn"] == ARN and not result["changed"]
     assert "PRIVATE KEY" not in out
     assert configs[0] is None and configs[1].retries == {"total_max_attempts": 1}
+
+
+@pytest.mark.parametrize(
+    "issuer,found",
+    [("Example CA", True), ("Example Org", True), ("CN=Example CA,O=Example Org", True), ("Someone Else", False)],
+)
+def test_issuer_forms(issuer, found):
+    ca_key, key = pki.rsa_key(), pki.rsa_key()
+    builder_issuer = pki.x509.Name(
+        [
+            pki.x509.NameAttribute(pki.NameOID.ORGANIZATION_NAME, "Example Org"),
+            pki.x509.NameAttribute(pki.NameOID.COMMON_NAME, "Example CA"),
+        ]
+    )
+    cert = pki.certificate(DOMAIN, key, issuer_cn="Example CA", issuer_key=ca_key)
+    # Re-sign with a two-attribute issuer name.
+    cert = (
+        pki.x509.CertificateBuilder()
+        .subject_name(cert.subject)
+        .issuer_name(builder_issuer)
+        .public_key(key.public_key())
+        .serial_number(cert.serial_number)
+        .not_valid_before(cert.not_valid_before_utc)
+        .not_valid_after(cert.not_valid_after_utc)
+        .sign(ca_key, pki.hashes.SHA256())
+    )
+    mine = logic.identity(pki.pem(cert).decode())
+    assert mine["domain"] == DOMAIN and mine["serial"] == logic.normalize_serial(aws_serial(cert.serial_number))
+    assert (issuer in mine["issuers"]) == found

@@ -243,3 +243,15 @@ def test_main_builds_a_single_attempt_write_client(ec2, capsys, monkeypatch):
     result = json.loads(capsys.readouterr().out)
     assert result["peering_id"] == "pcx-1" and not result["changed"]
     assert configs[0] is None and configs[1].retries == {"total_max_attempts": 1}
+
+
+def test_tags_of_the_request_are_not_written_again(ec2):
+    """The create answer may leave the tags out: TagSpecifications set them, no CreateTags follows."""
+    client, stubber = ec2
+    expect_lookup(stubber)
+    stubber.add_response(
+        "create_vpc_peering_connection", {"VpcPeeringConnection": peering("pcx-1", tags=None)}, CREATE_REQUEST
+    )
+    expect_read_back(stubber, peering("pcx-1"))
+    result = logic.ensure_peering_request(client, client, params(), False)
+    assert result["changed"] and result["vpc_peering_connection"]["tags"] == TAGS
