@@ -250,6 +250,7 @@ def ensure_peering_request(client, write_client, params, check_mode, clock=None,
             peering_id="",
             vpc_peering_connection={},
             deleted_peering_ids=[],
+            other_peering_ids=[],
             diff=dict(before={}, after=dict(vpc_id=vpc_id, peer_vpc_id=peer_vpc_id, tags=params.get("tags") or {})),
         )
     else:

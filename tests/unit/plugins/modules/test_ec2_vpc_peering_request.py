@@ -219,6 +219,7 @@ def test_check_mode_create(ec2):
     expect_lookup(stubber)
     result = logic.ensure_peering_request(client, client, params(), True)
     assert result["changed"] and result["peering_id"] == "" and result["vpc_peering_connection"] == {}
+    assert result["deleted_peering_ids"] == [] and result["other_peering_ids"] == []
 
 
 def test_main_builds_a_single_attempt_write_client(ec2, capsys, monkeypatch):
