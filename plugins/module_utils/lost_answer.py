@@ -1,0 +1,109 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: multiregion.client_vpn contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Writes without an idempotency token, made once, surviving a lost answer.
+
+AWS sometimes performs a write and loses its answer (a 500, a dropped
+connection).  For a call without an idempotency token (CreateVpcPeeringConnection,
+ImportCertificate) a blind retry, by botocore or by ``AWSRetry``, then makes a
+second resource.  ``create_once`` makes the call on a client whose botocore
+retries are off (``single_attempt_config``), and after an error that may hide a
+performed write looks the resource up for a bounded time (the API is eventually
+consistent: a just-created resource may be missing from the first reads)
+before making the call one more time.
+"""
+
+import time
+
+try:
+    import botocore
+    import botocore.config
+except ImportError:
+    pass  # Modules are responsible for handling this.
+
+# How many times the write is made at most: the first call, then one more after the lookup found nothing.
+ATTEMPTS = 2
+LOOKUP_DELAY = 2.0
+# Errors that say AWS performed nothing (EC2 throttles with a 503).
+THROTTLING_CODES = ("Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException")
+
+
+def single_attempt_config():
+    """The botocore config of the client that makes the write: one attempt, no botocore retry."""
+    return botocore.config.Config(retries={"total_max_attempts": 1})
+
+
+def single_attempt_client(module, service):
+    """A client of ``module`` (an AnsibleAWSModule) for ``service`` whose botocore retries are off.
+
+    The user's ``aws_config`` (for example ``retries: {max_attempts: 10}`` in module_defaults) is
+    kept except for the retries: AnsibleAWSModule merges ``aws_config`` last, so the single-attempt
+    retries are merged into it here rather than passed beside it.
+    """
+    user = module.params.get("aws_config") or {}
+    config = botocore.config.Config(**user).merge(single_attempt_config())
+    return module.client(service, aws_config=config)
+
+
+def classify(error):
+    """``"refused"`` (a 4xx: AWS did not perform the write), ``"throttled"``, or ``"unknown"`` (a 5xx, a lost answer)."""
+    if not isinstance(error, botocore.exceptions.ClientError):
+        return "unknown"  # connection dropped, read timeout, ...: the answer is lost, maybe not the request
+    code = error.response.get("Error", {}).get("Code", "")
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+    if code in THROTTLING_CODES:
+        return "throttled"
+    if status:
+        return "unknown" if status >= 500 else "refused"
+    # A ClientError without a status: trust the code.
+    return "unknown" if code.startswith("Internal") or code in ("ServiceUnavailable", "Unavailable") else "refused"
+
+
+def poll(lookup, timeout, clock=None, sleep=None):
+    """Call ``lookup()`` until it returns something truthy or ``timeout`` seconds passed; return its last result."""
+    clock = clock or time.monotonic
+    sleep = sleep or time.sleep
+    start = clock()
+    slept = 0.0
+    while True:
+        found = lookup()
+        if found:
+            return found
+        remaining = max(0, timeout) - max(clock() - start, slept)
+        if remaining <= 0:
+            return found
+        delay = min(LOOKUP_DELAY, remaining)
+        sleep(delay)
+        slept += delay
+
+
+def create_once(write, lookup, timeout, clock=None, sleep=None):
+    """Make ``write()`` (on a single-attempt client) without ever duplicating what it creates.
+
+    Returns ``(result, None)`` when the write answered, ``(None, found)`` when an
+    answer was lost and ``lookup()`` found what the write created.  After an
+    error that may hide a performed write (a 5xx, a dropped connection),
+    ``lookup`` is polled for ``timeout`` seconds; when it finds nothing the
+    write is made once more.  After throttling the write is made once more
+    (nothing was performed).  A refused write (a 4xx) and the error of the
+    last attempt are raised as they came.
+    """
+    sleep = sleep or time.sleep
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return write(), None
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+            kind = classify(error)
+            if kind == "refused":
+                raise
+            if kind == "unknown":
+                found = poll(lookup, timeout, clock=clock, sleep=sleep)
+                if found:
+                    return None, found
+            if attempt == ATTEMPTS:
+                raise
+            if kind == "throttled":
+                sleep(LOOKUP_DELAY)
+    raise AssertionError("unreachable")  # pragma: no cover
