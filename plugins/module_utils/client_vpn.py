@@ -87,7 +87,9 @@ class ClientVpnAssociationErrorHandler(AWSErrorHandler):
 # ---------------------------------------------------------------------------
 
 
-def _state_waiter(operation, path, success, retry=(), failure=(), empty_is_success=False, missing_codes=()):
+def _state_waiter(
+    operation, path, success, retry=(), failure=(), empty_is_success=False, missing_codes=(), unknown_codes=()
+):
     acceptors = []
     for state in success:
         acceptors.append(dict(state="success", matcher="pathAll", expected=state, argument=path))
@@ -100,6 +102,9 @@ def _state_waiter(operation, path, success, retry=(), failure=(), empty_is_succe
         acceptors.append(dict(state="success", matcher="path", expected=True, argument=f"length({list_name}[]) == `0`"))
     for code in missing_codes:
         acceptors.append(dict(state="success", matcher="error", expected=code))
+    # EC2 is eventually consistent: an ID just created may be unknown for a while; keep polling.
+    for code in unknown_codes:
+        acceptors.append(dict(state="retry", matcher="error", expected=code))
     return dict(operation=operation, **polling.MODEL, acceptors=acceptors)
 
 
@@ -130,12 +135,23 @@ class ClientVpnWaiterFactory(BaseWaiterFactory):
                 endpoint_path,
                 success=["available", "pending-associate"],
                 failure=["deleting", "deleted"],
+                unknown_codes=[ENDPOINT_NOT_FOUND],
             ),
             client_vpn_endpoint_available=_state_waiter(
                 "DescribeClientVpnEndpoints",
                 endpoint_path,
                 success=["available"],
                 failure=["deleting", "deleted"],
+                unknown_codes=[ENDPOINT_NOT_FOUND],
+            ),
+            # The ID answered by CreateClientVpnEndpoint is described at all (in any state).
+            client_vpn_endpoint_visible=dict(
+                operation="DescribeClientVpnEndpoints",
+                **polling.MODEL,
+                acceptors=[
+                    dict(state="success", matcher="path", expected=True, argument="length(ClientVpnEndpoints[]) > `0`"),
+                    dict(state="retry", matcher="error", expected=ENDPOINT_NOT_FOUND),
+                ],
             ),
             client_vpn_endpoint_deleted=_state_waiter(
                 "DescribeClientVpnEndpoints",
@@ -149,13 +165,15 @@ class ClientVpnWaiterFactory(BaseWaiterFactory):
                 association_path,
                 success=["associated"],
                 failure=["association-failed", "disassociated"],
+                unknown_codes=[ASSOCIATION_ID_NOT_FOUND, ASSOCIATION_NOT_FOUND],
             ),
             client_vpn_target_network_disassociated=_state_waiter(
                 "DescribeClientVpnTargetNetworks",
                 association_path,
                 success=["disassociated"],
                 empty_is_success=True,
-                missing_codes=[ENDPOINT_NOT_FOUND, ASSOCIATION_NOT_FOUND],
+                # Gone: EC2's documented dotless code (the dotted one too), an empty list or "disassociated".
+                missing_codes=[ENDPOINT_NOT_FOUND, ASSOCIATION_ID_NOT_FOUND, ASSOCIATION_NOT_FOUND],
             ),
             client_vpn_authorization_rule_active=_state_waiter(
                 "DescribeClientVpnAuthorizationRules",

@@ -195,6 +195,10 @@ def test_delete_of_missing_endpoint_is_false():
         ("client_vpn_endpoint_deleted", [["deleting"], []], "ok"),
         ("client_vpn_endpoint_deleted", [["deleting"], "InvalidClientVpnEndpointId.NotFound"], "ok"),
         ("client_vpn_endpoint_available", [["deleting"]], "fail"),
+        # A new endpoint is unknown to the first describes (EC2 is eventually consistent): keep polling.
+        ("client_vpn_endpoint_ready", ["InvalidClientVpnEndpointId.NotFound", ["pending-associate"]], "ok"),
+        ("client_vpn_endpoint_available", ["InvalidClientVpnEndpointId.NotFound", ["available"]], "ok"),
+        ("client_vpn_endpoint_visible", ["InvalidClientVpnEndpointId.NotFound", ["deleted"]], "ok"),
     ],
 )
 def test_endpoint_waiters(monkeypatch, waiter, answers, outcome):
@@ -216,6 +220,52 @@ def test_endpoint_waiters(monkeypatch, waiter, answers, outcome):
             with pytest.raises(cv.AnsibleClientVpnError) as e:
                 cv.wait_for(client, waiter, 30, ClientVpnEndpointIds=["e1"])
             assert "Timeout trying to wait for" in e.value.message
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "InvalidClientVpnAssociationIdNotFound",  # EC2's documented code (no dot)
+        "InvalidClientVpnAssociationId.NotFound",
+        "InvalidClientVpnEndpointId.NotFound",
+        [],
+        ["disassociated"],
+    ],
+)
+def test_disassociation_wait_accepts_every_form_of_gone(monkeypatch, answer):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    client = ec2()
+    stub = Stubber(client)
+    stub.add_response(
+        "describe_client_vpn_target_networks",
+        {"ClientVpnTargetNetworks": [{"AssociationId": "a1", "Status": {"Code": "disassociating"}}]},
+    )
+    if isinstance(answer, str):
+        stub.add_client_error("describe_client_vpn_target_networks", answer)
+    else:
+        stub.add_response(
+            "describe_client_vpn_target_networks",
+            {"ClientVpnTargetNetworks": [{"AssociationId": "a1", "Status": {"Code": s}} for s in answer]},
+        )
+    with stub:
+        cv.wait_for(
+            client, "client_vpn_target_network_disassociated", 30, ClientVpnEndpointId="e1", AssociationIds=["a1"]
+        )
+        stub.assert_no_pending_responses()
+
+
+def test_association_wait_polls_through_a_not_yet_known_association(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    client = ec2()
+    stub = Stubber(client)
+    stub.add_client_error("describe_client_vpn_target_networks", "InvalidClientVpnAssociationIdNotFound")
+    stub.add_response(
+        "describe_client_vpn_target_networks",
+        {"ClientVpnTargetNetworks": [{"AssociationId": "a1", "Status": {"Code": "associated"}}]},
+    )
+    with stub:
+        cv.wait_for(client, "client_vpn_target_network_associated", 30, ClientVpnEndpointId="e1", AssociationIds=["a1"])
+        stub.assert_no_pending_responses()
 
 
 def test_association_waiter_times_out(monkeypatch):
