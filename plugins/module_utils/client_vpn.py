@@ -25,6 +25,8 @@ Conventions (shared by every ec2_client_vpn_* module):
 
 import hashlib
 import json
+import time
+import uuid
 
 try:
     import botocore  # pylint: disable=unused-import
@@ -237,6 +239,39 @@ def wait_for(client, waiter_name, wait_timeout, **params):
     _wait()
 
 
+def wait_until_listed(read, missing, wait_timeout, settle=None, clock=None, sleep=None):
+    """``read()`` until ``missing(items)`` is empty or ``wait_timeout`` seconds passed; returns the last items.
+
+    EC2 is eventually consistent: an item just created may be missing from the describe that lists
+    it for a while; that is waited out, never taken for "not created".  ``settle()`` runs before
+    each new read (an item that shows up may still be in progress).  Reads are spaced as
+    ``polling.wait`` spaces its polls; the caller reports what is still missing at the deadline.
+    """
+    clock = clock or time.monotonic
+    sleep = sleep or time.sleep
+    start = clock()
+    slept = 0.0
+    while True:
+        items = read()
+        if not missing(items):
+            return items
+        elapsed = max(clock() - start, slept)
+        delay = polling.next_delay(elapsed, (wait_timeout or 0) - elapsed)
+        if delay <= 0:
+            return items
+        sleep(delay)
+        slept += delay
+        if settle is not None:
+            settle()
+
+
+def new_client_token():
+    """A ClientToken for one intended write: created once, before the call, so every retry of it
+    (AWSRetry re-calls the wrapper, botocore resends the request) carries the same token and AWS
+    makes the item once even when an answer was lost."""
+    return uuid.uuid4().hex
+
+
 # ---------------------------------------------------------------------------
 # Endpoints
 # ---------------------------------------------------------------------------
@@ -434,15 +469,22 @@ class ClientVpnRouteErrorHandler(AWSErrorHandler):
 @ClientVpnErrorHandler.common_error_handler("associate Client VPN target network")
 @client_vpn_retry
 def associate_client_vpn_target_network(client, endpoint_id, subnet_id, **params):
-    """Returns ``{"AssociationId": ..., "Status": {...}}``."""
+    """Returns ``{"AssociationId": ..., "Status": {...}}``.  Pass ``ClientToken`` (see ``new_client_token``)."""
     return client.associate_client_vpn_target_network(ClientVpnEndpointId=endpoint_id, SubnetId=subnet_id, **params)
 
 
 @ClientVpnErrorHandler.common_error_handler("authorize Client VPN ingress")
 @client_vpn_retry
-def authorize_client_vpn_ingress(client, endpoint_id, destination_cidr, access_group_id=None, description=None):
-    """One authorization rule: to an AD/IdP group (its SID) or, without ``access_group_id``, to all users."""
+def authorize_client_vpn_ingress(
+    client, endpoint_id, destination_cidr, access_group_id=None, description=None, client_token=None
+):
+    """One authorization rule: to an AD/IdP group (its SID) or, without ``access_group_id``, to all users.
+
+    ``client_token``: made once by the caller (``new_client_token``) so that retries reuse it.
+    """
     params = dict(ClientVpnEndpointId=endpoint_id, TargetNetworkCidr=destination_cidr)
+    if client_token:
+        params["ClientToken"] = client_token
     if access_group_id:
         params["AccessGroupId"] = access_group_id
     else:
@@ -466,10 +508,13 @@ def revoke_client_vpn_ingress(client, endpoint_id, destination_cidr, access_grou
 
 @ClientVpnErrorHandler.common_error_handler("create Client VPN route")
 @client_vpn_retry
-def create_client_vpn_route(client, endpoint_id, destination_cidr, target_subnet, description=None):
+def create_client_vpn_route(client, endpoint_id, destination_cidr, target_subnet, description=None, client_token=None):
+    """``client_token``: made once by the caller (``new_client_token``) so that retries reuse it."""
     params = dict(
         ClientVpnEndpointId=endpoint_id, DestinationCidrBlock=destination_cidr, TargetVpcSubnetId=target_subnet
     )
+    if client_token:
+        params["ClientToken"] = client_token
     if description:
         params["Description"] = description
     return client.create_client_vpn_route(**params)

@@ -32,6 +32,7 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import AnsibleClientVpnError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_for
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_until_listed
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
 
 # Items in these states exist (or are on their way to existing).
@@ -611,6 +612,16 @@ def check_endpoint_set(items, added, kind):
         raise AnsibleClientVpnError(message=f"Client VPN {kind.label} failed: " + "; ".join(problems))
 
 
+def unlisted(items, added, kind):
+    """The items of ``added`` (with ``_key``) missing from ``items`` (the set as AWS describes it)."""
+    listed = set()
+    for found in items:
+        item = kind.from_aws(found)
+        if kind.checkable(item):
+            listed.add(kind.key(item))
+    return [item for item in added if item["_key"] not in listed]
+
+
 def _set_call(call, failure, kind, client, endpoint_id):
     def run(item):
         try:
@@ -678,8 +689,16 @@ def ensure_endpoint_set(client, params, check_mode, kind):
             wait=params["wait"],
             pending=pending,
         )
-        current = kind.describe(client, endpoint_id, MaxResults=SET_PAGE_SIZE) or []
+
+        def read():
+            return kind.describe(client, endpoint_id, MaxResults=SET_PAGE_SIZE) or []
+
+        current = read()
         if params["wait"]:
+            # What we added may be missing from the first describes (EC2 is eventually consistent).
+            current = wait_until_listed(
+                read, lambda items: unlisted(items, plan.to_add, kind), params["wait_timeout"], settle
+            )
             check_endpoint_set(current, plan.to_add, kind)
 
     result[kind.result_key] = [camel_dict_to_snake_dict(found) for found in current]

@@ -200,6 +200,7 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn 
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import (
     describe_client_vpn_authorization_rules,
 )
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import new_client_token
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import revoke_client_vpn_ingress
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import RULE_BUSY_STATES
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import EndpointSetKind
@@ -223,7 +224,12 @@ def _revoke(client, endpoint_id, rule):
 
 def _authorize(client, endpoint_id, rule):
     authorize_client_vpn_ingress(
-        client, endpoint_id, rule["destination_cidr"], rule.get("access_group_id"), rule.get("description")
+        client,
+        endpoint_id,
+        rule["destination_cidr"],
+        rule.get("access_group_id"),
+        rule.get("description"),
+        client_token=new_client_token(),
     )
 
 

@@ -205,6 +205,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import create_client_vpn_route
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import delete_client_vpn_route
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import describe_client_vpn_routes
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import new_client_token
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import ROUTE_BUSY_STATES
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import EndpointSetKind
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import endpoint_set_module_args
@@ -226,7 +227,12 @@ def _delete(client, endpoint_id, route):
 
 def _create(client, endpoint_id, route):
     create_client_vpn_route(
-        client, endpoint_id, route["destination_cidr"], route["target_subnet"], route.get("description")
+        client,
+        endpoint_id,
+        route["destination_cidr"],
+        route["target_subnet"],
+        route.get("description"),
+        client_token=new_client_token(),
     )
 
 

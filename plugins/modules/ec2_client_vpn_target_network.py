@@ -169,7 +169,9 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn 
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import (
     disassociate_client_vpn_target_network,
 )
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import new_client_token
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_for
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_until_listed
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import ASSOCIATION_BUSY_STATES
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import OperationBudget
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import SetPlanError
@@ -206,6 +208,16 @@ def check_associations(associations, associated):
             problems.append(f"{subnet}: association failed ({found['Status'].get('Message') or 'no message'})")
     if problems:
         raise AnsibleClientVpnError(message="Client VPN target network associations failed: " + "; ".join(problems))
+
+
+def unassociated(associations, subnets):
+    """The subnets of ``subnets`` without a live association in ``associations``."""
+    live = {
+        association_from_aws(a)["subnet_id"]
+        for a in associations
+        if association_from_aws(a)["status"] not in ("disassociating", "disassociated")
+    }
+    return [subnet for subnet in subnets if subnet not in live]
 
 
 def visible(associations):
@@ -259,7 +271,8 @@ def ensure_target_networks(client, params, check_mode):
 
         def associate(subnet_id):
             try:
-                associate_client_vpn_target_network(client, endpoint_id, subnet_id)
+                # One token per intended association, reused by every retry of it.
+                associate_client_vpn_target_network(client, endpoint_id, subnet_id, ClientToken=new_client_token())
             except AnsibleAWSError as e:
                 raise AnsibleClientVpnError(
                     message=f"Failed to associate subnet {subnet_id} with Client VPN endpoint {endpoint_id}",
@@ -279,8 +292,16 @@ def ensure_target_networks(client, params, check_mode):
         apply_association_plan(
             plan, associate=associate, disassociate=disassociate, budget=budget, wait=params["wait"], pending=pending
         )
-        current = describe_client_vpn_target_networks(client, endpoint_id) or []
+
+        def read():
+            return describe_client_vpn_target_networks(client, endpoint_id) or []
+
+        current = read()
         if params["wait"]:
+            # A new association may be missing from the first describes (EC2 is eventually consistent).
+            current = wait_until_listed(
+                read, lambda items: unassociated(items, plan.to_add), params["wait_timeout"], settle
+            )
             check_associations(current, plan.to_add)
 
     result["associations"] = visible(current)

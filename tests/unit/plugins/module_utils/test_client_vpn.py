@@ -291,3 +291,91 @@ def test_every_waiter_builds():
     factory = cv.ClientVpnWaiterFactory()
     for name in factory._model.waiter_names:
         assert cv.get_waiter(client, name).config.max_attempts == 1  # polling.wait polls one at a time
+
+
+# ----------------------------------------------------------------- lost answers
+
+ENDPOINT_REQUEST = dict(
+    ClientCidrBlock="10.200.0.0/22",
+    ServerCertificateArn="arn:aws:acm:us-east-1:123456789012:certificate/aaaa",
+    AuthenticationOptions=[{"Type": "directory-service-authentication", "ActiveDirectory": {"DirectoryId": "d-1"}}],
+    ConnectionLogOptions={"Enabled": False},
+)
+
+
+def _lost_then_answered(operation, expected, answer):
+    """A Stubber client: the write is done but its answer is a 500; the retry must carry the same token."""
+    client = ec2()
+    stub = Stubber(client)
+    stub.add_client_error(operation, "InternalError", http_status_code=500, expected_params=expected)
+    stub.add_response(operation, answer, expected)
+    return client, stub
+
+
+@pytest.mark.parametrize(
+    "call, operation, expected, answer",
+    [
+        (
+            lambda c: cv.associate_client_vpn_target_network(c, "cvpn-endpoint-1", "subnet-1", ClientToken="tok-1"),
+            "associate_client_vpn_target_network",
+            dict(ClientVpnEndpointId="cvpn-endpoint-1", SubnetId="subnet-1", ClientToken="tok-1"),
+            {"AssociationId": "cvpn-assoc-1", "Status": {"Code": "associating"}},
+        ),
+        (
+            lambda c: cv.authorize_client_vpn_ingress(c, "cvpn-endpoint-1", "10.0.0.0/16", client_token="tok-2"),
+            "authorize_client_vpn_ingress",
+            dict(
+                ClientVpnEndpointId="cvpn-endpoint-1",
+                TargetNetworkCidr="10.0.0.0/16",
+                AuthorizeAllGroups=True,
+                ClientToken="tok-2",
+            ),
+            {"Status": {"Code": "authorizing"}},
+        ),
+        (
+            lambda c: cv.create_client_vpn_route(c, "cvpn-endpoint-1", "10.9.0.0/16", "subnet-1", client_token="tok-3"),
+            "create_client_vpn_route",
+            dict(
+                ClientVpnEndpointId="cvpn-endpoint-1",
+                DestinationCidrBlock="10.9.0.0/16",
+                TargetVpcSubnetId="subnet-1",
+                ClientToken="tok-3",
+            ),
+            {"Status": {"Code": "creating"}},
+        ),
+        (
+            lambda c: cv.create_client_vpn_endpoint(c, ClientToken="tok-4", **ENDPOINT_REQUEST),
+            "create_client_vpn_endpoint",
+            dict(ENDPOINT_REQUEST, ClientToken="tok-4"),
+            {"ClientVpnEndpointId": "cvpn-endpoint-1", "Status": {"Code": "pending-associate"}},
+        ),
+    ],
+)
+def test_a_lost_answer_is_retried_with_the_same_client_token(monkeypatch, call, operation, expected, answer):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    client, stub = _lost_then_answered(operation, expected, answer)
+    with stub:
+        result = call(client)
+        stub.assert_no_pending_responses()
+    assert {k: v for k, v in result.items() if k != "ResponseMetadata"} == answer
+
+
+def test_wait_until_listed_reads_until_nothing_is_missing():
+    reads = [[], [], ["a"], ["a", "b"]]
+    slept, settled = [], []
+    items = cv.wait_until_listed(
+        lambda: reads.pop(0),
+        lambda items: [k for k in ("a", "b") if k not in items],
+        60,
+        settle=lambda: settled.append(1),
+        clock=lambda: 0.0,
+        sleep=slept.append,
+    )
+    assert items == ["a", "b"] and reads == []
+    assert len(slept) == 3 and len(settled) == 3
+
+
+def test_wait_until_listed_gives_up_at_the_deadline():
+    slept = []
+    items = cv.wait_until_listed(lambda: [], lambda items: ["a"], 5, clock=lambda: 0.0, sleep=slept.append)
+    assert items == [] and sum(slept) == 5
