@@ -671,27 +671,45 @@ def ensure_endpoint_set(client, params, check_mode, kind):
 
     if not check_mode and (plan.changed or (params["wait"] and pending)):
 
+        def read():
+            return kind.describe(client, endpoint_id, MaxResults=SET_PAGE_SIZE) or []
+
+        started = []
+
         def settle():
-            wait_for(
-                client,
-                kind.waiter,
-                params["wait_timeout"],
-                ClientVpnEndpointId=endpoint_id,
-                MaxResults=SET_PAGE_SIZE,
-            )
+            # Nothing listed in progress, and everything started so far listed: an item missing from
+            # the describe (EC2 is eventually consistent) may well still be an operation in flight.
+            def settled_read():
+                wait_for(
+                    client,
+                    kind.waiter,
+                    params["wait_timeout"],
+                    ClientVpnEndpointId=endpoint_id,
+                    MaxResults=SET_PAGE_SIZE,
+                )
+                return read()
+
+            def unsettled(items):
+                busy = [f for f in items if f.get("Status", {}).get("Code") in kind.busy_states]
+                return unlisted(items, started, kind) + busy
+
+            wait_until_listed(settled_read, unsettled, params["wait_timeout"])
+
+        add_call = _set_call(kind.add, kind.add_failure, kind, client, endpoint_id)
+
+        def add(item):
+            started.append(item)
+            add_call(item)
 
         budget = OperationBudget(settle, in_flight=busy_count([kind.from_aws(f) for f in current], kind.busy_states))
         apply_set_plan(
             plan,
             remove=_set_call(kind.remove, kind.remove_failure, kind, client, endpoint_id),
-            add=_set_call(kind.add, kind.add_failure, kind, client, endpoint_id),
+            add=add,
             budget=budget,
             wait=params["wait"],
             pending=pending,
         )
-
-        def read():
-            return kind.describe(client, endpoint_id, MaxResults=SET_PAGE_SIZE) or []
 
         current = read()
         if params["wait"]:

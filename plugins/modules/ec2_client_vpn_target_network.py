@@ -264,12 +264,31 @@ def ensure_target_networks(client, params, check_mode):
 
     if not check_mode and (plan.changed or (params["wait"] and pending)):
 
+        def read():
+            return describe_client_vpn_target_networks(client, endpoint_id) or []
+
+        started = []
+
         def settle():
-            wait_for(
-                client, "client_vpn_target_networks_settled", params["wait_timeout"], ClientVpnEndpointId=endpoint_id
-            )
+            # Nothing listed in progress, and every subnet associated so far listed (a new association
+            # missing from the describe, EC2 being eventually consistent, may still be in progress).
+            def settled_read():
+                wait_for(
+                    client,
+                    "client_vpn_target_networks_settled",
+                    params["wait_timeout"],
+                    ClientVpnEndpointId=endpoint_id,
+                )
+                return read()
+
+            def unsettled(items):
+                busy = [a for a in items if a.get("Status", {}).get("Code") in ASSOCIATION_BUSY_STATES]
+                return unassociated(items, started) + busy
+
+            wait_until_listed(settled_read, unsettled, params["wait_timeout"])
 
         def associate(subnet_id):
+            started.append(subnet_id)
             try:
                 # One token per intended association, reused by every retry of it.
                 associate_client_vpn_target_network(client, endpoint_id, subnet_id, ClientToken=new_client_token())
@@ -292,9 +311,6 @@ def ensure_target_networks(client, params, check_mode):
         apply_association_plan(
             plan, associate=associate, disassociate=disassociate, budget=budget, wait=params["wait"], pending=pending
         )
-
-        def read():
-            return describe_client_vpn_target_networks(client, endpoint_id) or []
 
         current = read()
         if params["wait"]:

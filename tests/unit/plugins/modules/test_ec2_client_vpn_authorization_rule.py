@@ -256,10 +256,11 @@ def answers_client(answers):
 
 def test_a_new_rule_missing_from_the_first_describes_is_waited_for(wait_for_calls):
     """EC2 is eventually consistent: a rule just authorized and not yet listed is no failure."""
-    client = answers_client([[], [], [], [rule("10.0.0.0/16", status="authorizing")], [rule("10.0.0.0/16")]])
+    answers = [[], [], [], [rule("10.0.0.0/16", status="authorizing")], [rule("10.0.0.0/16")]]
+    client = answers_client(answers)
     result = module.ensure_authorization_rules(client, params(rules=[{"destination_cidr": "10.0.0.0/16"}]), False)
-    assert result["changed"] and [r["status"]["code"] for r in result["authorization_rules"]] == ["authorizing"]
-    assert client.get_paginator.call_count == 4  # before, then until it is listed
+    assert result["changed"] and [r["status"]["code"] for r in result["authorization_rules"]] == ["active"]
+    assert len(answers) == 1  # read until it was listed, then until it was no longer in progress
 
 
 def test_a_lost_answer_is_retried_with_the_rules_token(wait_for_calls):

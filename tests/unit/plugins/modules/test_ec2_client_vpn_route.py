@@ -198,7 +198,7 @@ def test_route_failed_after_wait_is_an_error(wait_for_calls):
 
 
 def test_pending_declared_route_is_waited_for(wait_for_calls):
-    client = stub_client([route("10.20.0.0/16", "subnet-a", status="creating")])
+    client = stub_client([route("10.20.0.0/16", "subnet-a", status="creating")], [route("10.20.0.0/16", "subnet-a")])
     result = module.ensure_routes(
         client, params(routes=[{"destination_cidr": "10.20.0.0/16", "target_subnet": "subnet-a"}]), check_mode=False
     )
