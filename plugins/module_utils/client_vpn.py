@@ -265,6 +265,12 @@ def wait_until_listed(read, missing, wait_timeout, settle=None, clock=None, slee
             settle()
 
 
+def error_code(error):
+    """The AWS error code of an AnsibleAWSError (or of a botocore ClientError), else None."""
+    exception = getattr(error, "exception", error)
+    return (getattr(exception, "response", None) or {}).get("Error", {}).get("Code")
+
+
 def new_client_token():
     """A ClientToken for one intended write: created once, before the call, so every retry of it
     (AWSRetry re-calls the wrapper, botocore resends the request) carries the same token and AWS

@@ -31,6 +31,7 @@ from typing import Callable
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import AnsibleClientVpnError
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import error_code
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_for
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_until_listed
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
@@ -569,6 +570,7 @@ class EndpointSetKind:
     :param label: how the set is named in that failure (``authorization rules``)
     :param describe_item: an item -> its text in messages
     :param checkable: which items (plain dicts) have a key (default: all)
+    :param duplicate_code: the error code of ``add`` for an item that exists already
     """
 
     option: str
@@ -588,6 +590,7 @@ class EndpointSetKind:
     label: str
     describe_item: Callable
     checkable: Callable = lambda item: True
+    duplicate_code: str = None
 
 
 # Describe calls of rules and routes accept up to 1000 results per page.
@@ -622,11 +625,15 @@ def unlisted(items, added, kind):
     return [item for item in added if item["_key"] not in listed]
 
 
-def _set_call(call, failure, kind, client, endpoint_id):
+def _set_call(call, failure, kind, client, endpoint_id, duplicate_code=None):
     def run(item):
         try:
             call(client, endpoint_id, item)
         except AnsibleAWSError as e:
+            # The describe we planned from missed an item made moments ago (EC2 is eventually consistent):
+            # it exists, which is what we wanted; the wait then reads it like any other added item.
+            if duplicate_code and error_code(e) == duplicate_code:
+                return
             raise AnsibleClientVpnError(
                 message=f"Failed to {failure} {kind.describe_item(item)}", exception=e.exception
             ) from e
@@ -695,7 +702,7 @@ def ensure_endpoint_set(client, params, check_mode, kind):
 
             wait_until_listed(settled_read, unsettled, params["wait_timeout"])
 
-        add_call = _set_call(kind.add, kind.add_failure, kind, client, endpoint_id)
+        add_call = _set_call(kind.add, kind.add_failure, kind, client, endpoint_id, kind.duplicate_code)
 
         def add(item):
             started.append(item)

@@ -10,6 +10,10 @@ short_description: Manage the set of routes of an AWS Client VPN endpoint
 version_added: 0.1.0
 description:
   - Creates and deletes routes of a Client VPN endpoint so that they match a declared set.
+  - Each request carries its own client token, reused by every retry of it, so a request whose answer was lost
+    is not made twice. EC2 is eventually consistent: an item added moments ago may be missing from the describe
+    the module plans from (AWS then answers the add as a duplicate, which the module takes as done), or from the
+    describes after the add (waited for with O(wait=true), never reported as not found).
   - A route is identified by its content, the pair (O(routes[].destination_cidr), O(routes[].target_subnet)),
     never by its position in the list, so adding one route to the list creates that route only.
   - The routes AWS adds by itself when a subnet is associated (origin C(associate), the VPC's own CIDR through
@@ -255,6 +259,7 @@ ROUTES = EndpointSetKind(
     describe_item=_format_route,
     # Routes AWS describes without a destination or target (none known) cannot be matched.
     checkable=lambda route: bool(route["destination_cidr"] and route["target_subnet"]),
+    duplicate_code="InvalidClientVpnDuplicateRoute",
 )
 
 

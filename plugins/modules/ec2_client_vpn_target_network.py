@@ -11,6 +11,10 @@ version_added: 0.1.0
 description:
   - Associates subnets with a Client VPN endpoint and disassociates others so that the associations match
     a declared set of subnets, and waits until they are V(associated) or V(disassociated).
+  - Each request carries its own client token, reused by every retry of it, so a request whose answer was lost
+    is not made twice. EC2 is eventually consistent: an item added moments ago may be missing from the describe
+    the module plans from (AWS then answers the add as a duplicate, which the module takes as done), or from the
+    describes after the add (waited for with O(wait=true), never reported as not found).
   - AWS accepts one subnet per Availability Zone, all in the endpoint's VPC. The module checks the declared
     subnets before any write call and fails with a clear message when two of them share an Availability Zone,
     or when a new subnet's zone is held by an association that stays.
@@ -169,6 +173,7 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn 
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import (
     disassociate_client_vpn_target_network,
 )
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import error_code
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import new_client_token
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_for
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_until_listed
@@ -181,6 +186,8 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import endpoint_set_module_args
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import plan_associations
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import run_endpoint_set_module
+
+DUPLICATE_ASSOCIATION = "InvalidClientVpnDuplicateAssociationException"
 
 
 def subnet_placement(client, subnet_ids):
@@ -293,6 +300,10 @@ def ensure_target_networks(client, params, check_mode):
                 # One token per intended association, reused by every retry of it.
                 associate_client_vpn_target_network(client, endpoint_id, subnet_id, ClientToken=new_client_token())
             except AnsibleAWSError as e:
+                # The describe we planned from missed an association made moments ago (EC2 is eventually
+                # consistent, e.g. by a run with wait=false just before): it exists; the wait reads it.
+                if error_code(e) == DUPLICATE_ASSOCIATION:
+                    return
                 raise AnsibleClientVpnError(
                     message=f"Failed to associate subnet {subnet_id} with Client VPN endpoint {endpoint_id}",
                     exception=e.exception,

@@ -275,3 +275,11 @@ def test_a_lost_answer_is_retried_with_the_rules_token(wait_for_calls):
     module.ensure_authorization_rules(client, params(rules=declared), check_mode=False)
     sent = [kwargs["ClientToken"] for name, kwargs in write_calls(client, WRITES)]
     assert len(sent) == 3 and sent[0] == sent[1] != sent[2]
+
+
+def test_a_rule_the_first_describe_missed_is_no_failure(wait_for_calls):
+    """AWS answers a rule the stale describe missed with InvalidClientVpnDuplicateAuthorizationRule: it exists."""
+    client = stub_client([], [rule("10.0.0.0/16")])
+    client.authorize_client_vpn_ingress.side_effect = client_error("InvalidClientVpnDuplicateAuthorizationRule")
+    result = module.ensure_authorization_rules(client, params(rules=[{"destination_cidr": "10.0.0.0/16"}]), False)
+    assert [r["destination_cidr"] for r in result["authorization_rules"]] == ["10.0.0.0/16"]

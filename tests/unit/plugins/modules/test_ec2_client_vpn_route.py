@@ -243,3 +243,13 @@ def test_a_new_route_missing_from_the_first_describe_is_waited_for_and_a_lost_an
     assert module.ensure_routes(client, params(routes=declared), check_mode=False)["changed"]
     sent = [kwargs["ClientToken"] for name, kwargs in write_calls(client, WRITES)]
     assert len(sent) == 2 and sent[0] == sent[1]
+
+
+def test_a_route_the_first_describe_missed_is_no_failure(wait_for_calls):
+    """AWS answers a route the stale describe missed with InvalidClientVpnDuplicateRoute: it exists."""
+    client = stub_client(AUTOMATIC, AUTOMATIC + [route("0.0.0.0/0", "subnet-a")])
+    client.create_client_vpn_route.side_effect = stubs.client_error(
+        "InvalidClientVpnDuplicateRoute", "CreateClientVpnRoute"
+    )
+    declared = [{"destination_cidr": "0.0.0.0/0", "target_subnet": "subnet-a"}]
+    assert module.ensure_routes(client, params(routes=declared), check_mode=False)["changed"]

@@ -251,3 +251,14 @@ def test_a_lost_association_answer_is_retried_with_the_same_token(wait_for_calls
     module.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
     sent = [kwargs["ClientToken"] for name, kwargs in write_calls(client, WRITES)]
     assert len(sent) == 2 and sent[0] == sent[1]
+
+
+def test_an_association_the_first_describe_missed_is_no_failure(wait_for_calls):
+    """A run just after a wait=false run: the describe misses the new association, AWS answers the re-association
+    with InvalidClientVpnDuplicateAssociationException: it exists, and is waited for."""
+    client = stub_client([], [assoc("subnet-a")])
+    client.associate_client_vpn_target_network.side_effect = client_error(
+        "InvalidClientVpnDuplicateAssociationException"
+    )
+    result = module.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
+    assert [a["target_network_id"] for a in result["associations"]] == ["subnet-a"]
