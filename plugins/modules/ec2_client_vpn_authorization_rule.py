@@ -11,7 +11,7 @@ version_added: 0.1.0
 description:
   - Authorizes and revokes ingress authorization rules of a Client VPN endpoint so that they match a declared set.
   - Each request carries its own client token, reused by every retry of it, so a request whose answer was lost
-    is not made twice. EC2 is eventually consistent: an item added moments ago may be missing from the describe
+    is not made twice. EC2 is eventually consistent, so an item added moments ago may be missing from the describe
     the module plans from (AWS then answers the add as a duplicate, which the module takes as done), or from the
     describes after the add (waited for with O(wait=true), never reported as not found).
   - A rule is identified by its content, the pair (O(rules[].destination_cidr), O(rules[].access_group_id)),

@@ -12,7 +12,7 @@ description:
   - Associates subnets with a Client VPN endpoint and disassociates others so that the associations match
     a declared set of subnets, and waits until they are V(associated) or V(disassociated).
   - Each request carries its own client token, reused by every retry of it, so a request whose answer was lost
-    is not made twice. EC2 is eventually consistent: an item added moments ago may be missing from the describe
+    is not made twice. EC2 is eventually consistent, so an item added moments ago may be missing from the describe
     the module plans from (AWS then answers the add as a duplicate, which the module takes as done), or from the
     describes after the add (waited for with O(wait=true), never reported as not found).
   - AWS accepts one subnet per Availability Zone, all in the endpoint's VPC. The module checks the declared
