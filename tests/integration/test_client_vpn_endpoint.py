@@ -250,5 +250,10 @@ def test_replace_when_associations_vanish_with_the_dotless_code(sandbox, run_pla
     run_playbook(PLAYBOOKS / "replace.yml", extra_vars=setup["extra"])
     actions = [c["action"] for c in sandbox.write_calls() if c["status"] < 400]
     assert actions.count("CreateClientVpnEndpoint") == 2
+    # The wait met the gone association (polls are 1 s apart, the association is gone after 0.36 s).
+    assert any(
+        c["action"] == "DescribeClientVpnTargetNetworks" and c["error_code"] == "InvalidClientVpnAssociationIdNotFound"
+        for c in sandbox.calls()
+    )
     endpoints = setup["ec2"].describe_client_vpn_endpoints()["ClientVpnEndpoints"]
     assert [e for e in endpoints if e["Status"]["Code"] not in ("deleting", "deleted")] == []
