@@ -25,6 +25,8 @@ Conventions (shared by every ec2_client_vpn_* module):
 
 import hashlib
 import json
+import time
+import uuid
 
 try:
     import botocore  # pylint: disable=unused-import
@@ -87,7 +89,9 @@ class ClientVpnAssociationErrorHandler(AWSErrorHandler):
 # ---------------------------------------------------------------------------
 
 
-def _state_waiter(operation, path, success, retry=(), failure=(), empty_is_success=False, missing_codes=()):
+def _state_waiter(
+    operation, path, success, retry=(), failure=(), empty_is_success=False, missing_codes=(), unknown_codes=()
+):
     acceptors = []
     for state in success:
         acceptors.append(dict(state="success", matcher="pathAll", expected=state, argument=path))
@@ -100,6 +104,9 @@ def _state_waiter(operation, path, success, retry=(), failure=(), empty_is_succe
         acceptors.append(dict(state="success", matcher="path", expected=True, argument=f"length({list_name}[]) == `0`"))
     for code in missing_codes:
         acceptors.append(dict(state="success", matcher="error", expected=code))
+    # EC2 is eventually consistent: an ID just created may be unknown for a while; keep polling.
+    for code in unknown_codes:
+        acceptors.append(dict(state="retry", matcher="error", expected=code))
     return dict(operation=operation, **polling.MODEL, acceptors=acceptors)
 
 
@@ -130,12 +137,23 @@ class ClientVpnWaiterFactory(BaseWaiterFactory):
                 endpoint_path,
                 success=["available", "pending-associate"],
                 failure=["deleting", "deleted"],
+                unknown_codes=[ENDPOINT_NOT_FOUND],
             ),
             client_vpn_endpoint_available=_state_waiter(
                 "DescribeClientVpnEndpoints",
                 endpoint_path,
                 success=["available"],
                 failure=["deleting", "deleted"],
+                unknown_codes=[ENDPOINT_NOT_FOUND],
+            ),
+            # The ID answered by CreateClientVpnEndpoint is described at all (in any state).
+            client_vpn_endpoint_visible=dict(
+                operation="DescribeClientVpnEndpoints",
+                **polling.MODEL,
+                acceptors=[
+                    dict(state="success", matcher="path", expected=True, argument="length(ClientVpnEndpoints[]) > `0`"),
+                    dict(state="retry", matcher="error", expected=ENDPOINT_NOT_FOUND),
+                ],
             ),
             client_vpn_endpoint_deleted=_state_waiter(
                 "DescribeClientVpnEndpoints",
@@ -149,13 +167,15 @@ class ClientVpnWaiterFactory(BaseWaiterFactory):
                 association_path,
                 success=["associated"],
                 failure=["association-failed", "disassociated"],
+                unknown_codes=[ASSOCIATION_ID_NOT_FOUND, ASSOCIATION_NOT_FOUND],
             ),
             client_vpn_target_network_disassociated=_state_waiter(
                 "DescribeClientVpnTargetNetworks",
                 association_path,
                 success=["disassociated"],
                 empty_is_success=True,
-                missing_codes=[ENDPOINT_NOT_FOUND, ASSOCIATION_NOT_FOUND],
+                # Gone: EC2's documented dotless code (the dotted one too), an empty list or "disassociated".
+                missing_codes=[ENDPOINT_NOT_FOUND, ASSOCIATION_ID_NOT_FOUND, ASSOCIATION_NOT_FOUND],
             ),
             client_vpn_authorization_rule_active=_state_waiter(
                 "DescribeClientVpnAuthorizationRules",
@@ -217,6 +237,45 @@ def wait_for(client, waiter_name, wait_timeout, **params):
         polling.wait(get_waiter(client, waiter_name), wait_timeout, **params)
 
     _wait()
+
+
+def wait_until_listed(read, missing, wait_timeout, settle=None, clock=None, sleep=None):
+    """``read()`` until ``missing(items)`` is empty or ``wait_timeout`` seconds passed; returns the last items.
+
+    EC2 is eventually consistent: an item just created may be missing from the describe that lists
+    it for a while; that is waited out, never taken for "not created".  ``settle()`` runs before
+    each new read (an item that shows up may still be in progress).  Reads are spaced as
+    ``polling.wait`` spaces its polls; the caller reports what is still missing at the deadline.
+    """
+    clock = clock or time.monotonic
+    sleep = sleep or time.sleep
+    start = clock()
+    slept = 0.0
+    while True:
+        items = read()
+        if not missing(items):
+            return items
+        elapsed = max(clock() - start, slept)
+        delay = polling.next_delay(elapsed, (wait_timeout or 0) - elapsed)
+        if delay <= 0:
+            return items
+        sleep(delay)
+        slept += delay
+        if settle is not None:
+            settle()
+
+
+def error_code(error):
+    """The AWS error code of an AnsibleAWSError (or of a botocore ClientError), else None."""
+    exception = getattr(error, "exception", error)
+    return (getattr(exception, "response", None) or {}).get("Error", {}).get("Code")
+
+
+def new_client_token():
+    """A ClientToken for one intended write: created once, before the call, so every retry of it
+    (AWSRetry re-calls the wrapper, botocore resends the request) carries the same token and AWS
+    makes the item once even when an answer was lost."""
+    return uuid.uuid4().hex
 
 
 # ---------------------------------------------------------------------------
@@ -416,15 +475,22 @@ class ClientVpnRouteErrorHandler(AWSErrorHandler):
 @ClientVpnErrorHandler.common_error_handler("associate Client VPN target network")
 @client_vpn_retry
 def associate_client_vpn_target_network(client, endpoint_id, subnet_id, **params):
-    """Returns ``{"AssociationId": ..., "Status": {...}}``."""
+    """Returns ``{"AssociationId": ..., "Status": {...}}``.  Pass ``ClientToken`` (see ``new_client_token``)."""
     return client.associate_client_vpn_target_network(ClientVpnEndpointId=endpoint_id, SubnetId=subnet_id, **params)
 
 
 @ClientVpnErrorHandler.common_error_handler("authorize Client VPN ingress")
 @client_vpn_retry
-def authorize_client_vpn_ingress(client, endpoint_id, destination_cidr, access_group_id=None, description=None):
-    """One authorization rule: to an AD/IdP group (its SID) or, without ``access_group_id``, to all users."""
+def authorize_client_vpn_ingress(
+    client, endpoint_id, destination_cidr, access_group_id=None, description=None, client_token=None
+):
+    """One authorization rule: to an AD/IdP group (its SID) or, without ``access_group_id``, to all users.
+
+    ``client_token``: made once by the caller (``new_client_token``) so that retries reuse it.
+    """
     params = dict(ClientVpnEndpointId=endpoint_id, TargetNetworkCidr=destination_cidr)
+    if client_token:
+        params["ClientToken"] = client_token
     if access_group_id:
         params["AccessGroupId"] = access_group_id
     else:
@@ -448,10 +514,13 @@ def revoke_client_vpn_ingress(client, endpoint_id, destination_cidr, access_grou
 
 @ClientVpnErrorHandler.common_error_handler("create Client VPN route")
 @client_vpn_retry
-def create_client_vpn_route(client, endpoint_id, destination_cidr, target_subnet, description=None):
+def create_client_vpn_route(client, endpoint_id, destination_cidr, target_subnet, description=None, client_token=None):
+    """``client_token``: made once by the caller (``new_client_token``) so that retries reuse it."""
     params = dict(
         ClientVpnEndpointId=endpoint_id, DestinationCidrBlock=destination_cidr, TargetVpcSubnetId=target_subnet
     )
+    if client_token:
+        params["ClientToken"] = client_token
     if description:
         params["Description"] = description
     return client.create_client_vpn_route(**params)

@@ -31,7 +31,9 @@ from typing import Callable
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import AnsibleClientVpnError
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import error_code
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_for
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_until_listed
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
 
 # Items in these states exist (or are on their way to existing).
@@ -568,6 +570,7 @@ class EndpointSetKind:
     :param label: how the set is named in that failure (``authorization rules``)
     :param describe_item: an item -> its text in messages
     :param checkable: which items (plain dicts) have a key (default: all)
+    :param duplicate_code: the error code of ``add`` for an item that exists already
     """
 
     option: str
@@ -587,6 +590,7 @@ class EndpointSetKind:
     label: str
     describe_item: Callable
     checkable: Callable = lambda item: True
+    duplicate_code: str = None
 
 
 # Describe calls of rules and routes accept up to 1000 results per page.
@@ -611,11 +615,25 @@ def check_endpoint_set(items, added, kind):
         raise AnsibleClientVpnError(message=f"Client VPN {kind.label} failed: " + "; ".join(problems))
 
 
-def _set_call(call, failure, kind, client, endpoint_id):
+def unlisted(items, added, kind):
+    """The items of ``added`` (with ``_key``) missing from ``items`` (the set as AWS describes it)."""
+    listed = set()
+    for found in items:
+        item = kind.from_aws(found)
+        if kind.checkable(item):
+            listed.add(kind.key(item))
+    return [item for item in added if item["_key"] not in listed]
+
+
+def _set_call(call, failure, kind, client, endpoint_id, duplicate_code=None):
     def run(item):
         try:
             call(client, endpoint_id, item)
         except AnsibleAWSError as e:
+            # The describe we planned from missed an item made moments ago (EC2 is eventually consistent):
+            # it exists, which is what we wanted; the wait then reads it like any other added item.
+            if duplicate_code and error_code(e) == duplicate_code:
+                return
             raise AnsibleClientVpnError(
                 message=f"Failed to {failure} {kind.describe_item(item)}", exception=e.exception
             ) from e
@@ -660,26 +678,52 @@ def ensure_endpoint_set(client, params, check_mode, kind):
 
     if not check_mode and (plan.changed or (params["wait"] and pending)):
 
+        def read():
+            return kind.describe(client, endpoint_id, MaxResults=SET_PAGE_SIZE) or []
+
+        started = []
+
         def settle():
-            wait_for(
-                client,
-                kind.waiter,
-                params["wait_timeout"],
-                ClientVpnEndpointId=endpoint_id,
-                MaxResults=SET_PAGE_SIZE,
-            )
+            # Nothing listed in progress, and everything started so far listed: an item missing from
+            # the describe (EC2 is eventually consistent) may well still be an operation in flight.
+            def settled_read():
+                wait_for(
+                    client,
+                    kind.waiter,
+                    params["wait_timeout"],
+                    ClientVpnEndpointId=endpoint_id,
+                    MaxResults=SET_PAGE_SIZE,
+                )
+                return read()
+
+            def unsettled(items):
+                busy = [f for f in items if f.get("Status", {}).get("Code") in kind.busy_states]
+                return unlisted(items, started, kind) + busy
+
+            wait_until_listed(settled_read, unsettled, params["wait_timeout"])
+
+        add_call = _set_call(kind.add, kind.add_failure, kind, client, endpoint_id, kind.duplicate_code)
+
+        def add(item):
+            started.append(item)
+            add_call(item)
 
         budget = OperationBudget(settle, in_flight=busy_count([kind.from_aws(f) for f in current], kind.busy_states))
         apply_set_plan(
             plan,
             remove=_set_call(kind.remove, kind.remove_failure, kind, client, endpoint_id),
-            add=_set_call(kind.add, kind.add_failure, kind, client, endpoint_id),
+            add=add,
             budget=budget,
             wait=params["wait"],
             pending=pending,
         )
-        current = kind.describe(client, endpoint_id, MaxResults=SET_PAGE_SIZE) or []
+
+        current = read()
         if params["wait"]:
+            # What we added may be missing from the first describes (EC2 is eventually consistent).
+            current = wait_until_listed(
+                read, lambda items: unlisted(items, plan.to_add, kind), params["wait_timeout"], settle
+            )
             check_endpoint_set(current, plan.to_add, kind)
 
     result[kind.result_key] = [camel_dict_to_snake_dict(found) for found in current]

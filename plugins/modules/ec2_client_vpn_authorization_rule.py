@@ -10,6 +10,10 @@ short_description: Manage the set of authorization rules of an AWS Client VPN en
 version_added: 0.1.0
 description:
   - Authorizes and revokes ingress authorization rules of a Client VPN endpoint so that they match a declared set.
+  - Each request carries its own client token, reused by every retry of it, so a request whose answer was lost
+    is not made twice. EC2 is eventually consistent, so an item added moments ago may be missing from the describe
+    the module plans from (AWS then answers the add as a duplicate, which the module takes as done), or from the
+    describes after the add (waited for with O(wait=true), never reported as not found).
   - A rule is identified by its content, the pair (O(rules[].destination_cidr), O(rules[].access_group_id)),
     never by its position in the list, so adding one rule to the list authorizes that rule only.
   - AWS has no call to modify a rule. A different O(rules[].description) on an existing rule is applied
@@ -200,6 +204,7 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn 
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import (
     describe_client_vpn_authorization_rules,
 )
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import new_client_token
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import revoke_client_vpn_ingress
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import RULE_BUSY_STATES
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import EndpointSetKind
@@ -223,7 +228,12 @@ def _revoke(client, endpoint_id, rule):
 
 def _authorize(client, endpoint_id, rule):
     authorize_client_vpn_ingress(
-        client, endpoint_id, rule["destination_cidr"], rule.get("access_group_id"), rule.get("description")
+        client,
+        endpoint_id,
+        rule["destination_cidr"],
+        rule.get("access_group_id"),
+        rule.get("description"),
+        client_token=new_client_token(),
     )
 
 
@@ -244,6 +254,7 @@ AUTHORIZATION_RULES = EndpointSetKind(
     added="authorizing",
     label="authorization rules",
     describe_item=_format_rule,
+    duplicate_code="InvalidClientVpnDuplicateAuthorizationRule",
 )
 
 

@@ -13,7 +13,11 @@ description:
     C(CreateClientVpnEndpoint) and C(ModifyClientVpnEndpoint) APIs.
   - The endpoint is identified by its C(Name) tag (O(name)), or by O(client_vpn_endpoint_id).
     It is created with a client token derived from O(name) and the creation parameters, so a run
-    interrupted after the create call and started again never leaves two endpoints.
+    interrupted after the create call and started again never leaves two endpoints. Retries of the create
+    (throttling, a lost answer) carry the same token.
+  - EC2 is eventually consistent. After the create, the module waits (up to O(wait_timeout), even with
+    O(wait=false)) until AWS describes the new endpoint, instead of taking a describe that misses it for
+    "not created".
   - Options that AWS can change in place are modified with C(ModifyClientVpnEndpoint); only the
     members that differ are sent.
   - O(client_cidr_block), O(authentication), O(transport_protocol), O(endpoint_ip_address_type) and
@@ -496,6 +500,7 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn 
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import delete_client_vpn_endpoint
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import delete_tags
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import derive_client_token
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import describe_client_vpn_endpoints
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import (
     describe_client_vpn_target_networks,
 )
@@ -507,6 +512,9 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn 
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import get_client_vpn_endpoint
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import modify_client_vpn_endpoint
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_for
+
+# Tokens tried by one create: each further one follows an answer naming an endpoint deleted since.
+MAX_CREATE_TOKENS = 5
 
 # Options that CreateClientVpnEndpoint accepts but ModifyClientVpnEndpoint does not.
 IMMUTABLE_OPTIONS = (
@@ -963,17 +971,36 @@ def delete_endpoint(client, endpoint_id, wait, wait_timeout):
         wait_for(client, "client_vpn_endpoint_deleted", wait_timeout, ClientVpnEndpointIds=[endpoint_id])
 
 
-def create_endpoint(client, params, salt=None):
-    """Create the endpoint with a derived client token; returns its ID."""
+def _token_of_a_deleted_endpoint(error):
+    """EC2 answers a reused token whose endpoint is deleted with IdempotentParameterMismatch (our token
+    is derived from the parameters, so "other parameters" cannot be the reason)."""
+    response = getattr(getattr(error, "exception", None), "response", None) or {}
+    return response.get("Error", {}).get("Code") == "IdempotentParameterMismatch"
+
+
+def create_endpoint(client, params, wait_timeout, salt=None):
+    """Create the endpoint with a derived client token; returns its ID once AWS describes it.
+
+    One intended create keeps one token: AWSRetry and botocore resend the same request, so a lost
+    answer cannot make a second endpoint.  EC2 is eventually consistent: the new ID may be unknown
+    to the first describes, which is waited out, never taken for "not created".  A new token is
+    derived (from the last one) only when AWS says the token belongs to an endpoint deleted since.
+    """
     request = build_create_params(params)
-    for _attempt in range(3):
+    for _attempt in range(MAX_CREATE_TOKENS):
         request["ClientToken"] = derive_client_token(params["name"], request, salt)
-        response = create_client_vpn_endpoint(client, **request)
+        try:
+            response = create_client_vpn_endpoint(client, **request)
+        except AnsibleAWSError as e:
+            if not _token_of_a_deleted_endpoint(e):
+                raise
+            salt = request["ClientToken"]
+            continue
         endpoint_id = response["ClientVpnEndpointId"]
-        state = (response.get("Status") or {}).get("Code")
-        if state not in ("deleting", "deleted"):
-            endpoint = get_client_vpn_endpoint(client, endpoint_id)
-            if endpoint is not None and endpoint_is_live(endpoint):
+        if (response.get("Status") or {}).get("Code") not in ("deleting", "deleted"):
+            wait_for(client, "client_vpn_endpoint_visible", wait_timeout, ClientVpnEndpointIds=[endpoint_id])
+            found = describe_client_vpn_endpoints(client, ClientVpnEndpointIds=[endpoint_id])
+            if not found or endpoint_is_live(found[0]):
                 return endpoint_id
         # The token was last used for an endpoint deleted since (a delete then re-create with the
         # same settings within the token's lifetime): AWS answers with that endpoint. Derive a fresh token.
@@ -1030,7 +1057,7 @@ def ensure_present(client, params, check_mode):
                 result["client_vpn_endpoint"] = planned_endpoint(params)
                 return result
             delete_endpoint(client, old_id, True, wait_timeout)
-            new_id = create_endpoint(client, params, salt=old_id)
+            new_id = create_endpoint(client, params, wait_timeout, salt=old_id)
             if wait:
                 wait_for(client, "client_vpn_endpoint_ready", wait_timeout, ClientVpnEndpointIds=[new_id])
             result["client_vpn_endpoint"] = format_endpoint(get_client_vpn_endpoint(client, new_id))
@@ -1062,7 +1089,7 @@ def ensure_present(client, params, check_mode):
     if check_mode:
         result["client_vpn_endpoint"] = planned
         return result
-    endpoint_id = create_endpoint(client, params)
+    endpoint_id = create_endpoint(client, params, wait_timeout)
     if wait:
         wait_for(client, "client_vpn_endpoint_ready", wait_timeout, ClientVpnEndpointIds=[endpoint_id])
     result["client_vpn_endpoint"] = format_endpoint(get_client_vpn_endpoint(client, endpoint_id))

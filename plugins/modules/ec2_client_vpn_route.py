@@ -10,6 +10,10 @@ short_description: Manage the set of routes of an AWS Client VPN endpoint
 version_added: 0.1.0
 description:
   - Creates and deletes routes of a Client VPN endpoint so that they match a declared set.
+  - Each request carries its own client token, reused by every retry of it, so a request whose answer was lost
+    is not made twice. EC2 is eventually consistent, so an item added moments ago may be missing from the describe
+    the module plans from (AWS then answers the add as a duplicate, which the module takes as done), or from the
+    describes after the add (waited for with O(wait=true), never reported as not found).
   - A route is identified by its content, the pair (O(routes[].destination_cidr), O(routes[].target_subnet)),
     never by its position in the list, so adding one route to the list creates that route only.
   - The routes AWS adds by itself when a subnet is associated (origin C(associate), the VPC's own CIDR through
@@ -205,6 +209,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import create_client_vpn_route
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import delete_client_vpn_route
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import describe_client_vpn_routes
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import new_client_token
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import ROUTE_BUSY_STATES
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import EndpointSetKind
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import endpoint_set_module_args
@@ -226,7 +231,12 @@ def _delete(client, endpoint_id, route):
 
 def _create(client, endpoint_id, route):
     create_client_vpn_route(
-        client, endpoint_id, route["destination_cidr"], route["target_subnet"], route.get("description")
+        client,
+        endpoint_id,
+        route["destination_cidr"],
+        route["target_subnet"],
+        route.get("description"),
+        client_token=new_client_token(),
     )
 
 
@@ -249,6 +259,7 @@ ROUTES = EndpointSetKind(
     describe_item=_format_route,
     # Routes AWS describes without a destination or target (none known) cannot be matched.
     checkable=lambda route: bool(route["destination_cidr"] and route["target_subnet"]),
+    duplicate_code="InvalidClientVpnDuplicateRoute",
 )
 
 

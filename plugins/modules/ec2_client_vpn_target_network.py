@@ -11,6 +11,10 @@ version_added: 0.1.0
 description:
   - Associates subnets with a Client VPN endpoint and disassociates others so that the associations match
     a declared set of subnets, and waits until they are V(associated) or V(disassociated).
+  - Each request carries its own client token, reused by every retry of it, so a request whose answer was lost
+    is not made twice. EC2 is eventually consistent, so an item added moments ago may be missing from the describe
+    the module plans from (AWS then answers the add as a duplicate, which the module takes as done), or from the
+    describes after the add (waited for with O(wait=true), never reported as not found).
   - AWS accepts one subnet per Availability Zone, all in the endpoint's VPC. The module checks the declared
     subnets before any write call and fails with a clear message when two of them share an Availability Zone,
     or when a new subnet's zone is held by an association that stays.
@@ -169,7 +173,10 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn 
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import (
     disassociate_client_vpn_target_network,
 )
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import error_code
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import new_client_token
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_for
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_until_listed
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import ASSOCIATION_BUSY_STATES
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import OperationBudget
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import SetPlanError
@@ -179,6 +186,8 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import endpoint_set_module_args
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import plan_associations
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_sets import run_endpoint_set_module
+
+DUPLICATE_ASSOCIATION = "InvalidClientVpnDuplicateAssociationException"
 
 
 def subnet_placement(client, subnet_ids):
@@ -206,6 +215,16 @@ def check_associations(associations, associated):
             problems.append(f"{subnet}: association failed ({found['Status'].get('Message') or 'no message'})")
     if problems:
         raise AnsibleClientVpnError(message="Client VPN target network associations failed: " + "; ".join(problems))
+
+
+def unassociated(associations, subnets):
+    """The subnets of ``subnets`` without a live association in ``associations``."""
+    live = {
+        association_from_aws(a)["subnet_id"]
+        for a in associations
+        if association_from_aws(a)["status"] not in ("disassociating", "disassociated")
+    }
+    return [subnet for subnet in subnets if subnet not in live]
 
 
 def visible(associations):
@@ -252,15 +271,39 @@ def ensure_target_networks(client, params, check_mode):
 
     if not check_mode and (plan.changed or (params["wait"] and pending)):
 
+        def read():
+            return describe_client_vpn_target_networks(client, endpoint_id) or []
+
+        started = []
+
         def settle():
-            wait_for(
-                client, "client_vpn_target_networks_settled", params["wait_timeout"], ClientVpnEndpointId=endpoint_id
-            )
+            # Nothing listed in progress, and every subnet associated so far listed (a new association
+            # missing from the describe, EC2 being eventually consistent, may still be in progress).
+            def settled_read():
+                wait_for(
+                    client,
+                    "client_vpn_target_networks_settled",
+                    params["wait_timeout"],
+                    ClientVpnEndpointId=endpoint_id,
+                )
+                return read()
+
+            def unsettled(items):
+                busy = [a for a in items if a.get("Status", {}).get("Code") in ASSOCIATION_BUSY_STATES]
+                return unassociated(items, started) + busy
+
+            wait_until_listed(settled_read, unsettled, params["wait_timeout"])
 
         def associate(subnet_id):
+            started.append(subnet_id)
             try:
-                associate_client_vpn_target_network(client, endpoint_id, subnet_id)
+                # One token per intended association, reused by every retry of it.
+                associate_client_vpn_target_network(client, endpoint_id, subnet_id, ClientToken=new_client_token())
             except AnsibleAWSError as e:
+                # The describe we planned from missed an association made moments ago (EC2 is eventually
+                # consistent, e.g. by a run with wait=false just before): it exists; the wait reads it.
+                if error_code(e) == DUPLICATE_ASSOCIATION:
+                    return
                 raise AnsibleClientVpnError(
                     message=f"Failed to associate subnet {subnet_id} with Client VPN endpoint {endpoint_id}",
                     exception=e.exception,
@@ -279,8 +322,13 @@ def ensure_target_networks(client, params, check_mode):
         apply_association_plan(
             plan, associate=associate, disassociate=disassociate, budget=budget, wait=params["wait"], pending=pending
         )
-        current = describe_client_vpn_target_networks(client, endpoint_id) or []
+
+        current = read()
         if params["wait"]:
+            # A new association may be missing from the first describes (EC2 is eventually consistent).
+            current = wait_until_listed(
+                read, lambda items: unassociated(items, plan.to_add), params["wait_timeout"], settle
+            )
             check_associations(current, plan.to_add)
 
     result["associations"] = visible(current)

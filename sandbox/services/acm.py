@@ -12,6 +12,9 @@
   the certificate itself as the chain (what community.aws.acm_certificate
   observed on AWS; unconfirmed in AWS's documentation).
 * DescribeCertificate reports ``Serial`` as AWS does (colon-separated hex bytes).
+* Eventual consistency (realism effect ``consistency``): a just-imported certificate is missing
+  from ListCertificates and unknown to DescribeCertificate and GetCertificate
+  (``ResourceNotFoundException``) for the window; a re-import keeps it visible.
 """
 
 import base64
@@ -106,6 +109,18 @@ def _bundle(call, arn):
     return getattr(call.backend("acm"), "_certificates", {}).get(arn)
 
 
+CERTIFICATE_KIND = "acm_certificate"  # sandbox.realism key: the ARN
+
+
+def _visible(call, arn):
+    realism = getattr(call.sandbox, "realism", None)
+    return realism is None or realism.visible(CERTIFICATE_KIND, arn)
+
+
+def _not_found(arn):
+    return AwsError("ResourceNotFoundException", f"Could not find certificate {arn}.", 400)
+
+
 def _check_arn(call, arn):
     match = _ARN.match(arn or "")
     if not match:
@@ -138,6 +153,9 @@ def import_certificate(call):
         if previous is not None and previous is not bundle:
             bundle.tags = previous.tags
             bundle.in_use_by = previous.in_use_by
+    realism = getattr(call.sandbox, "realism", None)
+    if previous is None and realism is not None:
+        realism.created(CERTIFICATE_KIND, result["CertificateArn"])
     return {"CertificateArn": result["CertificateArn"]}
 
 
@@ -148,9 +166,27 @@ def aws_serial(number):
 
 @registry.handler("acm", "DescribeCertificate")
 def describe_certificate(call):
+    if not _visible(call, call.params.get("CertificateArn")):
+        raise _not_found(call.params.get("CertificateArn"))
     result = call.moto()
     cert = result.get("Certificate", {})
     bundle = _bundle(call, cert.get("CertificateArn"))
     if bundle is not None and getattr(bundle, "_cert", None) is not None:
         cert["Serial"] = aws_serial(bundle._cert.serial_number)
+    return result
+
+
+@registry.handler("acm", "GetCertificate")
+def get_certificate(call):
+    if not _visible(call, call.params.get("CertificateArn")):
+        raise _not_found(call.params.get("CertificateArn"))
+    return registry.PASS
+
+
+@registry.handler("acm", "ListCertificates")
+def list_certificates(call):
+    result = call.moto()
+    result["CertificateSummaryList"] = [
+        c for c in result.get("CertificateSummaryList", []) if _visible(call, c.get("CertificateArn"))
+    ]
     return result

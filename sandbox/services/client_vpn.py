@@ -55,7 +55,13 @@ _HOSTNAME = re.compile(
 _ENDPOINTS = {}
 # (account, region, action, token) -> (fingerprint, result or key to rebuild it)
 _TOKENS = {}
-_CLOCK = {"clock": None}
+_CLOCK = {"clock": None, "realism": None}
+
+# Kinds of the consistency windows (sandbox.realism) this emulation opens.
+ENDPOINT_KIND = "client_vpn_endpoint"  # key: (account, region, endpoint id)
+ASSOCIATION_KIND = "client_vpn_association"  # key: association id
+RULE_KIND = "client_vpn_rule"  # key: (endpoint id, CIDR, group, all groups)
+ROUTE_KIND = "client_vpn_route"  # key: (endpoint id, destination, target subnet)
 
 
 @registry.on_reset
@@ -102,9 +108,35 @@ def _ipv4_cidr(value, member):
 
 
 def _begin(call):
-    """Every handler starts here: remember the clock (for lazy settling outside requests)."""
+    """Every handler starts here: remember the clock and realism (for lazy settling outside requests)."""
     _CLOCK["clock"] = call.clock
+    _CLOCK["realism"] = getattr(call.sandbox, "realism", None)
     return call.params
+
+
+def _created(kind, key):
+    """A create: the new item is missing from describes for the consistency window (sandbox.realism)."""
+    realism = _CLOCK["realism"]
+    if realism is not None:
+        realism.forget(kind, key)
+        realism.created(kind, key)
+
+
+def _visible(kind, key):
+    realism = _CLOCK["realism"]
+    return realism is None or realism.visible(kind, key)
+
+
+def _deleted(kind, key, item):
+    """An item just left the emulation's state: describes keep listing ``item`` for the window."""
+    realism = _CLOCK["realism"]
+    if realism is not None:
+        realism.deleted(kind, key, item)
+
+
+def _lingering(kind):
+    realism = _CLOCK["realism"]
+    return realism.lingering(kind) if realism is not None else {}
 
 
 def _fingerprint(params):
@@ -140,7 +172,10 @@ def _remember(call, key, result):
 def _store(account, region):
     store = _ENDPOINTS.setdefault((account, region), {})
     for eid in [e for e, ep in store.items() if ep["deleting_until"] is not None and _now() >= ep["deleting_until"]]:
-        _certificates_in_use(store.pop(eid), release=True)
+        ep = store.pop(eid)
+        _certificates_in_use(ep, release=True)
+        # AWS keeps listing a deleted endpoint (state "deleted") for a while.
+        _deleted(ENDPOINT_KIND, (account, region, eid), dict(_describe(ep), Status={"Code": "deleted"}))
     return store
 
 
@@ -190,12 +225,19 @@ def _settle(ep):
             route["state"] = "active"
         if route["state"] == "deleting" and now >= route["until"]:
             ep["routes"].remove(route)
+            if route["origin"] == "add-route":
+                _deleted(ROUTE_KIND, _route_kind_key(ep, route), _describe_route(ep, route))
     for rule in list(ep["rules"]):
         if rule["state"] == "authorizing" and now >= rule["until"]:
             rule["state"] = "active"
         if rule["state"] == "revoking" and now >= rule["until"]:
             ep["rules"].remove(rule)
+            _deleted(RULE_KIND, (ep["id"],) + rule["key"], _describe_rule(ep, rule))
     return ep
+
+
+def _route_kind_key(ep, route):
+    return (ep["id"], route["DestinationCidr"], route["TargetSubnet"])
 
 
 def _status(ep):
@@ -619,11 +661,19 @@ def create_endpoint(call):
     params = _begin(call)
     token_key, previous = _idempotent(call, "CreateClientVpnEndpoint")
     if previous is not None:
-        ep = _store(call.account_id, call.region).get(previous["ClientVpnEndpointId"])
+        eid = previous["ClientVpnEndpointId"]
+        ep = _store(call.account_id, call.region).get(eid)
         if ep is not None:
             _settle(ep)
-            previous = dict(previous, Status={"Code": _status(ep)})
-        return previous
+            return dict(previous, Status={"Code": _status(ep)})
+        if (call.account_id, call.region, eid) in _lingering(ENDPOINT_KIND):
+            return dict(previous, Status={"Code": "deleted"})
+        # EC2's idempotency error for a token whose resource is deleted (its message says so).
+        raise AwsError(
+            "IdempotentParameterMismatch",
+            "The client token you have provided is associated with a resource that is already deleted "
+            "or with a request that had different parameters. Please use a different client token.",
+        )
 
     cfg = {}
     traffic = params.get("TrafficIpAddressType", "ipv4")
@@ -723,6 +773,7 @@ def create_endpoint(call):
         "connections": [],
     }
     _certificates_in_use(store[eid])
+    _created(ENDPOINT_KIND, (call.account_id, call.region, eid))
     result = {
         "ClientVpnEndpointId": eid,
         "Status": {"Code": "pending-associate"},
@@ -793,10 +844,18 @@ def describe_endpoints(call):
     for ep in store.values():
         _settle(ep)
     wanted = params.get("ClientVpnEndpointIds") or []
+    # Eventual consistency: a new endpoint is unknown for a while, a deleted one still listed ("deleted").
+    shown = {eid: ep for eid, ep in store.items() if _visible(ENDPOINT_KIND, (call.account_id, call.region, eid))}
+    gone = {
+        key[2]: item
+        for key, item in _lingering(ENDPOINT_KIND).items()
+        if key[:2] == (call.account_id, call.region) and key[2] not in store
+    }
     for eid in wanted:
-        if eid not in store:
+        if eid not in shown and eid not in gone:
             raise AwsError("InvalidClientVpnEndpointId.NotFound", f"The Client VPN endpoint ID '{eid}' does not exist")
-    items = [_describe(ep) for eid, ep in store.items() if not wanted or eid in wanted]
+    items = [_describe(ep) for eid, ep in shown.items() if not wanted or eid in wanted]
+    items += [json.loads(json.dumps(item)) for eid, item in gone.items() if not wanted or eid in wanted]
     return _listed(
         params,
         items,
@@ -993,6 +1052,7 @@ def associate_target_network(call):
             "until": until,
         }
     )
+    _created(ASSOCIATION_KIND, assoc_id)
     result = {"AssociationId": assoc_id, "Status": {"Code": "associating"}}
     _remember(call, token_key, {"AssociationId": assoc_id})
     return result
@@ -1027,9 +1087,16 @@ def disassociate_target_network(call):
 def describe_target_networks(call):
     params = _begin(call)
     ep = _get_endpoint(call, params["ClientVpnEndpointId"], mutable=False)
-    items = [_describe_association(ep, a) for a in ep["associations"].values()]
+    # A new association is missing for a while (eventual consistency); one described by an ID the
+    # endpoint does not know (yet, or any more) answers EC2's dotless code, as for Disassociate.
+    shown = [a for aid, a in ep["associations"].items() if _visible(ASSOCIATION_KIND, aid)]
+    items = [_describe_association(ep, a) for a in shown]
     wanted = params.get("AssociationIds") or []
     if wanted:
+        known = {i["AssociationId"] for i in items}
+        for aid in wanted:
+            if aid not in known:
+                raise AwsError("InvalidClientVpnAssociationIdNotFound", f"The association ID '{aid}' does not exist")
         items = [i for i in items if i["AssociationId"] in wanted]
     return _listed(
         params,
@@ -1118,6 +1185,7 @@ def authorize_ingress(call):
             "until": call.clock.done_at("vpn_authorization"),
         }
     )
+    _created(RULE_KIND, (ep["id"],) + key)
     _remember(call, token_key, {"key": key})
     return {"Status": {"Code": "authorizing"}}
 
@@ -1140,7 +1208,9 @@ def revoke_ingress(call):
 def describe_authorization_rules(call):
     params = _begin(call)
     ep = _get_endpoint(call, params["ClientVpnEndpointId"], mutable=False)
-    items = [_describe_rule(ep, r) for r in ep["rules"]]
+    # Eventual consistency: a new rule is missing for a while, a revoked one still listed (as revoking).
+    items = [_describe_rule(ep, r) for r in ep["rules"] if _visible(RULE_KIND, (ep["id"],) + r["key"])]
+    items += [dict(item) for key, item in _lingering(RULE_KIND).items() if key[0] == ep["id"]]
     return _listed(
         params,
         items,
@@ -1205,6 +1275,7 @@ def create_route(call):
             "until": call.clock.done_at("vpn_route"),
         }
     )
+    _created(ROUTE_KIND, (ep["id"],) + key)
     _remember(call, token_key, {"key": key})
     return {"Status": {"Code": "creating"}}
 
@@ -1238,7 +1309,9 @@ def delete_route(call):
 def describe_routes(call):
     params = _begin(call)
     ep = _get_endpoint(call, params["ClientVpnEndpointId"], mutable=False)
-    items = [_describe_route(ep, r) for r in ep["routes"]]
+    # Eventual consistency: a new route is missing for a while, a deleted one still listed (as deleting).
+    items = [_describe_route(ep, r) for r in ep["routes"] if _visible(ROUTE_KIND, _route_kind_key(ep, r))]
+    items += [dict(item) for key, item in _lingering(ROUTE_KIND).items() if key[0] == ep["id"]]
     return _listed(
         params,
         items,

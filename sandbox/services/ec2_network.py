@@ -7,6 +7,9 @@
   An unknown filter name is refused with AWS's ``InvalidParameterValue``.
 * UpdateSecurityGroupRuleDescriptions{Ingress,Egress} answer ``Return: true`` as AWS does (moto
   answers an empty body, which amazon.aws.ec2_security_group reads as a failure).
+* DescribeRouteTables: a route through a VPC peering connection that is deleted (or otherwise
+  over) reads ``State: blackhole``, as on AWS; moto keeps it ``active``.  Realism effect
+  ``blackhole_routes`` (sandbox.realism).
 """
 
 import fnmatch
@@ -68,4 +71,27 @@ def describe_vpc_peering_connections(call):
 def update_security_group_rule_descriptions(call):
     result = call.moto()
     result["Return"] = True
+    return result
+
+
+# Peering states in which a route through the peering goes nowhere.
+_DEAD_PEERING = ("deleted", "deleting", "rejected", "failed", "expired")
+
+
+@registry.handler("ec2", "DescribeRouteTables")
+def describe_route_tables(call):
+    result = call.moto()
+    realism = getattr(call.sandbox, "realism", None)
+    if realism is not None and not realism.on("blackhole_routes"):
+        return result
+    peerings = getattr(call.backend("ec2"), "vpc_pcxs", {})
+    for table in result.get("RouteTables", []):
+        for route in table.get("Routes", []):
+            pcx_id = route.get("VpcPeeringConnectionId")
+            if not pcx_id:
+                continue
+            pcx = peerings.get(pcx_id)
+            code = getattr(getattr(pcx, "_status", None), "code", None)
+            if pcx is None or code in _DEAD_PEERING:
+                route["State"] = "blackhole"
     return result

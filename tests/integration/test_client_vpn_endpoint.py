@@ -217,3 +217,43 @@ def test_retries_concurrent_mutation_limit(sandbox, run_playbook, setup):
     run_playbook(PLAYBOOKS / "apply.yml", extra_vars=setup["extra"])
     statuses = [c["status"] for c in sandbox.write_calls() if c["action"] == "CreateClientVpnEndpoint"]
     assert len(statuses) == 2 and statuses[0] >= 400 and statuses[1] < 400
+
+
+# ------------------------------------------------------- AWS's eventual consistency
+
+# Every wait real but short (an association ~0.5 s); the first describe of each new item misses it.
+CONSISTENCY_SCALE = 0.001
+
+
+def test_apply_when_the_new_endpoint_is_not_yet_described(sandbox, run_playbook, setup):
+    """A describe that misses the just-created endpoint is waited out: one endpoint, and a re-run writes nothing."""
+    sandbox.set_time_scale(CONSISTENCY_SCALE)
+    extra = setup["extra"]
+    run_playbook(PLAYBOOKS / "apply.yml", extra_vars=extra)
+    assert writes(sandbox) == ["CreateClientVpnEndpoint"]
+    missed = [
+        c
+        for c in sandbox.calls()
+        if c["action"] == "DescribeClientVpnEndpoints" and c["error_code"] == "InvalidClientVpnEndpointId.NotFound"
+    ]
+    assert missed, "the sandbox's consistency effect did not apply"
+    endpoints = setup["ec2"].describe_client_vpn_endpoints()["ClientVpnEndpoints"]
+    assert len(endpoints) == 1
+    sandbox.clear_calls()
+    run_playbook(PLAYBOOKS / "apply.yml", extra_vars=extra)
+    assert writes(sandbox) == []
+
+
+def test_replace_when_associations_vanish_with_the_dotless_code(sandbox, run_playbook, setup):
+    """The disassociation wait takes InvalidClientVpnAssociationIdNotFound (a gone association) as done."""
+    sandbox.set_time_scale(CONSISTENCY_SCALE)
+    run_playbook(PLAYBOOKS / "replace.yml", extra_vars=setup["extra"])
+    actions = [c["action"] for c in sandbox.write_calls() if c["status"] < 400]
+    assert actions.count("CreateClientVpnEndpoint") == 2
+    # The wait met the gone association (polls are 1 s apart, the association is gone after 0.36 s).
+    assert any(
+        c["action"] == "DescribeClientVpnTargetNetworks" and c["error_code"] == "InvalidClientVpnAssociationIdNotFound"
+        for c in sandbox.calls()
+    )
+    endpoints = setup["ec2"].describe_client_vpn_endpoints()["ClientVpnEndpoints"]
+    assert [e for e in endpoints if e["Status"]["Code"] not in ("deleting", "deleted")] == []

@@ -1,6 +1,7 @@
 """ACM in the sandbox: import validation and GetCertificate returning exactly what was imported."""
 
 import functools
+import time
 
 import botocore.exceptions
 import pytest
@@ -205,3 +206,23 @@ def test_certificates_are_regional(sandbox, acm):
     with pytest.raises(botocore.exceptions.ClientError) as err:
         sandbox.client("acm", "eu-west-1").get_certificate(CertificateArn=arn)
     assert error_code(err) == "ResourceNotFoundException"
+
+
+def test_a_new_import_is_missing_from_the_first_reads(sandbox, acm):
+    """Eventual consistency: the first reads after ImportCertificate miss it; then it is listed and described."""
+    material = pki()
+    sandbox.set_time_scale(0.1)  # a 0.5 s window
+    arn = acm.import_certificate(Certificate=material["server"], PrivateKey=material["server_key"])["CertificateArn"]
+    assert acm.list_certificates()["CertificateSummaryList"] == []
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        acm.describe_certificate(CertificateArn=arn)
+    assert error_code(err) == "ResourceNotFoundException"
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        acm.get_certificate(CertificateArn=arn)
+    assert error_code(err) == "ResourceNotFoundException"
+    time.sleep(0.55)
+    assert [c["CertificateArn"] for c in acm.list_certificates()["CertificateSummaryList"]] == [arn]
+    assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["CertificateArn"] == arn
+    # A re-import is no new certificate: it stays visible.
+    acm.import_certificate(CertificateArn=arn, Certificate=material["server"], PrivateKey=material["server_key"])
+    assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["CertificateArn"] == arn

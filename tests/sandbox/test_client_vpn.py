@@ -24,6 +24,11 @@ PASSWORD = "Sup3r-Secret-Pw"
 _CLIENTS = {}
 
 
+def without_consistency(sandbox):
+    """For tests of state transitions: new items are listed at once (the consistency effect has its own tests)."""
+    sandbox.control("POST", "effects", {"consistency": False})
+
+
 def client(sandbox, service, region=REGION):
     """boto3 clients are slow to build (the EC2 model is large): one per service and Region for the module."""
     key = (sandbox.url, service, region)
@@ -691,6 +696,7 @@ def test_subnet_of_another_account(env, sandbox):
 
 
 def test_association_lifecycle_and_local_routes(env, sandbox):
+    without_consistency(sandbox)
     ec2, eid = env["ec2"], env["eid"]
     sandbox.set_time_scale(1.0 / DURATIONS["vpn_association"])  # association ~1 s
     assoc = associate(env)["AssociationId"]
@@ -824,6 +830,7 @@ def rules(env, **kwargs):
 
 
 def test_authorization_rules(env, sandbox):
+    without_consistency(sandbox)
     ec2, eid = env["ec2"], env["eid"]
     sandbox.set_time_scale(0.6 / DURATIONS["vpn_authorization"])
     out = ec2.authorize_client_vpn_ingress(
@@ -917,6 +924,7 @@ def test_authorization_rule_quota_and_pagination(env):
 
 
 def test_concurrent_operations_per_endpoint(env, sandbox):
+    without_consistency(sandbox)
     ec2, eid = env["ec2"], env["eid"]
     sandbox.set_time_scale(1.0)  # everything stays in flight for the rest of the test
     for i in range(10):
@@ -948,6 +956,7 @@ def routes_of(env, **kwargs):
 
 
 def test_routes(env, sandbox):
+    without_consistency(sandbox)
     ec2, eid, subnet = env["ec2"], env["eid"], env["subnets"]["a"]
 
     def create(cidr, target=subnet, **kwargs):
@@ -1196,3 +1205,120 @@ def test_ip_address_types(sandbox, pki):
     )
     defaults = describe(ec2, create_endpoint(ec2, cert)["ClientVpnEndpointId"])
     assert (defaults["TrafficIpAddressType"], defaults["EndpointIpAddressType"]) == ("ipv4", "ipv4")
+
+
+# ============================================================ eventual consistency (sandbox.realism)
+
+CONSISTENCY_SCALE = 0.01  # window DURATIONS["consistency"] x scale = 50 ms; the first describe misses regardless
+
+
+def test_new_endpoint_is_unknown_to_the_first_describe(sandbox, pki):
+    ec2 = client(sandbox, "ec2")
+    cert = import_server_cert(sandbox, pki)
+    sandbox.set_time_scale(CONSISTENCY_SCALE)
+    eid = create_endpoint(ec2, cert)["ClientVpnEndpointId"]
+    assert code_of(describe, ec2, eid) == "InvalidClientVpnEndpointId.NotFound"
+    assert ec2.describe_client_vpn_endpoints()["ClientVpnEndpoints"] == []
+    assert wait_for(lambda: ec2.describe_client_vpn_endpoints()["ClientVpnEndpoints"])[0]["ClientVpnEndpointId"] == eid
+    assert describe(ec2, eid)["Status"]["Code"] == "pending-associate"
+
+
+def test_deleted_endpoint_stays_listed_as_deleted(sandbox, pki):
+    ec2 = client(sandbox, "ec2")
+    cert = import_server_cert(sandbox, pki)
+    eid = create_endpoint(ec2, cert)["ClientVpnEndpointId"]
+    sandbox.set_time_scale(CONSISTENCY_SCALE)
+    ec2.delete_client_vpn_endpoint(ClientVpnEndpointId=eid)
+    wait_for(lambda: describe(ec2, eid)["Status"]["Code"] == "deleted")
+    assert [e["Status"]["Code"] for e in ec2.describe_client_vpn_endpoints()["ClientVpnEndpoints"]] == ["deleted"]
+    wait_for(lambda: ec2.describe_client_vpn_endpoints()["ClientVpnEndpoints"] == [])
+    assert code_of(describe, ec2, eid) == "InvalidClientVpnEndpointId.NotFound"
+
+
+def test_client_token_of_a_deleted_endpoint(sandbox, pki):
+    """Listed as deleted: the replay answers it as deleted; gone: EC2's idempotency error, never a new endpoint."""
+    ec2 = client(sandbox, "ec2")
+    cert = import_server_cert(sandbox, pki)
+    eid = create_endpoint(ec2, cert, ClientToken="t")["ClientVpnEndpointId"]
+    sandbox.set_time_scale(CONSISTENCY_SCALE)
+    ec2.delete_client_vpn_endpoint(ClientVpnEndpointId=eid)
+    wait_for(lambda: describe(ec2, eid)["Status"]["Code"] == "deleted")
+    again = create_endpoint(ec2, cert, ClientToken="t")
+    assert (again["ClientVpnEndpointId"], again["Status"]) == (eid, {"Code": "deleted"})
+    wait_for(lambda: ec2.describe_client_vpn_endpoints()["ClientVpnEndpoints"] == [])
+    assert code_of(create_endpoint, ec2, cert, ClientToken="t") == "IdempotentParameterMismatch"
+
+
+def test_new_association_rule_and_route_are_missing_from_the_first_list(env, sandbox):
+    ec2, eid = env["ec2"], env["eid"]
+    sandbox.set_time_scale(CONSISTENCY_SCALE)
+    assoc = associate(env)["AssociationId"]
+
+    def networks(**kwargs):
+        return ec2.describe_client_vpn_target_networks(ClientVpnEndpointId=eid, **kwargs)["ClientVpnTargetNetworks"]
+
+    assert networks() == []
+    assert wait_for(lambda: networks())[0]["AssociationId"] == assoc
+    wait_for(lambda: networks()[0]["Status"]["Code"] == "associated", timeout=10)
+
+    ec2.authorize_client_vpn_ingress(ClientVpnEndpointId=eid, TargetNetworkCidr="10.0.0.0/16", AuthorizeAllGroups=True)
+    assert rules(env) == []
+    assert wait_for(lambda: rules(env))[0]["DestinationCidr"] == "10.0.0.0/16"
+
+    ec2.create_client_vpn_route(
+        ClientVpnEndpointId=eid, DestinationCidrBlock="10.9.0.0/16", TargetVpcSubnetId=env["subnets"]["a"]
+    )
+    manual = [{"Name": "origin", "Values": ["add-route"]}]
+    assert routes_of(env, Filters=manual) == []
+    assert wait_for(lambda: routes_of(env, Filters=manual))[0]["DestinationCidr"] == "10.9.0.0/16"
+
+
+def test_revoked_rule_and_deleted_route_stay_listed_for_a_while(env, sandbox):
+    ec2, eid = env["ec2"], env["eid"]
+    associate(env)
+    ec2.authorize_client_vpn_ingress(ClientVpnEndpointId=eid, TargetNetworkCidr="10.0.0.0/16", AuthorizeAllGroups=True)
+    ec2.create_client_vpn_route(
+        ClientVpnEndpointId=eid, DestinationCidrBlock="10.9.0.0/16", TargetVpcSubnetId=env["subnets"]["a"]
+    )
+    sandbox.set_time_scale(0.2)  # a 1 s window; the revoke and the delete are ended by hand below
+    client_vpn_eps = client_vpn._ENDPOINTS[("123456789012", REGION)]
+    ec2.revoke_client_vpn_ingress(ClientVpnEndpointId=eid, TargetNetworkCidr="10.0.0.0/16", RevokeAllGroups=True)
+    ec2.delete_client_vpn_route(
+        ClientVpnEndpointId=eid, DestinationCidrBlock="10.9.0.0/16", TargetVpcSubnetId=env["subnets"]["a"]
+    )
+    ep = client_vpn_eps[eid]
+    for item in ep["rules"] + ep["routes"]:
+        item["until"] = time.monotonic()  # the revoke and the delete are over now
+    manual = [{"Name": "origin", "Values": ["add-route"]}]
+    assert [r["Status"]["Code"] for r in rules(env)] == ["revoking"]
+    assert [r["Status"]["Code"] for r in routes_of(env, Filters=manual)] == ["deleting"]
+    wait_for(lambda: rules(env) == [] and routes_of(env, Filters=manual) == [], timeout=3)
+
+
+def test_consistency_switched_off_lists_at_once(env, sandbox):
+    without_consistency(sandbox)
+    sandbox.set_time_scale(CONSISTENCY_SCALE)
+    assoc = associate(env)["AssociationId"]
+    nets = env["ec2"].describe_client_vpn_target_networks(ClientVpnEndpointId=env["eid"])["ClientVpnTargetNetworks"]
+    assert [n["AssociationId"] for n in nets] == [assoc]
+
+
+def test_an_association_id_unknown_or_gone_answers_the_dotless_code(env, sandbox):
+    """EC2's error-code list has InvalidClientVpnAssociationIdNotFound (no dot) for an unknown association."""
+    ec2, eid = env["ec2"], env["eid"]
+    sandbox.set_time_scale(CONSISTENCY_SCALE)
+    assoc = associate(env)["AssociationId"]
+
+    def by_id():
+        return ec2.describe_client_vpn_target_networks(ClientVpnEndpointId=eid, AssociationIds=[assoc])
+
+    assert code_of(by_id) == "InvalidClientVpnAssociationIdNotFound"  # not propagated yet
+    time.sleep(DURATIONS["consistency"] * CONSISTENCY_SCALE)
+    wait_for(lambda: by_id()["ClientVpnTargetNetworks"][0]["Status"]["Code"] == "associated", timeout=10)
+    sandbox.set_time_scale(0.0)
+    ec2.disassociate_client_vpn_target_network(ClientVpnEndpointId=eid, AssociationId=assoc)
+    assert code_of(by_id) == "InvalidClientVpnAssociationIdNotFound"  # gone
+    assert (
+        code_of(ec2.disassociate_client_vpn_target_network, ClientVpnEndpointId=eid, AssociationId=assoc)
+        == "InvalidClientVpnAssociationIdNotFound"
+    )

@@ -100,3 +100,24 @@ def test_rule_description_updates_answer_return_true(sandbox, direction):
     described = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]
     rules = described["IpPermissions" if direction == "ingress" else "IpPermissionsEgress"]
     assert {"CidrIp": "10.0.0.0/8", "Description": "clients"} in [r for rule in rules for r in rule["IpRanges"]]
+
+
+def _peering_route_states(ec2, table_id):
+    table = ec2.describe_route_tables(RouteTableIds=[table_id])["RouteTables"][0]
+    return [(r["DestinationCidrBlock"], r["State"]) for r in table["Routes"] if r.get("VpcPeeringConnectionId")]
+
+
+def test_a_route_through_a_deleted_peering_turns_blackhole(sandbox):
+    """AWS: a route whose peering connection was deleted reads State "blackhole" (moto keeps it active)."""
+    ec2 = sandbox.client("ec2", "us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    peer = ec2.create_vpc(CidrBlock="10.2.0.0/16")["Vpc"]["VpcId"]
+    pcx = ec2.create_vpc_peering_connection(VpcId=vpc, PeerVpcId=peer)["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+    ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="10.2.0.0/16", VpcPeeringConnectionId=pcx)
+    assert _peering_route_states(ec2, table) == [("10.2.0.0/16", "active")]
+    ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+    assert _peering_route_states(ec2, table) == [("10.2.0.0/16", "blackhole")]
+    sandbox.control("POST", "effects", {"blackhole_routes": False})
+    assert _peering_route_states(ec2, table) == [("10.2.0.0/16", "active")]

@@ -195,6 +195,10 @@ def test_delete_of_missing_endpoint_is_false():
         ("client_vpn_endpoint_deleted", [["deleting"], []], "ok"),
         ("client_vpn_endpoint_deleted", [["deleting"], "InvalidClientVpnEndpointId.NotFound"], "ok"),
         ("client_vpn_endpoint_available", [["deleting"]], "fail"),
+        # A new endpoint is unknown to the first describes (EC2 is eventually consistent): keep polling.
+        ("client_vpn_endpoint_ready", ["InvalidClientVpnEndpointId.NotFound", ["pending-associate"]], "ok"),
+        ("client_vpn_endpoint_available", ["InvalidClientVpnEndpointId.NotFound", ["available"]], "ok"),
+        ("client_vpn_endpoint_visible", ["InvalidClientVpnEndpointId.NotFound", ["deleted"]], "ok"),
     ],
 )
 def test_endpoint_waiters(monkeypatch, waiter, answers, outcome):
@@ -216,6 +220,52 @@ def test_endpoint_waiters(monkeypatch, waiter, answers, outcome):
             with pytest.raises(cv.AnsibleClientVpnError) as e:
                 cv.wait_for(client, waiter, 30, ClientVpnEndpointIds=["e1"])
             assert "Timeout trying to wait for" in e.value.message
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "InvalidClientVpnAssociationIdNotFound",  # EC2's documented code (no dot)
+        "InvalidClientVpnAssociationId.NotFound",
+        "InvalidClientVpnEndpointId.NotFound",
+        [],
+        ["disassociated"],
+    ],
+)
+def test_disassociation_wait_accepts_every_form_of_gone(monkeypatch, answer):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    client = ec2()
+    stub = Stubber(client)
+    stub.add_response(
+        "describe_client_vpn_target_networks",
+        {"ClientVpnTargetNetworks": [{"AssociationId": "a1", "Status": {"Code": "disassociating"}}]},
+    )
+    if isinstance(answer, str):
+        stub.add_client_error("describe_client_vpn_target_networks", answer)
+    else:
+        stub.add_response(
+            "describe_client_vpn_target_networks",
+            {"ClientVpnTargetNetworks": [{"AssociationId": "a1", "Status": {"Code": s}} for s in answer]},
+        )
+    with stub:
+        cv.wait_for(
+            client, "client_vpn_target_network_disassociated", 30, ClientVpnEndpointId="e1", AssociationIds=["a1"]
+        )
+        stub.assert_no_pending_responses()
+
+
+def test_association_wait_polls_through_a_not_yet_known_association(monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    client = ec2()
+    stub = Stubber(client)
+    stub.add_client_error("describe_client_vpn_target_networks", "InvalidClientVpnAssociationIdNotFound")
+    stub.add_response(
+        "describe_client_vpn_target_networks",
+        {"ClientVpnTargetNetworks": [{"AssociationId": "a1", "Status": {"Code": "associated"}}]},
+    )
+    with stub:
+        cv.wait_for(client, "client_vpn_target_network_associated", 30, ClientVpnEndpointId="e1", AssociationIds=["a1"])
+        stub.assert_no_pending_responses()
 
 
 def test_association_waiter_times_out(monkeypatch):
@@ -241,3 +291,91 @@ def test_every_waiter_builds():
     factory = cv.ClientVpnWaiterFactory()
     for name in factory._model.waiter_names:
         assert cv.get_waiter(client, name).config.max_attempts == 1  # polling.wait polls one at a time
+
+
+# ----------------------------------------------------------------- lost answers
+
+ENDPOINT_REQUEST = dict(
+    ClientCidrBlock="10.200.0.0/22",
+    ServerCertificateArn="arn:aws:acm:us-east-1:123456789012:certificate/aaaa",
+    AuthenticationOptions=[{"Type": "directory-service-authentication", "ActiveDirectory": {"DirectoryId": "d-1"}}],
+    ConnectionLogOptions={"Enabled": False},
+)
+
+
+def _lost_then_answered(operation, expected, answer):
+    """A Stubber client: the write is done but its answer is a 500; the retry must carry the same token."""
+    client = ec2()
+    stub = Stubber(client)
+    stub.add_client_error(operation, "InternalError", http_status_code=500, expected_params=expected)
+    stub.add_response(operation, answer, expected)
+    return client, stub
+
+
+@pytest.mark.parametrize(
+    "call, operation, expected, answer",
+    [
+        (
+            lambda c: cv.associate_client_vpn_target_network(c, "cvpn-endpoint-1", "subnet-1", ClientToken="tok-1"),
+            "associate_client_vpn_target_network",
+            dict(ClientVpnEndpointId="cvpn-endpoint-1", SubnetId="subnet-1", ClientToken="tok-1"),
+            {"AssociationId": "cvpn-assoc-1", "Status": {"Code": "associating"}},
+        ),
+        (
+            lambda c: cv.authorize_client_vpn_ingress(c, "cvpn-endpoint-1", "10.0.0.0/16", client_token="tok-2"),
+            "authorize_client_vpn_ingress",
+            dict(
+                ClientVpnEndpointId="cvpn-endpoint-1",
+                TargetNetworkCidr="10.0.0.0/16",
+                AuthorizeAllGroups=True,
+                ClientToken="tok-2",
+            ),
+            {"Status": {"Code": "authorizing"}},
+        ),
+        (
+            lambda c: cv.create_client_vpn_route(c, "cvpn-endpoint-1", "10.9.0.0/16", "subnet-1", client_token="tok-3"),
+            "create_client_vpn_route",
+            dict(
+                ClientVpnEndpointId="cvpn-endpoint-1",
+                DestinationCidrBlock="10.9.0.0/16",
+                TargetVpcSubnetId="subnet-1",
+                ClientToken="tok-3",
+            ),
+            {"Status": {"Code": "creating"}},
+        ),
+        (
+            lambda c: cv.create_client_vpn_endpoint(c, ClientToken="tok-4", **ENDPOINT_REQUEST),
+            "create_client_vpn_endpoint",
+            dict(ENDPOINT_REQUEST, ClientToken="tok-4"),
+            {"ClientVpnEndpointId": "cvpn-endpoint-1", "Status": {"Code": "pending-associate"}},
+        ),
+    ],
+)
+def test_a_lost_answer_is_retried_with_the_same_client_token(monkeypatch, call, operation, expected, answer):
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    client, stub = _lost_then_answered(operation, expected, answer)
+    with stub:
+        result = call(client)
+        stub.assert_no_pending_responses()
+    assert {k: v for k, v in result.items() if k != "ResponseMetadata"} == answer
+
+
+def test_wait_until_listed_reads_until_nothing_is_missing():
+    reads = [[], [], ["a"], ["a", "b"]]
+    slept, settled = [], []
+    items = cv.wait_until_listed(
+        lambda: reads.pop(0),
+        lambda items: [k for k in ("a", "b") if k not in items],
+        60,
+        settle=lambda: settled.append(1),
+        clock=lambda: 0.0,
+        sleep=slept.append,
+    )
+    assert items == ["a", "b"] and reads == []
+    assert len(slept) == 3 and len(settled) == 3
+
+
+def test_wait_until_listed_gives_up_at_the_deadline():
+    slept = []
+    items = cv.wait_until_listed(lambda: [], lambda items: ["a"], 5, clock=lambda: 0.0, sleep=slept.append)
+    assert items == [] and sum(slept) == 5

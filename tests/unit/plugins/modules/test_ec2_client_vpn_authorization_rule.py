@@ -1,5 +1,7 @@
 """ec2_client_vpn_authorization_rule: the logic against a stub EC2 client, and main() in check mode."""
 
+from unittest.mock import MagicMock
+
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import client_vpn_sets
@@ -41,6 +43,19 @@ def params(**overrides):
 pytestmark = pytest.mark.usefixtures("no_sleep")
 
 
+@pytest.fixture
+def tokens(monkeypatch):
+    """The module's ClientTokens, one per intended write: token-1, token-2, ..."""
+    made = []
+
+    def new_client_token():
+        made.append(f"token-{len(made) + 1}")
+        return made[-1]
+
+    monkeypatch.setattr(module, "new_client_token", new_client_token)
+    return made
+
+
 def test_check_mode_makes_no_write_call(wait_for_calls):
     client = stub_client([rule("10.0.0.0/16")])
     result = module.ensure_authorization_rules(
@@ -55,7 +70,7 @@ def test_check_mode_makes_no_write_call(wait_for_calls):
     assert [r["destination_cidr"] for r in result["diff"]["after"]["authorization_rules"]] == ["10.1.0.0/16"]
 
 
-def test_authorize_all_users_and_group_with_the_right_parameters(wait_for_calls):
+def test_authorize_all_users_and_group_with_the_right_parameters(wait_for_calls, tokens):
     client = stub_client([], [rule("10.0.0.0/16"), rule("10.9.0.0/24", SID, "admins")])
     declared = [
         {"destination_cidr": "10.9.0.0/24", "access_group_id": SID, "description": "admins"},
@@ -66,11 +81,19 @@ def test_authorize_all_users_and_group_with_the_right_parameters(wait_for_calls)
     assert write_calls(client, WRITES) == [
         (
             "authorize_client_vpn_ingress",
-            dict(ClientVpnEndpointId=EID, TargetNetworkCidr="10.0.0.0/16", AuthorizeAllGroups=True),
+            dict(
+                ClientVpnEndpointId=EID, TargetNetworkCidr="10.0.0.0/16", ClientToken="token-1", AuthorizeAllGroups=True
+            ),
         ),
         (
             "authorize_client_vpn_ingress",
-            dict(ClientVpnEndpointId=EID, TargetNetworkCidr="10.9.0.0/24", AccessGroupId=SID, Description="admins"),
+            dict(
+                ClientVpnEndpointId=EID,
+                TargetNetworkCidr="10.9.0.0/24",
+                ClientToken="token-2",
+                AccessGroupId=SID,
+                Description="admins",
+            ),
         ),
     ]
     assert wait_for_calls.call_args.args[1] == "client_vpn_authorization_rules_settled"
@@ -214,3 +237,49 @@ def test_main_rejects_bad_cidr_before_any_call(monkeypatch, capsys):
 
 def test_quota_constant_matches_aws():
     assert client_vpn_sets.MAX_CONCURRENT_OPERATIONS == 10
+
+
+def answers_client(answers):
+    """A stub EC2 client whose DescribeClientVpnAuthorizationRules answers ``answers`` in turn (the last one stays)."""
+    client = MagicMock()
+
+    def paginator(name):
+        pager = MagicMock()
+        pager.paginate.return_value.build_full_result.return_value = {
+            "AuthorizationRules": answers.pop(0) if len(answers) > 1 else answers[0]
+        }
+        return pager
+
+    client.get_paginator.side_effect = paginator
+    return client
+
+
+def test_a_new_rule_missing_from_the_first_describes_is_waited_for(wait_for_calls):
+    """EC2 is eventually consistent: a rule just authorized and not yet listed is no failure."""
+    answers = [[], [], [], [rule("10.0.0.0/16", status="authorizing")], [rule("10.0.0.0/16")]]
+    client = answers_client(answers)
+    result = module.ensure_authorization_rules(client, params(rules=[{"destination_cidr": "10.0.0.0/16"}]), False)
+    assert result["changed"] and [r["status"]["code"] for r in result["authorization_rules"]] == ["active"]
+    assert len(answers) == 1  # read until it was listed, then until it was no longer in progress
+
+
+def test_a_lost_answer_is_retried_with_the_rules_token(wait_for_calls):
+    """The rule was authorized but the answer was a 500: the retry carries the same ClientToken, each rule its own."""
+    client = stub_client([], [rule("10.0.0.0/16"), rule("10.1.0.0/16")])
+    client.authorize_client_vpn_ingress.side_effect = [
+        client_error("InternalError"),
+        {"Status": {"Code": "authorizing"}},
+        {"Status": {"Code": "authorizing"}},
+    ]
+    declared = [{"destination_cidr": "10.0.0.0/16"}, {"destination_cidr": "10.1.0.0/16"}]
+    module.ensure_authorization_rules(client, params(rules=declared), check_mode=False)
+    sent = [kwargs["ClientToken"] for name, kwargs in write_calls(client, WRITES)]
+    assert len(sent) == 3 and sent[0] == sent[1] != sent[2]
+
+
+def test_a_rule_the_first_describe_missed_is_no_failure(wait_for_calls):
+    """AWS answers a rule the stale describe missed with InvalidClientVpnDuplicateAuthorizationRule: it exists."""
+    client = stub_client([], [rule("10.0.0.0/16")])
+    client.authorize_client_vpn_ingress.side_effect = client_error("InvalidClientVpnDuplicateAuthorizationRule")
+    result = module.ensure_authorization_rules(client, params(rules=[{"destination_cidr": "10.0.0.0/16"}]), False)
+    assert [r["destination_cidr"] for r in result["authorization_rules"]] == ["10.0.0.0/16"]

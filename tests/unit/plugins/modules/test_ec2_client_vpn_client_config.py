@@ -1,12 +1,14 @@
 """ec2_client_vpn_client_config: rendering, 0600 atomic write, changed only on content change, masked diff."""
 
 import base64
+import json
 import os
 import stat
 from unittest.mock import MagicMock
 
 import pytest
 from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_client_vpn_client_config as mod
+from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import run_main
 
 EID = "cvpn-endpoint-0123456789abcdef0"
 
@@ -128,3 +130,15 @@ def test_unknown_endpoint(tmp_path):
     c.get_paginator.return_value.paginate.return_value.build_full_result.return_value = {"ClientVpnEndpoints": []}
     with pytest.raises(mod.AnsibleClientVpnError):
         mod.run(Module({"dest": str(tmp_path / "x")}), c)
+
+
+def test_main_never_outputs_the_client_key(tmp_path, capsys, monkeypatch):
+    """client_key is no_log: main()'s whole answer (its invocation included) must not hold the key."""
+    dest = str(tmp_path / "vpn.ovpn")
+    args = dict(name="vpn", dest=dest, remote_host="vpn.example.com", client_certificate=cert(5), client_key=KEY)
+    for extra in ({}, {"_ansible_diff": True, "return_content": True, "_ansible_verbosity": 4}):
+        result = run_main(mod, dict(args, **extra), client(), capsys, monkeypatch)
+        assert not result.get("failed"), result
+        assert "TOPSECRET" not in json.dumps(result)
+        assert "invocation" in result  # what would carry the key if it were not no_log
+    assert "TOPSECRET" in open(dest).read()

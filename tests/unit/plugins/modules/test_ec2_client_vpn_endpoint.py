@@ -2,10 +2,13 @@
 
 from unittest.mock import MagicMock
 
+import boto3
+import botocore.config
 import botocore.exceptions
 import pytest
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import AnsibleClientVpnError
 from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_client_vpn_endpoint as mod
+from botocore.stub import Stubber
 
 EID = "cvpn-endpoint-0123456789abcdef0"
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/aaaa"
@@ -491,27 +494,48 @@ def test_create_check_mode_makes_no_write(waits):
     assert result["diff"]["before"] == {}
 
 
+# Tokens written out, not computed by the code under test: a change of the derivation (what makes a re-run
+# find the endpoint an interrupted run created) must show here.  sha256 of the name, parameters and salt.
+TOKEN = "e4c87fcf7b53c556ba36f0c86256b9ed832832717823354bf88a1c40506d7a81"  # params(), no salt
+TOKEN_AFTER_TOKEN = "042ef944c1624bfae93b136f399b34b510833e443736fc401e21e71f176d13ed"  # salt: TOKEN
+TOKEN_AFTER_OLD = "9942330b3af4972c1f5c4a5dbef226b31c5a66b9b505eda068af28e9c31b5fa7"  # salt: cvpn-endpoint-old
+TOKEN_REPLACING = "9a00d7219c9893fd8bb1cb1f6b63dcc60e73571f3ea71e326a3732daf6e250a7"  # 10.201.0.0/22, salt: EID
+
+
 def test_create_uses_derived_token_and_waits(waits):
     client = FakeClient()
     result = mod.ensure_present(client.mock, params(), check_mode=False)
     assert result["changed"] is True
     kwargs = client.mock.create_client_vpn_endpoint.call_args.kwargs
-    request = mod.build_create_params(params())
-    assert kwargs["ClientToken"] == mod.derive_client_token("vpn", request)
-    assert waits == [("client_vpn_endpoint_ready", {"ClientVpnEndpointIds": ["cvpn-endpoint-new"]})]
+    assert kwargs["ClientToken"] == TOKEN
+    assert waits == [
+        ("client_vpn_endpoint_visible", {"ClientVpnEndpointIds": ["cvpn-endpoint-new"]}),
+        ("client_vpn_endpoint_ready", {"ClientVpnEndpointIds": ["cvpn-endpoint-new"]}),
+    ]
     assert result["client_vpn_endpoint"]["client_vpn_endpoint_id"] == "cvpn-endpoint-new"
     assert result["client_vpn_endpoint"]["tags"] == {"Name": "vpn"}
 
 
-def test_create_retries_with_new_token_when_aws_answers_with_a_deleted_endpoint(waits):
+@pytest.mark.parametrize(
+    "first_answer, second_token",
+    [
+        # The token's endpoint is still listed, as deleted: AWS answers with it.
+        ({"ClientVpnEndpointId": "cvpn-endpoint-old", "Status": {"Code": "deleted"}}, TOKEN_AFTER_OLD),
+        # The token's endpoint is gone: EC2's idempotency error ("associated with a resource that is already deleted").
+        (
+            botocore.exceptions.ClientError({"Error": {"Code": "IdempotentParameterMismatch"}}, "Create"),
+            TOKEN_AFTER_TOKEN,
+        ),
+    ],
+)
+def test_create_retries_with_new_token_when_the_token_names_a_deleted_endpoint(waits, first_answer, second_token):
     client = FakeClient()
-    answers = [
-        {"ClientVpnEndpointId": "cvpn-endpoint-old", "Status": {"Code": "pending-associate"}},  # gone since
-        {"ClientVpnEndpointId": "cvpn-endpoint-new", "Status": {"Code": "pending-associate"}},
-    ]
+    answers = [first_answer, {"ClientVpnEndpointId": "cvpn-endpoint-new", "Status": {"Code": "pending-associate"}}]
 
     def create(**kw):
         answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
         if answer["ClientVpnEndpointId"] == "cvpn-endpoint-new":
             client.endpoints.append(endpoint(ClientVpnEndpointId="cvpn-endpoint-new"))
         return answer
@@ -519,8 +543,59 @@ def test_create_retries_with_new_token_when_aws_answers_with_a_deleted_endpoint(
     client.mock.create_client_vpn_endpoint.side_effect = create
     result = mod.ensure_present(client.mock, params(), check_mode=False)
     tokens = [c.kwargs["ClientToken"] for c in client.mock.create_client_vpn_endpoint.call_args_list]
-    assert len(tokens) == 2 and tokens[0] != tokens[1]
+    assert tokens == [TOKEN, second_token]
     assert result["client_vpn_endpoint"]["client_vpn_endpoint_id"] == "cvpn-endpoint-new"
+
+
+def test_create_waits_for_a_new_endpoint_the_first_describes_miss(monkeypatch):
+    """EC2 is eventually consistent: NotFound right after the create is waited out, never a second create."""
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    client = boto3.client("ec2", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b")
+    stub = Stubber(client)
+    new = endpoint(ClientVpnEndpointId="cvpn-endpoint-new")
+    stub.add_response("describe_client_vpn_endpoints", {"ClientVpnEndpoints": []})  # lookup by name: none
+    stub.add_response(
+        "create_client_vpn_endpoint",
+        {"ClientVpnEndpointId": "cvpn-endpoint-new", "Status": {"Code": "pending-associate"}},
+        dict(mod.build_create_params(params()), ClientToken=TOKEN),
+    )
+    for _miss in range(3):
+        stub.add_client_error("describe_client_vpn_endpoints", "InvalidClientVpnEndpointId.NotFound")
+    for _read in range(4):  # visible, its state, ready, the result
+        stub.add_response("describe_client_vpn_endpoints", {"ClientVpnEndpoints": [new]})
+    with stub:
+        result = mod.ensure_present(client, params(), check_mode=False)
+        stub.assert_no_pending_responses()
+    assert result["client_vpn_endpoint"]["client_vpn_endpoint_id"] == "cvpn-endpoint-new"
+
+
+def test_a_lost_create_answer_is_retried_with_the_same_token(monkeypatch):
+    """The write was done but its answer was a 500: the retry carries the same token and gets the same endpoint."""
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    client = boto3.client(
+        "ec2",
+        region_name="us-east-1",
+        aws_access_key_id="a",
+        aws_secret_access_key="b",
+        config=botocore.config.Config(retries={"max_attempts": 0}),
+    )
+    stub = Stubber(client)
+    request = dict(mod.build_create_params(params()), ClientToken=TOKEN)
+    stub.add_client_error("create_client_vpn_endpoint", "InternalError", http_status_code=500, expected_params=request)
+    stub.add_response(
+        "create_client_vpn_endpoint",
+        {"ClientVpnEndpointId": "cvpn-endpoint-new", "Status": {"Code": "pending-associate"}},
+        request,
+    )
+    stub.add_response(
+        "describe_client_vpn_endpoints", {"ClientVpnEndpoints": [endpoint(ClientVpnEndpointId="cvpn-endpoint-new")]}
+    )
+    stub.add_response(
+        "describe_client_vpn_endpoints", {"ClientVpnEndpoints": [endpoint(ClientVpnEndpointId="cvpn-endpoint-new")]}
+    )
+    with stub:
+        assert mod.create_endpoint(client, params(), 30) == "cvpn-endpoint-new"
+        stub.assert_no_pending_responses()
 
 
 def test_create_requires_certificate_and_authentication():
@@ -567,11 +642,10 @@ def test_replace_disassociates_deletes_and_recreates(waits):
     assert [w[0] for w in waits] == [
         "client_vpn_target_network_disassociated",
         "client_vpn_endpoint_deleted",
+        "client_vpn_endpoint_visible",
         "client_vpn_endpoint_ready",
     ]
-    token = client.mock.create_client_vpn_endpoint.call_args.kwargs["ClientToken"]
-    request = mod.build_create_params(params(client_cidr_block="10.201.0.0/22"))
-    assert token == mod.derive_client_token("vpn", request, EID)
+    assert client.mock.create_client_vpn_endpoint.call_args.kwargs["ClientToken"] == TOKEN_REPLACING
 
 
 def test_replace_check_mode(waits):

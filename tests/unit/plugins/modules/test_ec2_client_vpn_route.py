@@ -1,5 +1,7 @@
 """ec2_client_vpn_route: the logic against a stub EC2 client, and main() in check mode."""
 
+from unittest.mock import MagicMock
+
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_client_vpn_route as module
@@ -51,6 +53,19 @@ def params(**overrides):
 pytestmark = pytest.mark.usefixtures("no_sleep")
 
 
+@pytest.fixture
+def tokens(monkeypatch):
+    """The module's ClientTokens, one per intended write: token-1, token-2, ..."""
+    made = []
+
+    def new_client_token():
+        made.append(f"token-{len(made) + 1}")
+        return made[-1]
+
+    monkeypatch.setattr(module, "new_client_token", new_client_token)
+    return made
+
+
 def test_check_mode_makes_no_write_call(wait_for_calls):
     client = stub_client(AUTOMATIC + [route("10.20.0.0/16", "subnet-a")])
     declared = [{"destination_cidr": "10.30.0.0/16", "target_subnet": "subnet-b", "description": "x"}]
@@ -63,7 +78,7 @@ def test_check_mode_makes_no_write_call(wait_for_calls):
     assert len(result["routes"]) == 3  # the automatic ones are returned, not diffed
 
 
-def test_create_with_the_right_parameters_and_wait(wait_for_calls):
+def test_create_with_the_right_parameters_and_wait(wait_for_calls, tokens):
     client = stub_client(AUTOMATIC, AUTOMATIC + [route("0.0.0.0/0", "subnet-a", "Internet")])
     declared = [{"destination_cidr": "0.0.0.0/0", "target_subnet": "subnet-a", "description": "Internet"}]
     result = module.ensure_routes(client, params(routes=declared), check_mode=False)
@@ -74,6 +89,7 @@ def test_create_with_the_right_parameters_and_wait(wait_for_calls):
                 ClientVpnEndpointId=EID,
                 DestinationCidrBlock="0.0.0.0/0",
                 TargetVpcSubnetId="subnet-a",
+                ClientToken="token-1",
                 Description="Internet",
             ),
         )
@@ -182,7 +198,7 @@ def test_route_failed_after_wait_is_an_error(wait_for_calls):
 
 
 def test_pending_declared_route_is_waited_for(wait_for_calls):
-    client = stub_client([route("10.20.0.0/16", "subnet-a", status="creating")])
+    client = stub_client([route("10.20.0.0/16", "subnet-a", status="creating")], [route("10.20.0.0/16", "subnet-a")])
     result = module.ensure_routes(
         client, params(routes=[{"destination_cidr": "10.20.0.0/16", "target_subnet": "subnet-a"}]), check_mode=False
     )
@@ -204,3 +220,36 @@ def test_main_alias_and_no_diff_without_diff_mode(monkeypatch, capsys):
     )
     assert result["changed"] and "diff" not in result
     assert result["added"] == [{"destination_cidr": "10.20.0.0/16", "target_subnet": "subnet-a", "description": None}]
+
+
+def test_a_new_route_missing_from_the_first_describe_is_waited_for_and_a_lost_answer_keeps_its_token(wait_for_calls):
+    added = route("0.0.0.0/0", "subnet-a", "Internet")
+    answers = [AUTOMATIC, AUTOMATIC, AUTOMATIC + [added]]
+    client = stub_client(AUTOMATIC)
+
+    def paginator(name):
+        pager = MagicMock()
+        pager.paginate.return_value.build_full_result.return_value = {
+            "Routes": answers.pop(0) if len(answers) > 1 else answers[0]
+        }
+        return pager
+
+    client.get_paginator.side_effect = paginator
+    client.create_client_vpn_route.side_effect = [
+        stubs.client_error("InternalError", "CreateClientVpnRoute"),
+        {"Status": {"Code": "creating"}},
+    ]
+    declared = [{"destination_cidr": "0.0.0.0/0", "target_subnet": "subnet-a", "description": "Internet"}]
+    assert module.ensure_routes(client, params(routes=declared), check_mode=False)["changed"]
+    sent = [kwargs["ClientToken"] for name, kwargs in write_calls(client, WRITES)]
+    assert len(sent) == 2 and sent[0] == sent[1]
+
+
+def test_a_route_the_first_describe_missed_is_no_failure(wait_for_calls):
+    """AWS answers a route the stale describe missed with InvalidClientVpnDuplicateRoute: it exists."""
+    client = stub_client(AUTOMATIC, AUTOMATIC + [route("0.0.0.0/0", "subnet-a")])
+    client.create_client_vpn_route.side_effect = stubs.client_error(
+        "InvalidClientVpnDuplicateRoute", "CreateClientVpnRoute"
+    )
+    declared = [{"destination_cidr": "0.0.0.0/0", "target_subnet": "subnet-a"}]
+    assert module.ensure_routes(client, params(routes=declared), check_mode=False)["changed"]

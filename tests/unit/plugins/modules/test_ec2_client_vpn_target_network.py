@@ -65,6 +65,19 @@ def params(**overrides):
 pytestmark = pytest.mark.usefixtures("no_sleep")
 
 
+@pytest.fixture
+def tokens(monkeypatch):
+    """The module's ClientTokens, one per intended write: token-1, token-2, ..."""
+    made = []
+
+    def new_client_token():
+        made.append(f"token-{len(made) + 1}")
+        return made[-1]
+
+    monkeypatch.setattr(module, "new_client_token", new_client_token)
+    return made
+
+
 def test_check_mode_makes_no_write_call(wait_for_calls):
     client = stub_client([assoc("subnet-a")])
     result = module.ensure_target_networks(client, params(subnet_ids=["subnet-b", "subnet-c"]), check_mode=True)
@@ -74,12 +87,18 @@ def test_check_mode_makes_no_write_call(wait_for_calls):
     assert result["diff"] == {"before": {"subnet_ids": ["subnet-a"]}, "after": {"subnet_ids": ["subnet-b", "subnet-c"]}}
 
 
-def test_associate_and_wait(wait_for_calls):
+def test_associate_and_wait(wait_for_calls, tokens):
     client = stub_client([], [assoc("subnet-a"), assoc("subnet-b")])
     result = module.ensure_target_networks(client, params(subnet_ids=["subnet-b", "subnet-a"]), check_mode=False)
     assert write_calls(client, WRITES) == [
-        ("associate_client_vpn_target_network", dict(ClientVpnEndpointId=EID, SubnetId="subnet-a")),
-        ("associate_client_vpn_target_network", dict(ClientVpnEndpointId=EID, SubnetId="subnet-b")),
+        (
+            "associate_client_vpn_target_network",
+            dict(ClientVpnEndpointId=EID, SubnetId="subnet-a", ClientToken="token-1"),
+        ),
+        (
+            "associate_client_vpn_target_network",
+            dict(ClientVpnEndpointId=EID, SubnetId="subnet-b", ClientToken="token-2"),
+        ),
     ]
     assert wait_for_calls.call_args.args[1:] == ("client_vpn_target_networks_settled", 60)
     assert [a["target_network_id"] for a in result["associations"]] == ["subnet-a", "subnet-b"]
@@ -102,12 +121,15 @@ def test_two_subnets_in_one_az_refused_before_any_write(wait_for_calls):
     assert write_calls(client, WRITES) == []
 
 
-def test_replacement_in_same_az_disassociates_waits_then_associates(wait_for_calls):
+def test_replacement_in_same_az_disassociates_waits_then_associates(wait_for_calls, tokens):
     client = stub_client([assoc("subnet-a"), assoc("subnet-b")], [assoc("subnet-a2"), assoc("subnet-b")])
     module.ensure_target_networks(client, params(subnet_ids=["subnet-a2", "subnet-b"], wait=False), check_mode=False)
     assert write_calls(client, WRITES) == [
         ("disassociate_client_vpn_target_network", dict(ClientVpnEndpointId=EID, AssociationId="cvpn-assoc-subnet-a")),
-        ("associate_client_vpn_target_network", dict(ClientVpnEndpointId=EID, SubnetId="subnet-a2")),
+        (
+            "associate_client_vpn_target_network",
+            dict(ClientVpnEndpointId=EID, SubnetId="subnet-a2", ClientToken="token-1"),
+        ),
     ]
     assert wait_for_calls.call_count == 1  # the AZ must be free before the new association, even with wait=false
 
@@ -198,3 +220,45 @@ def test_main_check_mode_same_az(monkeypatch, capsys):
 def test_main_requires_subnets_when_present(monkeypatch, capsys):
     result = run_main(module, dict(client_vpn_endpoint_id=EID), stub_client([]), capsys, monkeypatch)
     assert result["failed"] and "subnet_ids" in result["msg"]
+
+
+def test_a_new_association_missing_from_the_first_describes_is_waited_for(wait_for_calls):
+    """EC2 is eventually consistent: an association just made and not yet listed is no failure."""
+    answers = [[], [], [assoc("subnet-a")]]
+    client = stub_client([], [])
+    subnets = client.get_paginator.side_effect
+
+    def paginator(name):
+        if name != "describe_client_vpn_target_networks":
+            return subnets(name)
+        pager = MagicMock()
+        pager.paginate.return_value.build_full_result.return_value = {
+            "ClientVpnTargetNetworks": answers.pop(0) if len(answers) > 1 else answers[0]
+        }
+        return pager
+
+    client.get_paginator.side_effect = paginator
+    result = module.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
+    assert result["changed"] and [a["target_network_id"] for a in result["associations"]] == ["subnet-a"]
+
+
+def test_a_lost_association_answer_is_retried_with_the_same_token(wait_for_calls):
+    client = stub_client([], [assoc("subnet-a")])
+    client.associate_client_vpn_target_network.side_effect = [
+        client_error("InternalError"),
+        {"AssociationId": "cvpn-assoc-subnet-a", "Status": {"Code": "associating"}},
+    ]
+    module.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
+    sent = [kwargs["ClientToken"] for name, kwargs in write_calls(client, WRITES)]
+    assert len(sent) == 2 and sent[0] == sent[1]
+
+
+def test_an_association_the_first_describe_missed_is_no_failure(wait_for_calls):
+    """A run just after a wait=false run: the describe misses the new association, AWS answers the re-association
+    with InvalidClientVpnDuplicateAssociationException: it exists, and is waited for."""
+    client = stub_client([], [assoc("subnet-a")])
+    client.associate_client_vpn_target_network.side_effect = client_error(
+        "InvalidClientVpnDuplicateAssociationException"
+    )
+    result = module.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
+    assert [a["target_network_id"] for a in result["associations"]] == ["subnet-a"]
