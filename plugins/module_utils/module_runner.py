@@ -8,9 +8,33 @@
 The logic functions stay pure (``(client, params, check_mode)`` returning the
 result dict, never calling ``exit_json``); ``main()`` builds the module and
 hands the logic to ``run_module`` as its last statement.
+
+Every module builds its clients with ``aws_client``: one retry layer per call.
 """
 
+try:
+    import botocore.config
+except ImportError:
+    pass  # Modules are responsible for handling this.
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import get_aws_connection_info
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+
+# The collection's wrappers (AWSRetry.jittered_backoff: 10 attempts, the codes each service needs, such as
+# ConcurrentMutationLimitExceeded or a busy directory) and waiters (throttling codes as "retry") already retry.
+# botocore's own retries (standard mode, 10 attempts, from the playbooks' aws_config) under them would multiply
+# the attempts (~100 per call): our clients make a single HTTP attempt per wrapper attempt.
+SINGLE_ATTEMPT = {"retries": {"mode": "standard", "total_max_attempts": 1}}
+
+
+def aws_client(module, service, region=None):
+    """``module.client(service)`` whose botocore config makes one attempt per call (the rest of aws_config kept)."""
+    dummy_region, dummy_endpoint, connection = get_aws_connection_info(module)
+    config = connection.get("aws_config") or botocore.config.Config()
+    extra = {"aws_config": config.merge(botocore.config.Config(**SINGLE_ATTEMPT))}
+    if region is not None:
+        extra["region"] = region
+    return module.client(service, **extra)
 
 
 def run_module(module, logic, *args, user_errors=()):

@@ -216,6 +216,7 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import b
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import connect_directory
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import ensure_directory
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import predicted_directory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
 
 DIRECTORY_TYPE = "ADConnector"
@@ -262,7 +263,7 @@ def main():
         wait_timeout=dict(type="int", default=1800),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_module(module, ensure_directory, module.client("ds"), module.params, module.check_mode, AD_CONNECTOR)
+    run_module(module, ensure_directory, aws_client(module, "ds"), module.params, module.check_mode, AD_CONNECTOR)
 
 
 if __name__ == "__main__":

@@ -506,6 +506,7 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn 
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import get_client_vpn_endpoint
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import modify_client_vpn_endpoint
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_for
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
 
 # Options that CreateClientVpnEndpoint accepts but ModifyClientVpnEndpoint does not.
 IMMUTABLE_OPTIONS = (
@@ -1197,7 +1198,7 @@ def main():
     if banner and banner.get("text") and len(banner["text"]) > 1400:
         module.fail_json(msg="login_banner.text: at most 1,400 characters")
 
-    client = module.client("ec2")
+    client = aws_client(module, "ec2")
     try:
         if module.params["state"] == "present":
             result = ensure_present(client, module.params, module.check_mode)

@@ -142,6 +142,7 @@ import ipaddress
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import LatencyRecordError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import dns_answers
 
@@ -213,7 +214,7 @@ def main():
     problems = validate(module.params)
     if problems:
         module.fail_json(msg="; ".join(problems))
-    client = module.client("route53")
+    client = aws_client(module, "route53")
     try:
         answers = dns_answers(client, module.params)
     except LatencyRecordError as e:
