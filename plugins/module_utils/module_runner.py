@@ -14,6 +14,7 @@ Every module builds its clients with ``aws_client``: one retry layer per call.
 
 try:
     import botocore.config
+    import botocore.exceptions
 except ImportError:
     pass  # Modules are responsible for handling this.
 
@@ -25,16 +26,35 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 # botocore's own retries (standard mode, 10 attempts, from the playbooks' aws_config) under them would multiply
 # the attempts (~100 per call): our clients make a single HTTP attempt per wrapper attempt.
 SINGLE_ATTEMPT = {"retries": {"mode": "standard", "total_max_attempts": 1}}
+# A request that got no answer at all (connection reset, timeout) never reaches the wrappers' error codes: botocore
+# sends it again, at most this many times in all, and only then.
+TRANSPORT_ATTEMPTS = 3
+
+
+def _retry_transport_errors(attempts, caught_exception=None, **kwargs):
+    """botocore ``needs-retry`` handler: seconds to wait before sending again, or None (no retry)."""
+    transport = (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)
+    if isinstance(caught_exception, transport) and attempts < TRANSPORT_ATTEMPTS:
+        return attempts
+    return None
 
 
 def aws_client(module, service, region=None):
-    """``module.client(service)`` whose botocore config makes one attempt per call (the rest of aws_config kept)."""
+    """``module.client(service)`` making one attempt per wrapper attempt (the rest of aws_config kept).
+
+    Error codes are retried by the wrappers only; a request without an answer by botocore only (TRANSPORT_ATTEMPTS).
+    """
     dummy_region, dummy_endpoint, connection = get_aws_connection_info(module)
     config = connection.get("aws_config") or botocore.config.Config()
     extra = {"aws_config": config.merge(botocore.config.Config(**SINGLE_ATTEMPT))}
     if region is not None:
         extra["region"] = region
-    return module.client(service, **extra)
+    client = module.client(service, **extra)
+    events = getattr(getattr(client, "meta", None), "events", None)
+    if events is not None:  # a real botocore client (unit tests may hand out stubs)
+        event = f"needs-retry.{client.meta.service_model.service_id.hyphenize()}"
+        events.register(event, _retry_transport_errors, unique_id="multiregion-client-vpn-transport-retry")
+    return client
 
 
 def run_module(module, logic, *args, user_errors=()):

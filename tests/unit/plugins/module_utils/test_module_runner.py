@@ -9,6 +9,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import client_vpn
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import ds
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import module_runner
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
 
 # What every playbook of the collection sets in module_defaults (amazon.aws modules rely on it).
@@ -19,10 +20,14 @@ WRAPPER_ATTEMPTS = 10
 
 class Throttling(BaseHTTPRequestHandler):
     requests = []
+    hang_up = False
 
     def do_POST(self):  # noqa: N802 (http.server's name)
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         Throttling.requests.append(self.headers.get("X-Amz-Target") or "ec2")
+        if Throttling.hang_up:  # no answer at all: the connection is closed
+            self.close_connection = True
+            return
         if self.headers.get("X-Amz-Target"):  # JSON protocol (Directory Service)
             body, kind = b'{"__type": "ThrottlingException", "message": "Rate exceeded"}', "application/x-amz-json-1.1"
         else:  # EC2 query protocol
@@ -47,6 +52,7 @@ def server():
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     Throttling.requests = []
+    Throttling.hang_up = False
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
 
@@ -92,3 +98,11 @@ def test_the_rest_of_aws_config_is_kept(module):
     config = aws_client(module, "ec2").meta.config
     assert config.connect_timeout == 7
     assert config.retries == {"mode": "standard", "total_max_attempts": 1}
+
+
+def test_a_request_without_an_answer_is_sent_again_by_botocore_only(module):
+    """No error code for the wrappers to retry: botocore sends it TRANSPORT_ATTEMPTS times in all, no more."""
+    Throttling.hang_up = True
+    with pytest.raises(client_vpn.AnsibleClientVpnError):
+        client_vpn.describe_client_vpn_endpoints(aws_client(module, "ec2"))
+    assert len(Throttling.requests) == module_runner.TRANSPORT_ATTEMPTS == 3
