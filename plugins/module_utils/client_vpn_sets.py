@@ -34,6 +34,7 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn 
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import error_code
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_for
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_until_listed
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
 
 # Items in these states exist (or are on their way to existing).
@@ -760,4 +761,4 @@ def run_endpoint_set_module(module, ensure):
     A SetPlanError (the declared set cannot be applied, found before any AWS call) fails
     with its message, an AnsibleAWSError with the AWS error; the diff is returned in diff mode only.
     """
-    run_module(module, ensure, module.client("ec2"), module.params, module.check_mode, user_errors=(SetPlanError,))
+    run_module(module, ensure, aws_client(module, "ec2"), module.params, module.check_mode, user_errors=(SetPlanError,))

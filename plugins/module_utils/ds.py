@@ -29,7 +29,6 @@ from typing import Callable
 
 try:
     import botocore
-    import botocore.config
 except ImportError:
     pass  # Modules are responsible for handling this.
 
@@ -44,6 +43,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.transformation import c
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import aws_rules
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import polling
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
 
 # A ClientException whose message says the directory is busy with another
 # operation is transient: it is mapped to this pseudo code so that AWSRetry
@@ -117,8 +117,9 @@ def is_transient(error):
 
 
 def create_client(module):
-    """A DS client for creates only: botocore's own retries would repeat a create blindly after a server error."""
-    return module.client("ds", config=botocore.config.Config(retries={"total_max_attempts": 1}))
+    """A DS client for creates only: botocore's own retries would repeat a create blindly after a server error
+    or a lost answer (CreateMicrosoftAD and ConnectDirectory have no idempotency token)."""
+    return aws_client(module, "ds", resend_unanswered=False)
 
 
 class DSErrorHandler(AWSErrorHandler):

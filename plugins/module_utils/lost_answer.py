@@ -9,7 +9,7 @@ AWS sometimes performs a write and loses its answer (a 500, a dropped
 connection).  For a call without an idempotency token (CreateVpcPeeringConnection,
 ImportCertificate) a blind retry, by botocore or by ``AWSRetry``, then makes a
 second resource.  ``create_once`` makes the call on a client whose botocore
-retries are off (``single_attempt_config``), and after an error that may hide a
+retries are off (``single_attempt_client``), and after an error that may hide a
 performed write looks the resource up for a bounded time (the API is eventually
 consistent: a just-created resource may be missing from the first reads)
 before making the call one more time.
@@ -19,9 +19,10 @@ import time
 
 try:
     import botocore
-    import botocore.config
 except ImportError:
     pass  # Modules are responsible for handling this.
+
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
 
 # How many times the write is made at most: the first call, then one more after the lookup found nothing.
 ATTEMPTS = 2
@@ -30,21 +31,10 @@ LOOKUP_DELAY = 2.0
 THROTTLING_CODES = ("Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException")
 
 
-def single_attempt_config():
-    """The botocore config of the client that makes the write: one attempt, no botocore retry."""
-    return botocore.config.Config(retries={"total_max_attempts": 1})
-
-
 def single_attempt_client(module, service):
-    """A client of ``module`` (an AnsibleAWSModule) for ``service`` whose botocore retries are off.
-
-    The user's ``aws_config`` (for example ``retries: {max_attempts: 10}`` in module_defaults) is
-    kept except for the retries: AnsibleAWSModule merges ``aws_config`` last, so the single-attempt
-    retries are merged into it here rather than passed beside it.
-    """
-    user = module.params.get("aws_config") or {}
-    config = botocore.config.Config(**user).merge(single_attempt_config())
-    return module.client(service, aws_config=config)
+    """A client of ``module`` for ``service`` that sends a write once: no botocore retry, not even of a request
+    that got no answer (the caller looks the resource up before writing again)."""
+    return aws_client(module, service, resend_unanswered=False)
 
 
 def classify(error):

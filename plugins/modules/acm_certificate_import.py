@@ -126,6 +126,7 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.acm_import 
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.acm_import import CertificateInputError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.acm_import import ensure_certificate_import
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.lost_answer import single_attempt_client
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
 
 
@@ -142,7 +143,7 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     if not HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib("cryptography"))
-    client = module.client("acm")
+    client = aws_client(module, "acm")
     write_client = single_attempt_client(module, "acm")
     run_module(
         module,

@@ -222,6 +222,7 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import c
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import create_client
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import ensure_directory
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import predicted_directory
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
 
 DIRECTORY_TYPE = "ADConnector"
@@ -271,7 +272,7 @@ def main():
     run_module(
         module,
         ensure_directory,
-        module.client("ds"),
+        aws_client(module, "ds"),
         module.params,
         module.check_mode,
         AD_CONNECTOR,

@@ -182,6 +182,7 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import l
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import normalize_directory
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import normalize_domain_controllers
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import normalize_region
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
 
 
 def filter_directories(directories, names=None, directory_type=None):
@@ -238,12 +239,12 @@ def main():
         include_domain_controllers=dict(type="bool", default=False),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("ds")
+    client = aws_client(module, "ds")
     clients = {}
 
     def client_for_region(name):
         if name not in clients:
-            clients[name] = module.client("ds", region=name)
+            clients[name] = aws_client(module, "ds", region=name)
         return clients[name]
 
     try:

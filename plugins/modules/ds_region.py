@@ -270,6 +270,7 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import u
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import wait_for_directory
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import wait_for_domain_controllers
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import wait_for_region
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
 
 DEFAULT_DOMAIN_CONTROLLERS = 2
@@ -576,8 +577,8 @@ def main():
         mutually_exclusive=[["directory_id", "directory_name"]],
         required_one_of=[["directory_id", "directory_name"]],
     )
-    primary_client = module.client("ds")
-    replica_client = module.client("ds", region=module.params["replica_region"])
+    primary_client = aws_client(module, "ds")
+    replica_client = aws_client(module, "ds", region=module.params["replica_region"])
 
     ensure = ensure_present if module.params["state"] == "present" else ensure_absent
     run_module(module, ensure, primary_client, replica_client, module.params, module.check_mode, module.region)

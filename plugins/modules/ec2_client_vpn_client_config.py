@@ -159,6 +159,7 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_config import remotes
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_config import split_certificates
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_config import strip_secrets
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
 
 FILE_MODE = 0o600
 
@@ -286,7 +287,7 @@ def main():
         required_one_of=[["client_vpn_endpoint_id", "name"]],
         required_together=[["client_certificate", "client_key"]],
     )
-    client = module.client("ec2")
+    client = aws_client(module, "ec2")
     try:
         result = run(module, client)
     except ClientConfigError as e:

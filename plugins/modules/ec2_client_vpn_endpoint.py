@@ -512,6 +512,7 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn 
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import get_client_vpn_endpoint
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import modify_client_vpn_endpoint
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_for
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
 
 # Tokens tried by one create: each further one follows an answer naming an endpoint deleted since.
 MAX_CREATE_TOKENS = 5
@@ -1225,7 +1226,7 @@ def main():
     if problems:
         module.fail_json(msg="; ".join(problems))
 
-    client = module.client("ec2")
+    client = aws_client(module, "ec2")
     try:
         if module.params["state"] == "present":
             result = ensure_present(client, module.params, module.check_mode)

@@ -222,6 +222,7 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn 
 )
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import endpoint_is_live
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import endpoint_name
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
 
 INCLUDES = {
     "target_networks": describe_client_vpn_target_networks,
@@ -286,7 +287,7 @@ def main():
         include_deleted=dict(type="bool", default=False),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("ec2")
+    client = aws_client(module, "ec2")
     try:
         endpoints = list_endpoints(client, module.params)
     except AnsibleAWSError as e:

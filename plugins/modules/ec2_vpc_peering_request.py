@@ -145,6 +145,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.lost_answer import single_attempt_client
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.vpc_peering_request import ensure_peering_request
 
@@ -162,7 +163,7 @@ def main():
         lost_answer_timeout=dict(type="int", default=60),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("ec2")
+    client = aws_client(module, "ec2")
     write_client = single_attempt_client(module, "ec2")
     run_module(module, ensure_peering_request, client, write_client, module.params, module.check_mode)
 

@@ -224,6 +224,7 @@ import ipaddress
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import LatencyRecordError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import check_wait_conditions
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import dns_answers
@@ -307,7 +308,7 @@ def main():
     problems = validate(module.params)
     if problems:
         module.fail_json(msg="; ".join(problems))
-    client = module.client("route53")
+    client = aws_client(module, "route53")
     try:
         answers, wait = dns_answers(client, module.params)
     except LatencyRecordError as e:

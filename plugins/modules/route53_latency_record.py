@@ -352,6 +352,7 @@ actions:
 import functools
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import LatencyRecordError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import ensure_latency_record
@@ -403,7 +404,7 @@ def main():
         ensure = functools.partial(ensure_latency_record, warn=module.warn)
     else:
         ensure = ensure_latency_record_absent
-    client = module.client("route53")
+    client = aws_client(module, "route53")
     run_module(module, ensure, client, module.params, module.check_mode, user_errors=(LatencyRecordError,))
 
 

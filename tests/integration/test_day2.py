@@ -10,7 +10,8 @@ previous one's state):
   exactly two health check updates, none left inverted;
 - playbooks/client_config.yml writes a 0600 file whose remote lines all name the VPN name;
 - playbooks/teardown.yml without confirmation fails before any AWS call;
-- teardown limited to one Branch removes that Region only (endpoints, directories, records, network);
+- teardown limited to one Branch removes that Region only (endpoints, directories, records, network), and in the
+  same run its traces in the others: their routes through its peering, their rules and Client VPN routes for its VPC;
 - the global_dns role alone then removes a record left for that Region (no endpoint, no record);
 - teardown limited to the Home refuses while a Branch remains, without a write call;
 - the full teardown leaves nothing owned in any Region, and the pre-existing zone with its record, untagged.
@@ -43,6 +44,8 @@ OWNED = [{"Name": f"tag:{OWNER_KEY}", "Values": [VPN_NAME]}]
 UNRELATED = f"www.{ZONE}"
 PROBES = {HOME: HOSTS["home"]["hosts"][HOME]["probe_ip"]}
 PROBES.update({region: HOSTS["branches"]["hosts"][region]["probe_ip"] for region in BRANCHES})
+CIDRS = {HOME: HOSTS["home"]["hosts"][HOME]["vpc_cidr"]}
+CIDRS.update({region: HOSTS["branches"]["hosts"][region]["vpc_cidr"] for region in BRANCHES})
 
 
 class Sandbox(SandboxHandle):
@@ -144,6 +147,27 @@ def _owned(sandbox, region):
     }
 
 
+def _routed_cidrs(sandbox, region):
+    """The CIDRs one Region routes to through a peering, and its endpoint authorizes and routes to (sorted)."""
+    ec2 = sandbox.client("ec2", region)
+    tables = ec2.describe_route_tables(Filters=OWNED)["RouteTables"]
+    (endpoint,) = [
+        e
+        for e in ec2.describe_client_vpn_endpoints()["ClientVpnEndpoints"]
+        if e["Status"]["Code"] not in ("deleting", "deleted")
+    ]
+    endpoint_id = endpoint["ClientVpnEndpointId"]
+    rules = ec2.describe_client_vpn_authorization_rules(ClientVpnEndpointId=endpoint_id)["AuthorizationRules"]
+    routes = ec2.describe_client_vpn_routes(ClientVpnEndpointId=endpoint_id)["Routes"]
+    return {
+        "route_table": sorted(
+            r["DestinationCidrBlock"] for t in tables for r in t["Routes"] if r.get("VpcPeeringConnectionId")
+        ),
+        "authorization_rule": sorted(r["DestinationCidr"] for r in rules),
+        "client_vpn_route": sorted(r["DestinationCidr"] for r in routes if r["Origin"] == "add-route"),
+    }
+
+
 def _health_checks(sandbox):
     return sandbox.client("route53").list_health_checks()["HealthChecks"]
 
@@ -211,6 +235,7 @@ def test_teardown_of_one_branch_removes_that_region_only(deployed):
     sandbox, zone_id = deployed["sandbox"], deployed["zone_id"]
     gone, kept = BRANCHES[0], [HOME, *BRANCHES[1:]]
     before = {region: _owned(sandbox, region) for region in REGIONS}
+    assert all(CIDRS[gone] in _routed_cidrs(sandbox, region)["route_table"] for region in kept)
     sandbox.run(REPO / "playbooks" / "teardown.yml", {"teardown_confirm": VPN_NAME}, limit=gone)
     after = {region: _owned(sandbox, region) for region in REGIONS}
     assert after[gone] == {key: 0 for key in after[gone]}
@@ -218,6 +243,13 @@ def test_teardown_of_one_branch_removes_that_region_only(deployed):
         # Everything stays but the peering to the removed Region.
         assert after[region] == {**before[region], "peerings": before[region]["peerings"] - 1}, region
         assert after[region]["endpoints"] == 1
+        # In the same run, nothing that leads to the removed Region is left: no route through its deleted peering
+        # (a blackhole on AWS), no authorization rule or Client VPN route for its VPC CIDR; the other Regions' stay.
+        routed = _routed_cidrs(sandbox, region)
+        others = sorted(CIDRS[r] for r in kept if r != region)
+        assert routed["route_table"] == others, (region, routed)
+        assert routed["client_vpn_route"] == sorted(others * 2), (region, routed)
+        assert routed["authorization_rule"] == sorted([*others, CIDRS[region]]), (region, routed)
     # The Home directory lost its replica in the removed Region, not the others.
     regions = sandbox.client("ds", HOME).describe_regions(
         DirectoryId=sandbox.client("ds", HOME).describe_directories()["DirectoryDescriptions"][0]["DirectoryId"]

@@ -4,9 +4,11 @@ import http.server
 import threading
 
 import boto3
+import botocore.config
 import botocore.exceptions
 import pytest
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import lost_answer
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import module_runner
 
 
 def error(code, status):
@@ -41,10 +43,6 @@ class FakeTime:
 )
 def test_classify(failure, kind):
     assert lost_answer.classify(failure) == kind
-
-
-def test_single_attempt_config():
-    assert lost_answer.single_attempt_config().retries == {"total_max_attempts": 1}
 
 
 def test_answer_returned_without_lookup():
@@ -135,10 +133,13 @@ def failing_endpoint():
 @pytest.mark.parametrize(
     "aws_config", [None, {"retries": {"mode": "standard", "max_attempts": 10}, "read_timeout": 30}]
 )
-def test_single_attempt_client_makes_one_request_whatever_the_user_config(failing_endpoint, aws_config):
+def test_single_attempt_client_makes_one_request_whatever_the_user_config(failing_endpoint, aws_config, monkeypatch):
     url, count = failing_endpoint
     module = FakeModule(aws_config)
     module.endpoint = url
+    # What amazon.aws reads from a real module's params: the user's aws_config as a botocore Config.
+    connection = {"aws_config": botocore.config.Config(**aws_config)} if aws_config else {}
+    monkeypatch.setattr(module_runner, "get_aws_connection_info", lambda m: ("us-east-1", url, connection))
     client = lost_answer.single_attempt_client(module, "ec2")
     with pytest.raises(botocore.exceptions.ClientError):
         client.create_vpc_peering_connection(VpcId="vpc-1", PeerVpcId="vpc-2")
