@@ -69,7 +69,7 @@ def inventory_problems(hostvars, groups):
     prefixed with their names.
     """
     variables = _inventory_variables()
-    hosts = list(dict.fromkeys(host for host, _ in _region_hosts(groups)))
+    hosts = list(dict.fromkeys(host for host, dummy in _region_hosts(groups)))
     found = {}
     for host in hosts:
         values, problems = {}, []
@@ -89,7 +89,7 @@ def preflight_resource_problems(hostvars, groups, settings):
     """The problems found by preflight's read-only look-ups registered on each Region host."""
     regions = topology_regions(hostvars, groups)
     reads = {}
-    for host, _ in _region_hosts(groups):
+    for host, dummy in _region_hosts(groups):
         reads[host] = {key: hostvars[host].get(var) for key, var in READS.items()}
     return resource_problems(regions, reads, settings)
 

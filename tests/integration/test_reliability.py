@@ -266,6 +266,9 @@ def dns_answers(sandbox, branches):
             HostedZoneId=zone["Id"].split("/")[-1],
             RecordName=inventory.VPN_NAME,
             RecordType="CNAME",
+            # As the collection asks: the client is its own resolver, so the answer does not depend on whether
+            # a resolver passes the client subnet on.
+            ResolverIP=host["probe_ip"],
             EDNS0ClientSubnetIP=host["probe_ip"],
         )
         assert answer["ResponseCode"] == "NOERROR", answer

@@ -35,7 +35,7 @@ def test_concurrent_mode_has_one_region_add_on_the_chain(branches):
 
 @pytest.mark.parametrize("branches", [1, 2, 4, 8])
 def test_serial_mode_holds_every_branchs_region_add_one_after_another(branches):
-    concurrent, _ = critical_path(branches, 1.0)
+    concurrent, dummy = critical_path(branches, 1.0)
     serial, detail = critical_path(branches, 1.0, serial_region_adds=True)
     assert serial == concurrent + (branches - 1) * D["region_add"]
     assert detail["region_adds"] == "serial"
@@ -45,7 +45,7 @@ def test_serial_mode_holds_every_branchs_region_add_one_after_another(branches):
 
 def test_serial_mode_at_four_branches_and_scale():
     # 1800 + 4 x 2400 + 480 + 480 + 90, + 60 for the record; at 1/30: 414 s.
-    total, _ = critical_path(4, 1 / 30, serial_region_adds=True)
+    total, dummy = critical_path(4, 1 / 30, serial_region_adds=True)
     assert total == pytest.approx((1800 + 4 * 2400 + 480 + 480 + 90 + 60) / 30, abs=0.001)
 
 

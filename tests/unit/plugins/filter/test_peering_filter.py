@@ -14,7 +14,8 @@ VPCS = {region: f"vpc-{i}" for i, region in enumerate(REGIONS)}
 CIDRS = {region: f"10.{10 * (i + 1)}.0.0/16" for i, region in enumerate(REGIONS)}
 
 
-def peers_of(region, regions=REGIONS, unknown=()):
+def peers_of(region, regions=None, unknown=()):
+    regions = REGIONS if regions is None else regions
     return [
         {"host": r, "region": r, "vpc_id": "" if r in unknown else VPCS[r], "cidr": "" if r in unknown else CIDRS[r]}
         for r in regions

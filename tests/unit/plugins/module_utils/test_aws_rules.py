@@ -196,7 +196,7 @@ def test_health_check_interval_choices_are_the_shared_constant():
     ],
 )
 def test_role_spec_choices_are_the_shared_constants(variable, constant):
-    for _, _, spec in VARIABLES[variable]:
+    for dummy_role, dummy_option, spec in VARIABLES[variable]:
         assert tuple(spec["choices"]) == tuple(constant)
 
 

@@ -9,7 +9,6 @@ import pytest
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import vpc_peering_request as logic
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.vpc_peering_request import AnsiblePeeringError
 from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_vpc_peering_request as module
-from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import run_main
 from botocore.stub import Stubber
 
 VPC = "vpc-11111111"
@@ -34,7 +33,8 @@ def params(**kw):
     return base
 
 
-def peering(peering_id, status="pending-acceptance", requester=VPC, accepter=PEER, tags=TAGS, expires=None):
+def peering(peering_id, status="pending-acceptance", requester=VPC, accepter=PEER, tags="owned", expires=None):
+    tags = TAGS if tags == "owned" else tags
     result = {
         "VpcPeeringConnectionId": peering_id,
         "Status": {"Code": status, "Message": status},
@@ -139,7 +139,7 @@ def test_nothing_found_after_a_lost_answer_requests_once_more(ec2):
     fake = FakeTime()
     expect_lookup(stubber)
     stubber.add_client_error("create_vpc_peering_connection", "InternalError", "", 500, CREATE_REQUEST)
-    for _ in range(3):  # 0 s, 2 s, 4 s: timeout 4
+    for dummy in range(3):  # 0 s, 2 s, 4 s: timeout 4
         expect_lookup(stubber)
     stubber.add_response("create_vpc_peering_connection", {"VpcPeeringConnection": peering("pcx-2")}, CREATE_REQUEST)
     expect_read_back(stubber, peering("pcx-2"))
