@@ -21,6 +21,7 @@ import re
 from pathlib import Path
 
 import yaml
+from sandbox.clock import DURATIONS
 
 REPO = Path(__file__).resolve().parents[2]
 INVENTORY = REPO / "inventories" / "sandbox"
@@ -150,7 +151,10 @@ def test_site_deploys_regions_in_parallel_then_reruns_without_writes(sandbox, ru
     assert len(home_endpoint_created) == 1
     connectors_created = _times(calls, "ConnectDirectory")
     assert len(connectors_created) == len(BRANCHES)
-    assert home_endpoint_created[0] < connectors_created[0]
+    # While replicating: before the first Region add can have completed (the sandbox's simulated duration), which
+    # holds however slow the machine is; the connectors themselves follow their Region add.
+    replicated_at = _times(calls, "AddRegion", HOME)[0] + DURATIONS["region_add"] * TIME_SCALE
+    assert home_endpoint_created[0] < replicated_at <= connectors_created[0]
     # AddRegion is called in the primary Region, once per Branch; each connector in its own Region.
     assert [c["region"] for c in calls if c["action"] == "AddRegion"] == [HOME] * len(BRANCHES)
     assert sorted(c["region"] for c in calls if c["action"] == "ConnectDirectory") == sorted(BRANCHES)
