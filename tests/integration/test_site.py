@@ -21,6 +21,7 @@ import re
 from pathlib import Path
 
 import yaml
+
 from sandbox.clock import DURATIONS
 
 REPO = Path(__file__).resolve().parents[2]
