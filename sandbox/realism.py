@@ -6,8 +6,9 @@ switched off one by one (``--without NAME`` on the command line,
 ``POST /_sandbox/effects`` at run time) for debugging, and is scaled by the
 clock like every other duration.  At time scale 0 the delays vanish, so the
 in-process test sandbox stays instant; at any scale above 0 at least the first
-describe after a create misses the new resource (``MIN_MISSES``), so every
-client meets that path whatever the scale.
+describe after a create misses the new resource (``MIN_MISSES``) when made within
+AWS's own (unscaled) window, so every client meets that path whatever the scale,
+while a describe long after the create always finds it.
 
 Emulations use one object, ``call.sandbox.realism``:
 
@@ -21,6 +22,8 @@ Emulations use one object, ``call.sandbox.realism``:
 """
 
 import threading
+
+from .clock import DURATIONS
 
 # name -> what it does (the control API and ``--help`` list them).
 EFFECTS = {
@@ -39,8 +42,11 @@ MODES = {
     "serial_region_adds": "a directory refuses a second AddRegion while one is in progress",
 }
 
-# Describes that miss a new resource at any time scale above 0.
+# Describes that miss a new resource at any time scale above 0 ...
 MIN_MISSES = 1
+# ... when made within this many real seconds of the create (AWS's own window, unscaled): a resource is never
+# hidden from a describe made long after its create merely because nobody looked at it in between.
+MISS_HORIZON = "consistency"
 
 
 class Realism:
@@ -91,8 +97,10 @@ class Realism:
         """``key`` of ``kind`` was just created: hide it from describes for the window."""
         if not self.on("consistency") or self.clock.scale <= 0:
             return
+        now = self.clock.now()
+        horizon = now + max(self._window(), DURATIONS[MISS_HORIZON])
         with self._lock:
-            self._pending[(kind, key)] = [self.clock.now() + self._window(), MIN_MISSES]
+            self._pending[(kind, key)] = [now + self._window(), MIN_MISSES, horizon]
 
     def visible(self, kind, key):
         """Whether a describe now sees ``key``; a False answer counts as one miss."""
@@ -100,7 +108,7 @@ class Realism:
             entry = self._pending.get((kind, key))
             if entry is None:
                 return True
-            if entry[1] <= 0 and self.clock.reached(entry[0]):
+            if self.clock.reached(entry[2]) or (entry[1] <= 0 and self.clock.reached(entry[0])):
                 del self._pending[(kind, key)]
                 return True
             entry[1] = max(0, entry[1] - 1)
