@@ -9,7 +9,6 @@ Then, the fault gone, a re-run converges to a clean deployment.
 """
 
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -36,9 +35,7 @@ def test_a_branch_failing_before_its_peerings_stalls_no_other_region(sandbox, tm
     fault.update(code="UnauthorizedOperation", status=403, message="Injected: not authorized")
     sandbox.control("POST", "faults", {"rules": [fault]})
 
-    started = time.monotonic()
     rc, output = deploy.run()
-    elapsed = time.monotonic() - started
     assert rc != 0
     counts = recap(output)
     assert counts[bad]["failed"] == 1, counts
@@ -56,7 +53,6 @@ def test_a_branch_failing_before_its_peerings_stalls_no_other_region(sandbox, tm
     assert {r[2] for r in state["record"] if r[2]} == {home, good}
 
     sandbox.control("DELETE", "faults")
-    rerun_started = time.monotonic()
     rc, output = deploy.run()
     assert rc == 0, output[-5000:]
     assert not [h for h, c in recap(output).items() if c.get("failed") or c.get("unreachable")], output[-5000:]
@@ -64,5 +60,3 @@ def test_a_branch_failing_before_its_peerings_stalls_no_other_region(sandbox, tm
         resources.snapshot(sandbox.client, inventory.regions(2)), resources.expected(topology(2))
     )
     assert not problems, "\n".join(problems)
-    # The failed run took no longer than the complete one plus a margin well below the peering timeout.
-    assert elapsed < (time.monotonic() - rerun_started) + PEERING_TIMEOUT / 2, elapsed
