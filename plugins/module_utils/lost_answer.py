@@ -27,6 +27,8 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runn
 # How many times the write is made at most: the first call, then one more after the lookup found nothing.
 ATTEMPTS = 2
 LOOKUP_DELAY = 2.0
+# Throttled writes (nothing performed) are made again, at most this many times in all.
+THROTTLED_ATTEMPTS = 10
 # Errors that say AWS performed nothing (EC2 throttles with a 503).
 THROTTLING_CODES = ("Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException")
 
@@ -76,24 +78,29 @@ def create_once(write, lookup, timeout, clock=None, sleep=None):
     answer was lost and ``lookup()`` found what the write created.  After an
     error that may hide a performed write (a 5xx, a dropped connection),
     ``lookup`` is polled for ``timeout`` seconds; when it finds nothing the
-    write is made once more.  After throttling the write is made once more
-    (nothing was performed).  A refused write (a 4xx) and the error of the
+    write is made once more.  After throttling the write is made again
+    (nothing was performed), up to THROTTLED_ATTEMPTS.  A refused write (a 4xx) and the error of the
     last attempt are raised as they came.
     """
     sleep = sleep or time.sleep
-    for attempt in range(1, ATTEMPTS + 1):
+    attempts = throttles = 0
+    while True:
         try:
             return write(), None
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
             kind = classify(error)
             if kind == "refused":
                 raise
-            if kind == "unknown":
-                found = poll(lookup, timeout, clock=clock, sleep=sleep)
-                if found:
-                    return None, found
-            if attempt == ATTEMPTS:
-                raise
             if kind == "throttled":
-                sleep(LOOKUP_DELAY)
-    raise AssertionError("unreachable")  # pragma: no cover
+                # Nothing was performed: wait and write again, like the wrappers do for throttling.
+                throttles += 1
+                if throttles >= THROTTLED_ATTEMPTS:
+                    raise
+                sleep(min(LOOKUP_DELAY * throttles, 30.0))
+                continue
+            attempts += 1
+            found = poll(lookup, timeout, clock=clock, sleep=sleep)
+            if found:
+                return None, found
+            if attempts >= ATTEMPTS:
+                raise
