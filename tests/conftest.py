@@ -15,6 +15,20 @@ from sandbox.handle import SandboxHandle  # noqa: E402
 from sandbox.server import ThreadedSandbox  # noqa: E402
 
 
+def pytest_runtest_makereport(item, call):
+    """Remember the first failed step of an ``incremental`` module (see pytest_runtest_setup)."""
+    if call.excinfo is not None and call.when in ("setup", "call") and item.get_closest_marker("incremental"):
+        if not hasattr(item.module, "FAILED_STEP"):
+            item.module.FAILED_STEP = item.name
+
+
+def pytest_runtest_setup(item):
+    """The steps of an ``incremental`` module build on each other: after a failed one, the rest are skipped."""
+    failed = getattr(item.module, "FAILED_STEP", None) if item.get_closest_marker("incremental") else None
+    if failed:
+        pytest.skip(f"step {failed} failed; this step builds on it")
+
+
 @pytest.fixture(scope="session")
 def sandbox_server():
     server = ThreadedSandbox(time_scale=0.0).start()

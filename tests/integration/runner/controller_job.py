@@ -186,7 +186,7 @@ class Controller:
         env.update(self.aws_env)
         return env
 
-    def run(self, playbook, extra_vars=None, limit=None, timeout=600):
+    def run(self, playbook, extra_vars=None, limit=None, timeout=600, verbosity=0):
         job_id = next(self._ids)
         pdd = self.workdir / f"job-{job_id}"
         project = pdd / "project"
@@ -204,8 +204,8 @@ class Controller:
             "awx_job_id": job_id,
             "tower_job_id": job_id,
             "awx_job_template_name": playbook,
+            # The certificates role keeps its PKI in <artifacts_dir>/pki by default: both survive the job.
             "artifacts_dir": str(self.persistent_dir),
-            "certificates_dir": str(self.persistent_dir / "pki"),
             **(extra_vars or {}),
         }
         (env / "extravars").write_text(json.dumps(extravars))
@@ -218,6 +218,7 @@ class Controller:
             private_data_dir=str(pdd),
             playbook=playbook,
             limit=limit,
+            verbosity=verbosity,
             ident=f"job-{job_id}",
             quiet=True,
         )

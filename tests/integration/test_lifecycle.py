@@ -1,0 +1,478 @@
+"""One deployment's whole life, run as an AWX / Automation Platform job runs it (runner/controller_job.py).
+
+inventories/sandbox (1 Home + 2 Branches) is imported into a controller with its directory password
+vault-encrypted; a hosted zone holding an unrelated record exists beforehand. The steps below run in
+order on that one deployment, each building on the previous one's state; when a step fails, the later
+ones are skipped naming it (the ``incremental`` marker, tests/conftest.py).
+
+1. deploy (site.yml at -vvvv, time scale 0.01 so that the AWS waits are real): the job succeeds and
+   changes things; no secret in any event or output, the password in no sandbox call; the directory is
+   started before the peering play and the Home endpoint is created while the Branches still replicate
+   (the per-Region chains overlap); the network (VPCs, subnets, groups, route tables, a peering per pair
+   requested by the round-robin split), the PKI (0700, keys 0600, the VPN name and its wildcard) imported
+   in every Region, the directory replicated into every Branch, an AD Connector per Branch on its
+   replica's domain controllers, an endpoint per Region; the client file 0600.
+2. re-run: no changed result, no write call, no secret.
+3. verify: each probe address gets its own Region, the wildcard answers, no write call.
+4. failover drill on eu-west-1: drained once (its probe reaches another Region), restored; exactly two
+   health check updates.
+5. client_config: a 0600 file whose remote lines name the VPN name.
+6. a Branch added (us-east-2, it splits two existing pairs the other way round): the run writes only
+   what AWS needs to add a Region (its side of each peering, one route, one rule, two Client VPN routes
+   in each existing Region; one AddRegion; one health check and one record), existing records, checks
+   and endpoints unchanged, the PKI kept, existing peerings kept in their direction, and the grown
+   deployment equals a clean deployment of four Regions (reliability/resources.py).
+7. re-run of the grown inventory: no write call.
+8. settings changed in place (banner, session timeout, no DNS servers, an AD group rule): only
+   ModifyClientVpnEndpoint and the new rule, in every Region.
+9. teardown: without confirmation nothing is called; one Branch removes that Region and its traces in
+   the others; the global_dns role alone removes a record left for it; the Home refuses while Branches
+   remain; the full teardown leaves nothing owned and the pre-existing zone as it was; a second teardown
+   writes nothing.
+
+Every step but the deploy runs at time scale 0. Fault-injection runs (throttling, interruption, lost
+answers, a failing Branch) are test_reliability.py's: each needs a deployment of its own.
+"""
+
+import json
+import secrets
+import shutil
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent / "runner"))
+
+import deployment_checks as checks  # noqa: E402
+from controller_job import Controller  # noqa: E402
+from controller_job import export_inventory  # noqa: E402
+from controller_job import install_collection  # noqa: E402
+from controller_job import vault_encrypt  # noqa: E402
+from deployment_checks import BRANCHES  # noqa: E402
+from deployment_checks import HOME  # noqa: E402
+from deployment_checks import HOST_VARS  # noqa: E402
+from deployment_checks import NEW_BRANCH  # noqa: E402
+from deployment_checks import PASSWORD  # noqa: E402
+from deployment_checks import VPN_NAME  # noqa: E402
+from reliability import resources  # noqa: E402
+
+from sandbox.clock import DURATIONS  # noqa: E402
+from sandbox.handle import SandboxHandle  # noqa: E402
+
+pytestmark = pytest.mark.incremental
+
+REPO = Path(__file__).resolve().parents[2]
+REGIONS = [HOME, *BRANCHES]
+(GROWN,) = NEW_BRANCH
+CIDRS = {region: HOST_VARS[region]["vpc_cidr"] for region in REGIONS}
+GROWN_CIDRS = {**CIDRS, GROWN: NEW_BRANCH[GROWN]["vpc_cidr"]}
+UNRELATED = f"www.{checks.ZONE}"
+# Directory 18 s, Region add 24 s, connector and associations 4.8 s at this scale; the modules poll 1 s apart.
+# After the directory the Home waits for the peerings the Branches request once their Region add has started,
+# then creates its endpoint: the Region add outlasts that by a clear margin on a busy 2-core machine, so the
+# overlap asserted in the deploy step is not a race between Ansible's speed and the simulated waits.
+TIME_SCALE = 0.01
+GROUP_SID = "S-1-5-21-1111111111-2222222222-3333333333-1104"
+SETTINGS = {
+    "login_banner": "Authorized use only",
+    "session_timeout_hours": 12,
+    "dns_servers": [],
+    "vpn_authorization_groups": [{"cidr": "10.10.5.0/24", "group_sid": GROUP_SID, "description": "Finance servers"}],
+}
+# Each endpoint has both subnets of its Region associated: a route to a peered VPC goes through each.
+SUBNETS_PER_ENDPOINT = 2
+
+
+class Life:
+    """The deployment the steps share: the sandbox, the controller, the pre-existing zone."""
+
+    def __init__(self, sandbox, controller, zone_id):
+        self.sandbox = sandbox
+        self.controller = controller
+        self.zone_id = zone_id
+        self.pki = controller.persistent_dir / "pki"
+        self.generated_pki = None
+
+    def job(self, playbook, extra_vars=None, limit=None, verbosity=0, status="successful"):
+        """Run a job; check its status and that no secret is in its events or output."""
+        job = self.controller.run(playbook, extra_vars=extra_vars, limit=limit, verbosity=verbosity)
+        assert job.status == status, job.summary()
+        leaked = [name for name, value in self.controller.secrets.items() if value in job.dump()]
+        assert not leaked, f"{job.name}: {', '.join(leaked)} found in the job's events or output"
+        return job
+
+
+def make_controller(sandbox, workdir):
+    """A controller with inventories/sandbox imported, its directory password vault-encrypted."""
+    vault_password = "vault-" + secrets.token_hex(12)
+    inventory_dir = workdir / "inventory-source"
+    shutil.copytree(checks.INVENTORY, inventory_dir)
+    group_vars = inventory_dir / "group_vars" / "all.yml"
+    variables = yaml.safe_load(group_vars.read_text())
+    ciphertext = vault_encrypt(variables["directory_password"], vault_password)
+    lines = [line for line in group_vars.read_text().splitlines() if not line.startswith("directory_password:")]
+    lines.append("directory_password: !vault |")
+    lines += ["  " + line for line in ciphertext.splitlines()]
+    group_vars.write_text("\n".join(lines) + "\n")
+    inventory = export_inventory(inventory_dir, REPO)
+    assert PASSWORD not in json.dumps(inventory), "the imported inventory must keep the password encrypted"
+
+    aws_secret = "sandbox-secret-" + secrets.token_hex(16)
+    controller = Controller(
+        workdir=workdir / "jobs",
+        collections_dir=install_collection(workdir / "ee"),
+        inventory=inventory,
+        # What the AWS credential injects, plus the sandbox's endpoint (real AWS needs none).
+        aws_env={
+            "AWS_ACCESS_KEY_ID": "AKIASANDBOX" + secrets.token_hex(4).upper(),
+            "AWS_SECRET_ACCESS_KEY": aws_secret,
+            "AWS_ENDPOINT_URL": sandbox.url,
+        },
+        vault_password=vault_password,
+        persistent_dir=workdir / "persistent",
+    )
+    controller.secrets = {
+        "directory password": PASSWORD,
+        "AWS secret key": aws_secret,
+        "vault password": vault_password,
+        "PEM private key": "PRIVATE KEY-----",
+    }
+    return controller
+
+
+@pytest.fixture(scope="module")
+def life(sandbox_server, tmp_path_factory):
+    sandbox = SandboxHandle(sandbox_server.url, HOME)
+    sandbox.control("POST", "reset")
+    sandbox.set_time_scale(TIME_SCALE)
+    r53 = sandbox.client("route53")
+    zone_id = r53.create_hosted_zone(Name=checks.ZONE, CallerReference="pre-existing")["HostedZone"]["Id"]
+    unrelated = {"Name": UNRELATED, "Type": "A", "TTL": 300, "ResourceRecords": [{"Value": "192.0.2.80"}]}
+    r53.change_resource_record_sets(
+        HostedZoneId=zone_id, ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": unrelated}]}
+    )
+    yield Life(sandbox, make_controller(sandbox, tmp_path_factory.mktemp("lifecycle")), zone_id)
+    sandbox.control("DELETE", "faults")
+
+
+def test_deploy(life):
+    sandbox = life.sandbox
+    sandbox.clear_calls()
+    job = life.job("site.yml", verbosity=4)
+    assert job.changed(), "the first deploy must create the deployment"
+    assert job.events_of("playbook_on_stats"), "the job must report its stats"
+    calls = sandbox.calls()
+    assert PASSWORD not in repr(calls)
+
+    # Overlap: the directory is started before the peering play, and the Home endpoint is created while the
+    # Branches are still replicating (their connectors come after their Region is Active).
+    assert checks.times(calls, "CreateMicrosoftAD", HOME)[0] < checks.times(calls, "CreateVpcPeeringConnection")[0]
+    home_endpoint_created = checks.times(calls, "CreateClientVpnEndpoint", HOME)
+    assert len(home_endpoint_created) == 1
+    connectors_created = checks.times(calls, "ConnectDirectory")
+    assert len(connectors_created) == len(BRANCHES)
+    # Before the first Region add can have completed (the sandbox's simulated duration), which holds however
+    # slow the machine is; the connectors themselves follow their Region add.
+    replicated_at = checks.times(calls, "AddRegion", HOME)[0] + DURATIONS["region_add"] * TIME_SCALE
+    assert home_endpoint_created[0] < replicated_at <= connectors_created[0]
+    # AddRegion is called in the primary Region, once per Branch; each connector in its own Region.
+    assert [c["region"] for c in calls if c["action"] == "AddRegion"] == [HOME] * len(BRANCHES)
+    assert sorted(c["region"] for c in calls if c["action"] == "ConnectDirectory") == sorted(BRANCHES)
+
+    checks.assert_network(sandbox, CIDRS)
+    checks.assert_certificates(sandbox, life.pki, REGIONS)
+    directory = checks.assert_directory(sandbox, BRANCHES)
+    checks.assert_endpoint(sandbox, HOME, directory["DirectoryId"], directory["DnsIpAddrs"], CIDRS)
+    for branch in BRANCHES:
+        connector_id, dc_ips = checks.assert_connector(sandbox, branch, directory["DirectoryId"])
+        checks.assert_endpoint(sandbox, branch, connector_id, dc_ips, CIDRS)
+    assert checks.latency_regions(sandbox, life.zone_id) == sorted(REGIONS)
+
+    # What the controller keeps between jobs went to the persistent directory: the PKI (the role's default
+    # <artifacts_dir>/pki) and the client file.
+    client_file = life.controller.persistent_dir / f"{VPN_NAME}.ovpn"
+    assert client_file.is_file() and stat.S_IMODE(client_file.stat().st_mode) == 0o600
+    life.generated_pki = checks.pki_snapshot(life.pki)
+    sandbox.set_time_scale(0.0)
+
+
+def test_rerun_changes_nothing(life):
+    sandbox = life.sandbox
+    sandbox.clear_calls()
+    job = life.job("site.yml", verbosity=4)
+    assert job.changed() == [], f"second deploy changed: {job.changed()}"
+    assert not job.stats.get("changed"), job.stats
+    writes = sandbox.write_calls()
+    assert writes == [], f"second deploy wrote: {sorted({(c['service'], c['action']) for c in writes})}"
+    assert sandbox.calls(), "the re-run made no call at all"
+    assert PASSWORD not in repr(sandbox.calls())
+    assert checks.pki_snapshot(life.pki) == life.generated_pki
+
+
+def test_verify(life):
+    sandbox = life.sandbox
+    sandbox.clear_calls()
+    job = life.job("playbooks/verify.yml")
+    assert job.changed() == [], job.changed()
+    rows = {fields[0]: fields for fields in checks.verification_rows(job.stdout, REGIONS)}
+    for region in REGIONS:
+        # Region, endpoint, status, checkers (successes/observations), probe, the Region it reaches, wildcard, verdict.
+        probe = HOST_VARS[region]["probe_ip"]
+        assert rows[region][2] == "available" and rows[region][4:] == [probe, region, "ok", "ok"], rows[region]
+        ok, seen = rows[region][3].split("/")
+        assert ok == seen, rows[region]
+    assert sandbox.write_calls() == [], "verify is read-only"
+    actions = {c["action"] for c in sandbox.calls()}
+    assert "TestDNSAnswer" in actions and "GetHealthCheckStatus" in actions
+
+
+def test_failover_drill(life):
+    sandbox = life.sandbox
+    sandbox.clear_calls()
+    job = life.job("playbooks/failover_drill.yml", {"drill_region": "eu-west-1"})
+    drained = [fields for fields in checks.verification_rows(job.stdout, REGIONS) if fields[3].endswith("*")]
+    # Shown once, during the drill: eu-west-1's probe reaches another Region, the check is correct.
+    assert len(drained) == 1, drained
+    assert drained[0][0] == "eu-west-1" and drained[0][4] == HOST_VARS["eu-west-1"]["probe_ip"]
+    assert drained[0][5] in REGIONS and drained[0][5] != "eu-west-1" and drained[0][7] == "ok"
+    # Two writes in all: invert, then restore, the drained Region's health check only.
+    assert [c["action"] for c in sandbox.write_calls()] == ["UpdateHealthCheck", "UpdateHealthCheck"]
+    health = checks.health_checks(sandbox)
+    assert len(health) == len(REGIONS)
+    assert not any(hc["HealthCheckConfig"].get("Inverted") for hc in health)
+    assert checks.latency_regions(sandbox, life.zone_id) == sorted(REGIONS)
+
+
+def test_client_config(life):
+    sandbox = life.sandbox
+    dest = life.controller.persistent_dir / f"{VPN_NAME}.ovpn"
+    dest.unlink()
+    sandbox.clear_calls()
+    job = life.job("playbooks/client_config.yml")
+    assert f"Client file: {dest}" in job.stdout
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o600
+    lines = dest.read_text().splitlines()
+    remotes = [line.split() for line in lines if line.startswith("remote ")]
+    assert remotes and all(r[1] == VPN_NAME for r in remotes)
+    assert "remote-random-hostname" in lines
+    assert "<ca>" in lines
+    assert sandbox.write_calls() == []
+
+
+def test_add_a_branch_writes_only_what_the_new_region_needs(life):
+    sandbox = life.sandbox
+    records_before, checks_before = checks.zone_state(sandbox, life.zone_id)
+    endpoints_before = {region: checks.endpoint_of(sandbox, region) for region in REGIONS}
+    inventory = life.controller.inventory
+    inventory["branches"]["hosts"].append(GROWN)
+    inventory["_meta"]["hostvars"][GROWN] = NEW_BRANCH[GROWN]
+    sandbox.clear_calls()
+    job = life.job("site.yml")
+    assert any(c.startswith(f"{GROWN}: ") for c in job.changed())
+    calls = sandbox.calls()
+    unexpected = []
+
+    # EC2 in each existing Region: its side of the new peering, one VPC route, one rule, the VPN routes.
+    for region in REGIONS:
+        ec2 = checks.writes_by(calls, "ec2", region)
+        side = (
+            "CreateVpcPeeringConnection"
+            if checks.requester(region, GROWN, GROWN_CIDRS) == region
+            else "AcceptVpcPeeringConnection"
+        )
+        if ec2.pop(side, 0) != 1:
+            unexpected.append(f"{region}: no {side} for the peering with {GROWN}")
+        if ec2.pop("CreateTags", 0) > 1:
+            unexpected.append(f"{region}: more than one CreateTags (only the new peering may need tags)")
+        wanted = {"CreateRoute": 1, "AuthorizeClientVpnIngress": 1, "CreateClientVpnRoute": SUBNETS_PER_ENDPOINT}
+        if dict(ec2) != wanted:
+            unexpected.append(f"{region}: EC2 writes {dict(ec2)}, expected {wanted} besides the peering")
+        for service in ("acm", "logs"):
+            if checks.writes_by(calls, service, region):
+                unexpected.append(f"{region}: {service} writes {dict(checks.writes_by(calls, service, region))}")
+
+    # Directory Service: the Home adds the new Region; the new Region connects; nothing else.
+    if dict(checks.writes_by(calls, "ds", HOME)) != {"AddRegion": 1}:
+        unexpected.append(f"{HOME}: Directory Service writes {dict(checks.writes_by(calls, 'ds', HOME))}")
+    for branch in BRANCHES:
+        if checks.writes_by(calls, "ds", branch):
+            unexpected.append(f"{branch}: Directory Service writes {dict(checks.writes_by(calls, 'ds', branch))}")
+    if dict(checks.writes_by(calls, "ds", GROWN)) != {"ConnectDirectory": 1}:
+        unexpected.append(f"{GROWN}: Directory Service writes {dict(checks.writes_by(calls, 'ds', GROWN))}")
+
+    # Route 53: one health check and one record for the new Region; nothing rewritten.
+    route53 = checks.writes_by(calls, "route53")
+    if route53.pop("ChangeTagsForResource", 0) > 1:
+        unexpected.append("Route 53: more than one ChangeTagsForResource (only the new health check may need tags)")
+    if dict(route53) != {"CreateHealthCheck": 1, "ChangeResourceRecordSets": 1}:
+        unexpected.append(f"Route 53 writes {dict(route53)}, expected one CreateHealthCheck and one change batch")
+
+    # No other service writes, and no write in a Region that is not in the inventory.
+    others = {
+        (c["service"], c["action"], c["region"])
+        for c in calls
+        if c["write"] and c["service"] not in ("ec2", "ds", "acm", "route53", "logs", "sts")
+    }
+    if others:
+        unexpected.append(f"writes to other services: {sorted(others)}")
+    strays = {
+        (c["service"], c["action"], c["region"])
+        for c in calls
+        if c["write"] and c["service"] != "route53" and c["region"] not in GROWN_CIDRS
+    }
+    if strays:
+        unexpected.append(f"writes outside the inventory's Regions: {sorted(strays)}")
+    assert not unexpected, "\n".join(unexpected)
+
+    # What AWS holds: existing records, checks and endpoints as they were; the new Region's record and check.
+    records_after, checks_after = checks.zone_state(sandbox, life.zone_id)
+    assert {key: records_after.get(key) for key in records_before} == records_before, "an existing record changed"
+    new_records = {key: record for key, record in records_after.items() if key not in records_before}
+    assert [(name, kind) for name, kind, _ in new_records] == [(f"{VPN_NAME}.", "CNAME")], new_records
+    (new_record,) = new_records.values()
+    assert new_record["Region"] == GROWN
+    assert {i: checks_after.get(i) for i in checks_before} == checks_before, "an existing health check changed"
+    assert set(checks_after) - set(checks_before) == {new_record["HealthCheckId"]}
+    for region in REGIONS:
+        assert checks.endpoint_of(sandbox, region) == endpoints_before[region], f"{region}'s endpoint changed"
+    assert checks.pki_snapshot(life.pki) == life.generated_pki, "the PKI was regenerated"
+    # The existing pairs keep the direction of their first split; the new Region's pairs follow the grown one.
+    checks.assert_network(
+        sandbox,
+        GROWN_CIDRS,
+        lambda region, other: checks.requester(region, other, GROWN_CIDRS if GROWN in (region, other) else CIDRS),
+    )
+    checks.assert_certificates(sandbox, life.pki, GROWN_CIDRS)
+
+    # The grown deployment is a clean deployment of the four Regions: nothing duplicated, nothing missing.
+    topology = [(region, {**HOST_VARS, **NEW_BRANCH}[region]) for region in GROWN_CIDRS]
+    actual = resources.snapshot(sandbox.client, list(GROWN_CIDRS))
+    actual["record"] = [r for r in actual["record"] if r[0] != UNRELATED + "."]
+    wanted = resources.expected(topology)
+    for snapshot in (actual, wanted):
+        snapshot["peering"] = sorted((*sorted(pair), status) for *pair, status in snapshot["peering"])
+        # The zone existed before the deploy: no ownership either way.
+        snapshot.pop("hosted_zone")
+    problems = resources.differences(actual, wanted)
+    assert not problems, "\n".join(problems)
+
+
+def test_rerun_of_the_grown_inventory_writes_nothing(life):
+    sandbox = life.sandbox
+    sandbox.clear_calls()
+    job = life.job("site.yml")
+    assert job.changed() == [], job.changed()
+    assert sandbox.write_calls() == []
+
+
+def test_settings_change_in_place(life):
+    """Settings of the inventory model reach every endpoint in place: only modifications and the new rule."""
+    sandbox = life.sandbox
+    sandbox.clear_calls()
+    life.job("site.yml", SETTINGS)
+    writes = sorted((c["action"], c["region"]) for c in sandbox.write_calls() if c["service"] == "ec2")
+    assert writes == sorted(
+        [("ModifyClientVpnEndpoint", r) for r in GROWN_CIDRS] + [("AuthorizeClientVpnIngress", r) for r in GROWN_CIDRS]
+    )
+    assert {c["service"] for c in sandbox.write_calls()} == {"ec2"}
+    for region in GROWN_CIDRS:
+        endpoint = checks.endpoint_of(sandbox, region)
+        assert endpoint["ClientLoginBannerOptions"] == {"Enabled": True, "BannerText": "Authorized use only"}
+        assert endpoint["SessionTimeoutHours"] == 12
+        assert endpoint.get("DnsServers", []) == []
+        rules = sandbox.client("ec2", region).describe_client_vpn_authorization_rules(
+            ClientVpnEndpointId=endpoint["ClientVpnEndpointId"]
+        )["AuthorizationRules"]
+        groups = [(r["DestinationCidr"], r["GroupId"], r["Description"]) for r in rules if not r["AccessAll"]]
+        assert groups == [("10.10.5.0/24", GROUP_SID, "Finance servers")]
+
+
+def test_teardown_without_confirmation_calls_nothing(life):
+    sandbox = life.sandbox
+    sandbox.clear_calls()
+    job = life.job("playbooks/teardown.yml", status="failed")
+    assert f"teardown_confirm={VPN_NAME}" in job.stdout
+    life.job("playbooks/teardown.yml", {"teardown_confirm": "vpn.example.org"}, status="failed")
+    assert sandbox.calls() == []
+
+
+def test_teardown_of_one_branch_removes_that_region_only(life):
+    sandbox = life.sandbox
+    gone, kept = BRANCHES[0], [r for r in GROWN_CIDRS if r != BRANCHES[0]]
+    before = {region: checks.owned_counts(sandbox, region) for region in GROWN_CIDRS}
+    assert all(GROWN_CIDRS[gone] in checks.routed_cidrs(sandbox, region)["route_table"] for region in kept)
+    life.job("playbooks/teardown.yml", {"teardown_confirm": VPN_NAME}, limit=gone)
+    after = {region: checks.owned_counts(sandbox, region) for region in GROWN_CIDRS}
+    assert after[gone] == {key: 0 for key in after[gone]}
+    for region in kept:
+        # Everything stays but the peering to the removed Region.
+        assert after[region] == {**before[region], "peerings": before[region]["peerings"] - 1}, region
+        assert after[region]["endpoints"] == 1
+        # In the same run, nothing that leads to the removed Region is left: no route through its deleted peering
+        # (a blackhole on AWS), no authorization rule or Client VPN route for its VPC CIDR; the other Regions' stay.
+        routed = checks.routed_cidrs(sandbox, region)
+        others = sorted(GROWN_CIDRS[r] for r in kept if r != region)
+        assert routed["route_table"] == others, (region, routed)
+        assert routed["client_vpn_route"] == sorted(others * SUBNETS_PER_ENDPOINT), (region, routed)
+        # The settings step's group rule (10.10.5.0/24) stays with the others.
+        assert routed["authorization_rule"] == sorted([*others, GROWN_CIDRS[region], "10.10.5.0/24"]), routed
+    # The Home directory lost its replica in the removed Region, not the others.
+    ds = sandbox.client("ds", HOME)
+    directory_id = ds.describe_directories()["DirectoryDescriptions"][0]["DirectoryId"]
+    regions = ds.describe_regions(DirectoryId=directory_id)["RegionsDescription"]
+    assert sorted(r["RegionName"] for r in regions) == sorted(kept)
+    assert checks.latency_regions(sandbox, life.zone_id) == sorted(kept)
+    assert len(checks.health_checks(sandbox)) == len(kept)
+    assert any(r["Name"] == f"\\052.{VPN_NAME}." for r in checks.records(sandbox, life.zone_id))
+
+
+def test_global_dns_removes_a_record_whose_endpoint_is_missing(life):
+    """After the Branch's teardown: a latency record left for it (by hand here) is removed, nothing else."""
+    sandbox = life.sandbox
+    gone = BRANCHES[0]
+    stale = {
+        "Name": VPN_NAME,
+        "Type": "CNAME",
+        "SetIdentifier": gone,
+        "Region": gone,
+        "TTL": 60,
+        "ResourceRecords": [{"Value": f"vpn.cvpn-endpoint-0123456789abcdef0.prod.clientvpn.{gone}.amazonaws.com"}],
+    }
+    sandbox.client("route53").change_resource_record_sets(
+        HostedZoneId=life.zone_id, ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": stale}]}
+    )
+    sandbox.clear_calls()
+    life.job("tests/integration/playbooks/day2/global_dns.yml", {"expected_missing": [gone]})
+    assert checks.latency_regions(sandbox, life.zone_id) == sorted(r for r in GROWN_CIDRS if r != gone)
+    assert [(c["service"], c["action"]) for c in sandbox.write_calls()] == [("route53", "ChangeResourceRecordSets")]
+
+
+def test_teardown_of_the_home_waits_for_the_branches(life):
+    sandbox = life.sandbox
+    sandbox.clear_calls()
+    job = life.job("playbooks/teardown.yml", {"teardown_confirm": VPN_NAME}, limit=HOME, status="failed")
+    assert "still use" in job.stdout
+    assert sandbox.write_calls() == []
+
+
+def test_full_teardown_leaves_nothing_owned_and_the_zone_untouched(life):
+    sandbox = life.sandbox
+    life.job("playbooks/teardown.yml", {"teardown_confirm": VPN_NAME})
+    for region in GROWN_CIDRS:
+        counts = checks.owned_counts(sandbox, region)
+        assert counts == {key: 0 for key in counts}, region
+    assert checks.health_checks(sandbox) == []
+    # The pre-existing zone stays, untagged, with only its unrelated record besides SOA and NS.
+    r53 = sandbox.client("route53")
+    assert r53.get_hosted_zone(Id=life.zone_id)["HostedZone"]["Name"] == checks.ZONE + "."
+    assert [(r["Name"], r["Type"]) for r in checks.records(sandbox, life.zone_id)] == [(UNRELATED + ".", "A")]
+    tags = r53.list_tags_for_resource(ResourceType="hostedzone", ResourceId=life.zone_id.split("/")[-1])
+    assert checks.OWNER_TAG not in {t["Key"] for t in tags["ResourceTagSet"].get("Tags", [])}
+    # A second teardown finds nothing to remove: no write call.
+    sandbox.clear_calls()
+    life.job("playbooks/teardown.yml", {"teardown_confirm": VPN_NAME})
+    assert sandbox.write_calls() == []
