@@ -2,7 +2,7 @@
 
 Each test deploys a small topology from bench/inventory.py (1 Home + 1 Branch, or + 2 Branches for
 the partial failure) and compares what the sandbox holds with what a clean deployment of that
-inventory holds (reliability/resources.py: every resource by its identifying attributes, so a
+inventory holds (tests/lib/resources.py: every resource by its identifying attributes, so a
 duplicate directory, connector, endpoint, association, rule, route, health check or record shows
 as a difference).
 
@@ -38,7 +38,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reliability import resources  # noqa: E402
 from reliability.runner import REPO  # noqa: E402
 from reliability.runner import Deploy  # noqa: E402
 from reliability.runner import after  # noqa: E402
@@ -47,6 +46,7 @@ from reliability.runner import recap  # noqa: E402
 from reliability.runner import warped_clock  # noqa: E402
 
 from bench import inventory  # noqa: E402
+from tests.lib import resources  # noqa: E402
 
 THROTTLING_CODES = {"RequestLimitExceeded", "ThrottlingException", "Throttling"}
 TEARDOWN = REPO / "playbooks" / "teardown.yml"

@@ -1,10 +1,22 @@
-"""What a deployment left in the sandbox, without identifiers, and what a clean deployment leaves.
+"""What a deployment holds in AWS (or the sandbox), listed with boto3: one lister for every suite and for molecule.
 
-``snapshot(client, regions)`` lists every resource site.yml creates, per kind, as sorted tuples of its
-identifying attributes with the AWS identifiers replaced by placeholders, so that two deployments
-compare equal exactly when they hold the same resources, duplicates included (a duplicate is a
-second identical tuple). ``expected(topology)`` is the same structure for a clean deployment of an
-inventory (bench/inventory.py's model), derived from the inventory alone.
+``client(service, region)`` is a boto3 client factory everywhere (``SandboxHandle.client`` has that signature).
+
+- ``snapshot(client, regions)`` lists every resource site.yml creates, per kind, as sorted tuples of its
+  identifying attributes with the AWS identifiers replaced by placeholders, so that two deployments compare
+  equal exactly when they hold the same resources, duplicates included (a duplicate is a second identical
+  tuple). ``expected(topology)`` is the same structure for a clean deployment of an inventory
+  (bench/inventory.py's model), derived from the inventory alone; ``differences(actual, wanted)`` lists
+  what differs.
+- ``owned(client, region, vpn_name)`` counts what one deployment (the ownership tag's value, the VPN name)
+  owns in one Region, ``owned_global(client, vpn_name, hosted_zone)`` in Route 53, and
+  ``leftovers(client, regions, vpn_name, hosted_zone)`` names every kind of which something is left
+  ("<Region>: <kind>", "Route 53: <kind>"): what molecule's destroy step requires to be empty after teardown.
+
+Command line (read-only; prints a JSON list and exits 0 whatever it lists; molecule's destroy step runs it)::
+
+    python -m tests.lib.resources leftovers [--endpoint-url URL] --vpn-name NAME --hosted-zone ZONE \\
+        [--directory-name NAME] --region R [--region R ...]
 """
 
 import re
