@@ -19,7 +19,12 @@ Command line (read-only; prints a JSON list and exits 0 whatever it lists; molec
         [--directory-name NAME] --region R [--region R ...]
 """
 
+import argparse
+import json
 import re
+
+import boto3
+from botocore.config import Config
 
 OWNER_TAG = "multiregion:client_vpn"
 _ENDPOINT_ID = re.compile(r"cvpn-endpoint-[0-9a-f]+")
@@ -244,3 +249,204 @@ def differences(actual, wanted):
         if missing:
             problems.append(f"{kind}: missing {missing}")
     return problems
+
+
+# --------------------------------------------------------------------- what one deployment owns
+
+# Peering states of a live connection (ec2_vpc_peering_info's status-code filter in the old molecule check).
+LIVE_PEERING = ("initiating-request", "pending-acceptance", "provisioning", "active")
+# Every key type ACM knows: ListCertificates without Includes lists RSA_2048 (and RSA_1024) certificates only.
+ACM_KEY_TYPES = ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"]
+# Route 53 is global: its API answers in this Region.
+ROUTE53_REGION = "us-east-1"
+
+# (key of owned() / owned_global(), the kind as leftovers() names it), in owned()'s order.
+REGION_KINDS = (
+    ("vpcs", "VPC"),
+    ("subnets", "subnet"),
+    ("security_groups", "security group"),
+    ("route_tables", "route table"),
+    ("peerings", "peering"),
+    ("endpoints", "endpoint"),
+    ("directories", "directory"),
+    ("certificates", "certificate"),
+)
+
+
+def _items(client, operation, key, **kwargs):
+    """Every item of a describe/list call, all pages."""
+    if client.can_paginate(operation):
+        for page in client.get_paginator(operation).paginate(**kwargs):
+            yield from page.get(key) or []
+    else:
+        yield from getattr(client, operation)(**kwargs).get(key) or []
+
+
+def _owner(tags, vpn_name):
+    return tags.get(OWNER_TAG) == vpn_name
+
+
+def owned(client, region, vpn_name, directory_name=None):
+    """{kind: count} of what the deployment ``vpn_name`` owns in ``region`` (keys as in REGION_KINDS).
+
+    vpcs, subnets, security_groups, route_tables: carrying the ownership tag (``multiregion:client_vpn`` =
+    ``vpn_name``); peerings: the same, live ones only (LIVE_PEERING); endpoints: not deleting or deleted, named
+    ``<vpn_name>-<region>`` or carrying the tag; directories (Microsoft AD and AD Connectors): not Deleted,
+    carrying the tag or named ``directory_name`` (when given); certificates: carrying the tag.
+    """
+    ec2 = client("ec2", region)
+    tagged = [{"Name": f"tag:{OWNER_TAG}", "Values": [vpn_name]}]
+    peerings = [
+        p
+        for p in _items(ec2, "describe_vpc_peering_connections", "VpcPeeringConnections", Filters=tagged)
+        if p["Status"]["Code"] in LIVE_PEERING
+    ]
+    endpoints = [
+        e
+        for e in _items(ec2, "describe_client_vpn_endpoints", "ClientVpnEndpoints")
+        if e["Status"]["Code"] not in ("deleting", "deleted")
+        and (_tags(e).get("Name") == f"{vpn_name}-{region}" or _owner(_tags(e), vpn_name))
+    ]
+
+    ds = client("ds", region)
+    directories = []
+    for directory in _items(ds, "describe_directories", "DirectoryDescriptions"):
+        if directory.get("Stage") == "Deleted":
+            continue
+        named = directory_name and (directory.get("Name") or "").lower() == directory_name.lower()
+        if named or _owner(_directory_tags(ds, directory["DirectoryId"]), vpn_name):
+            directories.append(directory)
+
+    acm = client("acm", region)
+    certificates = [
+        summary
+        for summary in _items(acm, "list_certificates", "CertificateSummaryList", Includes={"keyTypes": ACM_KEY_TYPES})
+        if _owner(_certificate_tags(acm, summary["CertificateArn"]), vpn_name)
+    ]
+    return {
+        "vpcs": len(list(_items(ec2, "describe_vpcs", "Vpcs", Filters=tagged))),
+        "subnets": len(list(_items(ec2, "describe_subnets", "Subnets", Filters=tagged))),
+        "security_groups": len(list(_items(ec2, "describe_security_groups", "SecurityGroups", Filters=tagged))),
+        "route_tables": len(list(_items(ec2, "describe_route_tables", "RouteTables", Filters=tagged))),
+        "peerings": len(peerings),
+        "endpoints": len(endpoints),
+        "directories": len(directories),
+        "certificates": len(certificates),
+    }
+
+
+def _directory_tags(ds, directory_id):
+    """The directory's tags; {} when it went away since it was listed (a deleted one lingers in describes)."""
+    try:
+        return _tags({"Tags": list(_items(ds, "list_tags_for_resource", "Tags", ResourceId=directory_id))})
+    except ds.exceptions.EntityDoesNotExistException:
+        return {}
+
+
+def _certificate_tags(acm, arn):
+    """The certificate's tags; {} when it was deleted since it was listed."""
+    try:
+        return _tags(acm.list_tags_for_certificate(CertificateArn=arn))
+    except acm.exceptions.ResourceNotFoundException:
+        return {}
+
+
+def _health_check_tags(route53, health_check_id):
+    """The health check's tags; None when it was deleted since it was listed."""
+    try:
+        answer = route53.list_tags_for_resource(ResourceType="healthcheck", ResourceId=health_check_id)
+    except route53.exceptions.NoSuchHealthCheck:
+        return None
+    return _tags(answer["ResourceTagSet"])
+
+
+def owned_global(client, vpn_name, hosted_zone):
+    """{kind: count} of what the deployment ``vpn_name`` holds in Route 53.
+
+    hosted_zones: the zones named ``hosted_zone`` (whoever created them: the one check molecule had, whose
+    inventory has the collection create the zone); records: the records of the VPN name in them (the latency
+    records and the ``*.<vpn_name>`` wildcard); health_checks: those named ``<vpn_name>-<Region>`` (the Name tag
+    route53_latency_record gives them), and those without a Name tag that check a Client VPN endpoint (a create
+    whose tagging never happened).
+    """
+    route53 = client("route53", ROUTE53_REGION)
+    zone_fqdn = hosted_zone.rstrip(".").lower() + "."
+    vpn_fqdn = vpn_name.rstrip(".").lower() + "."
+    zones = [
+        zone
+        for zone in route53.list_hosted_zones_by_name(DNSName=zone_fqdn)["HostedZones"]
+        if zone["Name"].lower() == zone_fqdn
+    ]
+    records = [
+        record
+        for zone in zones
+        for record in _items(route53, "list_resource_record_sets", "ResourceRecordSets", HostedZoneId=zone["Id"])
+        if record["Name"].replace("\\052", "*").lower() in (vpn_fqdn, "*." + vpn_fqdn)
+    ]
+    checks = []
+    for check in _items(route53, "list_health_checks", "HealthChecks"):
+        tags = _health_check_tags(route53, check["Id"])
+        if tags is None:
+            continue
+        name = tags.get("Name")
+        fqdn = check["HealthCheckConfig"].get("FullyQualifiedDomainName") or ""
+        if (name or "").startswith(f"{vpn_name}-") or (name is None and ".clientvpn." in fqdn):
+            checks.append(check)
+    return {"hosted_zones": len(zones), "records": len(records), "health_checks": len(checks)}
+
+
+def leftovers(client, regions, vpn_name, hosted_zone, directory_name=None):
+    """Sorted "<Region>: <kind>" and "Route 53: <kind>" for every kind of which the deployment still owns
+    something (owned() in each of ``regions``, owned_global()); [] when nothing is left."""
+    left = []
+    for region in regions:
+        counts = owned(client, region, vpn_name, directory_name)
+        left += [f"{region}: {label}" for key, label in REGION_KINDS if counts[key]]
+    counts = owned_global(client, vpn_name, hosted_zone)
+    labels = {
+        "hosted_zones": f"hosted zone {hosted_zone}",
+        "records": f"record of {vpn_name}",
+        "health_checks": "Client VPN health check",
+    }
+    left += [f"Route 53: {label}" for key, label in labels.items() if counts[key]]
+    return sorted(left)
+
+
+# ------------------------------------------------------------------------------- command line
+
+
+def boto3_clients(endpoint_url=None):
+    """A ``client(service, region)`` factory: boto3 clients (cached) with botocore's standard retries (10 attempts,
+    as the playbooks' aws_config), credentials from the environment, and ``endpoint_url`` when given."""
+    config = Config(retries={"mode": "standard", "max_attempts": 10})
+    cache = {}
+
+    def client(service, region):
+        if (service, region) not in cache:
+            cache[service, region] = boto3.client(
+                service, region_name=region, endpoint_url=endpoint_url or None, config=config
+            )
+        return cache[service, region]
+
+    return client
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m tests.lib.resources", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("leftovers", help="print, as a JSON list, what the deployment still owns")
+    listing.add_argument("--endpoint-url", default="", help="AWS endpoint (the sandbox's URL); none: AWS")
+    listing.add_argument("--vpn-name", required=True, help="the VPN name: the ownership tag's value")
+    listing.add_argument("--hosted-zone", required=True)
+    listing.add_argument("--directory-name", default=None, help="a directory of that name counts as owned too")
+    listing.add_argument("--region", dest="regions", action="append", required=True, help="repeat for each Region")
+    args = parser.parse_args(argv)
+    found = leftovers(
+        boto3_clients(args.endpoint_url), args.regions, args.vpn_name, args.hosted_zone, args.directory_name
+    )
+    print(json.dumps(found))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
