@@ -259,6 +259,8 @@ LIVE_PEERING = ("initiating-request", "pending-acceptance", "provisioning", "act
 ACM_KEY_TYPES = ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"]
 # Route 53 is global: its API answers in this Region.
 ROUTE53_REGION = "us-east-1"
+# "-<Region>" at the end of a name ("vpn.example.com-eu-west-1"; "us-gov-west-1" too).
+_REGION_SUFFIX = r"-[a-z]{2}(-[a-z]+)+-[0-9]+"
 
 # (key of owned() / owned_global(), the kind as leftovers() names it), in owned()'s order.
 REGION_KINDS = (
@@ -383,6 +385,7 @@ def owned_global(client, vpn_name, hosted_zone):
         for record in _items(route53, "list_resource_record_sets", "ResourceRecordSets", HostedZoneId=zone["Id"])
         if record["Name"].replace("\\052", "*").lower() in (vpn_fqdn, "*." + vpn_fqdn)
     ]
+    named = re.compile(re.escape(vpn_name) + _REGION_SUFFIX)
     checks = []
     for check in _items(route53, "list_health_checks", "HealthChecks"):
         tags = _health_check_tags(route53, check["Id"])
@@ -390,7 +393,7 @@ def owned_global(client, vpn_name, hosted_zone):
             continue
         name = tags.get("Name")
         fqdn = check["HealthCheckConfig"].get("FullyQualifiedDomainName") or ""
-        if (name or "").startswith(f"{vpn_name}-") or (name is None and ".clientvpn." in fqdn):
+        if (name is not None and named.fullmatch(name)) or (name is None and ".clientvpn." in fqdn):
             checks.append(check)
     return {"hosted_zones": len(zones), "records": len(records), "health_checks": len(checks)}
 

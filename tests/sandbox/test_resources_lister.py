@@ -197,6 +197,7 @@ def test_owned_global_counts_the_zone_the_vpn_names_records_and_its_health_check
     orphan = _health_check(route53, "orphan", target.replace(REGION, ELSEWHERE))
     # Not ours: another VPN's check, and an untagged check of something else.
     _health_check(route53, "other", target, name=f"other.example.com-{REGION}")
+    _health_check(route53, "longer", target, name=f"{VPN}-other-{REGION}")  # the VPN "<VPN>-other"'s
     _health_check(route53, "web", "www.example.org", kind="HTTP")
 
     zone_id = route53.create_hosted_zone(Name=ZONE, CallerReference="zone")["HostedZone"]["Id"]
@@ -232,7 +233,7 @@ def test_owned_global_counts_the_zone_the_vpn_names_records_and_its_health_check
     route53.delete_hosted_zone(Id=zone_id)
     assert resources.owned_global(client, VPN, ZONE) == {"hosted_zones": 0, "records": 0, "health_checks": 0}
     assert resources.leftovers(client, [REGION], VPN, ZONE) == []
-    assert len(route53.list_health_checks()["HealthChecks"]) == 2  # the two that are not ours
+    assert len(route53.list_health_checks()["HealthChecks"]) == 3  # the three that are not ours
 
 
 def test_command_line_prints_the_leftovers_as_json(sandbox):
