@@ -163,7 +163,7 @@ def expected(topology, vpn_name="vpn.example.com", zone="example.com", directory
     """The snapshot of a clean deployment of ``topology``: [(region, host vars)], the Home first."""
     out = {kind: [] for kind in snapshot_kinds()}
     home = topology[0][0]
-    names = [region for region, _ in topology]
+    names = [region for region, _host in topology]
     cidrs = {region: host["vpc_cidr"] for region, host in topology}
     for region, host in topology:
         out["vpc"].append((region, host["vpc_cidr"], f"{vpn_name}-{region}", vpn_name))
@@ -180,9 +180,9 @@ def expected(topology, vpn_name="vpn.example.com", zone="example.com", directory
         out["certificate"].append((region, vpn_name, "ISSUED"))
         endpoint = f"{vpn_name}-{region}"
         out["endpoint"].append((region, endpoint, "available", host["client_cidr"]))
-        out["association"].extend((region, endpoint, cidr, "associated") for cidr, _ in subnets)
+        out["association"].extend((region, endpoint, cidr, "associated") for cidr, _az in subnets)
         out["authorization_rule"].extend((region, endpoint, cidrs[r], True, "active") for r in names)
-        for cidr, _ in subnets:
+        for cidr, _az in subnets:
             out["vpn_route"].append((region, endpoint, host["vpc_cidr"], cidr, "associate", "active"))
             out["vpn_route"].extend(
                 (region, endpoint, cidrs[other], cidr, "add-route", "active") for other in names if other != region
