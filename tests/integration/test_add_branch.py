@@ -34,9 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reliability import resources  # noqa: E402
-
 from bench import inventory  # noqa: E402
+from tests.lib import resources  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 SITE = REPO / "site.yml"

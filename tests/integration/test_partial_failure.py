@@ -13,11 +13,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reliability import resources  # noqa: E402
 from reliability.runner import Deploy  # noqa: E402
 from reliability.runner import recap  # noqa: E402
 
 from bench import inventory  # noqa: E402
+from tests.lib import resources  # noqa: E402
 
 PEERING_TIMEOUT = 60
 

@@ -2,7 +2,7 @@
 
 Each test deploys a small topology from bench/inventory.py (1 Home + 1 Branch, or + 2 Branches for
 the partial failure) and compares what the sandbox holds with what a clean deployment of that
-inventory holds (reliability/resources.py: every resource by its identifying attributes, so a
+inventory holds (tests/lib/resources.py: every resource by its identifying attributes, so a
 duplicate directory, connector, endpoint, association, rule, route, health check or record shows
 as a difference).
 
@@ -38,7 +38,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reliability import resources  # noqa: E402
 from reliability.runner import REPO  # noqa: E402
 from reliability.runner import Deploy  # noqa: E402
 from reliability.runner import after  # noqa: E402
@@ -47,6 +46,7 @@ from reliability.runner import recap  # noqa: E402
 from reliability.runner import warped_clock  # noqa: E402
 
 from bench import inventory  # noqa: E402
+from tests.lib import resources  # noqa: E402
 
 THROTTLING_CODES = {"RequestLimitExceeded", "ThrottlingException", "Throttling"}
 TEARDOWN = REPO / "playbooks" / "teardown.yml"
@@ -63,6 +63,18 @@ def region_names(branches):
 
 def snapshot(sandbox, branches):
     return resources.snapshot(sandbox.client, region_names(branches))
+
+
+def leftovers(sandbox, branches):
+    """What molecule's destroy step would report as left (tests/lib/resources.py's leftovers)."""
+    group_vars = inventory.GROUP_VARS
+    return resources.leftovers(
+        sandbox.client,
+        region_names(branches),
+        group_vars["vpn_name"],
+        group_vars["hosted_zone"],
+        group_vars["directory_name"],
+    )
 
 
 def assert_clean_deployment(sandbox, branches):
@@ -91,6 +103,8 @@ class VerboseThrottledRun:
     teardown_output = ""
     teardown_calls = ()
     after_teardown = None
+    leftovers_deployed = ()
+    leftovers_after_teardown = ()
     key_files = ()
     client_files = ()
     private_key_lines = ()
@@ -116,6 +130,7 @@ def throttled(sandbox_server, tmp_path_factory):
         observed.deploy_calls = sandbox.calls()
         sandbox.control("DELETE", "faults")
         observed.deployed = snapshot(sandbox, 1)
+        observed.leftovers_deployed = leftovers(sandbox, 1)
         artifacts = workdir / "artifacts"
         observed.key_files = sorted(artifacts.rglob("*.key"))
         observed.client_files = sorted(artifacts.rglob("*.ovpn"))
@@ -132,6 +147,7 @@ def throttled(sandbox_server, tmp_path_factory):
         observed.teardown_rc, observed.teardown_output = teardown.run()
         observed.teardown_calls = sandbox.calls()
         observed.after_teardown = snapshot(sandbox, 1)
+        observed.leftovers_after_teardown = leftovers(sandbox, 1)
         yield observed
     finally:
         sandbox.control("DELETE", "faults")
@@ -178,6 +194,16 @@ def test_teardown_after_the_throttled_deploy_leaves_nothing(throttled):
     assert throttled.teardown_rc == 0, throttled.teardown_output[-5000:]
     left = {kind: items for kind, items in throttled.after_teardown.items() if items}
     assert not left, left
+    # The check molecule's destroy step makes saw every kind of resource after the deploy, and sees none now.
+    kinds = [label for _, label in resources.REGION_KINDS]
+    everything = [f"{region}: {kind}" for region in region_names(1) for kind in kinds]
+    everything += [
+        "Route 53: Client VPN health check",
+        f"Route 53: hosted zone {inventory.GROUP_VARS['hosted_zone']}",
+        f"Route 53: record of {inventory.GROUP_VARS['vpn_name']}",
+    ]
+    assert throttled.leftovers_deployed == sorted(everything)
+    assert throttled.leftovers_after_teardown == []
 
 
 # -------------------------------------------------------------------------- interruption
