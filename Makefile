@@ -31,6 +31,11 @@ GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_$(subst .,_,$(ANSIBLE_TEST_
 
 # pytest suites; `make pytest` runs those that hold test files.
 PYTEST_SUITES := tests/unit tests/sandbox tests/integration tests/e2e
+# Extra pytest arguments. pytest-no-units runs two xdist workers, each taking whole files (a module's
+# deployment and its ordered steps stay on one worker, with its own sandbox): the suites mostly wait on
+# ansible-playbook and the sandbox's simulated time, so two overlap on two cores. PYTEST_WORKERS=0: serial.
+PYTEST_ARGS ?=
+PYTEST_WORKERS ?= 2
 
 .PHONY: help venv sandbox demo molecule sanity lint changelog-lint units pytest pytest-no-units test mutants format format-check build clean distclean
 
@@ -144,11 +149,12 @@ pytest: venv
 		else echo "pytest: $$suite has no test files yet, skipped"; fi; \
 	done; \
 	if [ -z "$$suites" ]; then echo "pytest: no test files in any suite; nothing to run"; exit 0; fi; \
-	echo "$(BIN)/pytest -rs$$suites"; $(BIN)/pytest -rs $$suites
+	echo "$(BIN)/pytest -rs $(PYTEST_ARGS)$$suites"; $(BIN)/pytest -rs $(PYTEST_ARGS) $$suites
 
 # `make test` runs the unit tests first (seconds), so its last phase leaves them out.
 pytest-no-units:
-	@$(MAKE) --no-print-directory pytest PYTEST_SUITES="$(filter-out tests/unit,$(PYTEST_SUITES))"
+	@$(MAKE) --no-print-directory pytest PYTEST_SUITES="$(filter-out tests/unit,$(PYTEST_SUITES))" \
+		PYTEST_ARGS="$(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile --durations=15) $(PYTEST_ARGS)"
 
 # Cheapest first, so that a broken change fails early: the unit tests (seconds), the static gates, then
 # molecule (the whole life cycle once: deploy, idempotence without a write call, verify, failover drill,

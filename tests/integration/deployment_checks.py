@@ -272,30 +272,3 @@ def verification_rows(stdout, regions):
         if len(fields) == 8 and fields[0] in regions:
             rows.append(fields)
     return rows
-
-
-def owned_counts(sandbox, region):
-    """What this collection owns in one Region, counted with boto3."""
-    ec2 = sandbox.client("ec2", region)
-    endpoints = [
-        e
-        for e in ec2.describe_client_vpn_endpoints()["ClientVpnEndpoints"]
-        if e["Status"]["Code"] not in ("deleting", "deleted")
-    ]
-    directories = sandbox.client("ds", region).describe_directories()["DirectoryDescriptions"]
-    certificates = sandbox.client("acm", region).list_certificates()["CertificateSummaryList"]
-    peerings = [
-        p
-        for p in ec2.describe_vpc_peering_connections(Filters=OWNED)["VpcPeeringConnections"]
-        if p["Status"]["Code"] not in ("deleted", "deleting", "rejected")
-    ]
-    return {
-        "vpcs": len(ec2.describe_vpcs(Filters=OWNED)["Vpcs"]),
-        "subnets": len(ec2.describe_subnets(Filters=OWNED)["Subnets"]),
-        "security_groups": len(ec2.describe_security_groups(Filters=OWNED)["SecurityGroups"]),
-        "route_tables": len(ec2.describe_route_tables(Filters=OWNED)["RouteTables"]),
-        "peerings": len(peerings),
-        "endpoints": len(endpoints),
-        "directories": len(directories),
-        "certificates": len(certificates),
-    }

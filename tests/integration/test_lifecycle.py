@@ -21,7 +21,7 @@ ones are skipped naming it (the ``incremental`` marker, tests/conftest.py).
    what AWS needs to add a Region (its side of each peering, one route, one rule, two Client VPN routes
    in each existing Region; one AddRegion; one health check and one record), existing records, checks
    and endpoints unchanged, the PKI kept, existing peerings kept in their direction, and the grown
-   deployment equals a clean deployment of four Regions (reliability/resources.py).
+   deployment equals a clean deployment of four Regions (tests/lib/resources.py).
 7. re-run of the grown inventory: no write call.
 8. settings changed in place (banner, session timeout, no DNS servers, an AD group rule): only
    ModifyClientVpnEndpoint and the new rule, in every Region.
@@ -58,10 +58,10 @@ from deployment_checks import HOST_VARS  # noqa: E402
 from deployment_checks import NEW_BRANCH  # noqa: E402
 from deployment_checks import PASSWORD  # noqa: E402
 from deployment_checks import VPN_NAME  # noqa: E402
-from reliability import resources  # noqa: E402
 
 from sandbox.clock import DURATIONS  # noqa: E402
 from sandbox.handle import SandboxHandle  # noqa: E402
+from tests.lib import resources  # noqa: E402
 
 pytestmark = pytest.mark.incremental
 
@@ -403,10 +403,10 @@ def test_teardown_without_confirmation_calls_nothing(life):
 def test_teardown_of_one_branch_removes_that_region_only(life):
     sandbox = life.sandbox
     gone, kept = BRANCHES[0], [r for r in GROWN_CIDRS if r != BRANCHES[0]]
-    before = {region: checks.owned_counts(sandbox, region) for region in GROWN_CIDRS}
+    before = {region: resources.owned(sandbox.client, region, VPN_NAME, checks.DIRECTORY) for region in GROWN_CIDRS}
     assert all(GROWN_CIDRS[gone] in checks.routed_cidrs(sandbox, region)["route_table"] for region in kept)
     life.job("playbooks/teardown.yml", {"teardown_confirm": VPN_NAME}, limit=gone)
-    after = {region: checks.owned_counts(sandbox, region) for region in GROWN_CIDRS}
+    after = {region: resources.owned(sandbox.client, region, VPN_NAME, checks.DIRECTORY) for region in GROWN_CIDRS}
     assert after[gone] == {key: 0 for key in after[gone]}
     for region in kept:
         # Everything stays but the peering to the removed Region.
@@ -463,7 +463,7 @@ def test_full_teardown_leaves_nothing_owned_and_the_zone_untouched(life):
     sandbox = life.sandbox
     life.job("playbooks/teardown.yml", {"teardown_confirm": VPN_NAME})
     for region in GROWN_CIDRS:
-        counts = checks.owned_counts(sandbox, region)
+        counts = resources.owned(sandbox.client, region, VPN_NAME, checks.DIRECTORY)
         assert counts == {key: 0 for key in counts}, region
     assert checks.health_checks(sandbox) == []
     # The pre-existing zone stays, untagged, with only its unrelated record besides SOA and NS.

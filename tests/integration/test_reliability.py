@@ -26,7 +26,7 @@ as a difference).
   failed as a user would, leaves exactly the clean deployment: nothing created twice.
 
 Bad inventories are test_preflight.py's; teardown's own behaviour (one Region, a pre-existing zone) is
-test_day2.py's.
+test_lifecycle.py's.
 """
 
 import json

@@ -1,13 +1,7 @@
 """The collection as AWX / Automation Platform runs it, and its execution environment.
 
-1. ``site.yml`` and ``playbooks/verify.yml`` run unchanged under ansible-runner the way a controller
-   job runs them (tests/integration/runner/controller_job.py: a private data directory per job with a
-   fresh copy of the project, the imported inventory as an inventory script, the AWS credential's
-   environment, the Vault credential answering ``--ask-vault-pass``, extra variables, nobody at a
-   terminal) against the sandbox, with the directory password vault-encrypted in the inventory:
-   the first deploy succeeds and changes things, the second succeeds with no changed result and no
-   AWS write call, verify succeeds, and no secret (directory password, AWS secret key, vault
-   password, private key) appears in any event or in the job output.
+1. ``site.yml`` and the day-2 playbooks as controller jobs: test_lifecycle.py (one deployment's whole life
+   through runner/controller_job.py).
 2. ``ansible-builder create`` turns execution-environment.yml into a build context (no container engine
    needed) holding the collection tarball, the pinned collection and Python requirements; the pins agree
    with the versions ``make test`` runs (requirements.txt and the ``ansible`` package's bundled
@@ -20,22 +14,13 @@
 import importlib
 import importlib.metadata
 import json
-import secrets
 import shutil
 import subprocess
 import sys
 import tarfile
 from pathlib import Path
 
-import pytest
 import yaml
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "runner"))
-
-from controller_job import Controller  # noqa: E402
-from controller_job import export_inventory  # noqa: E402
-from controller_job import install_collection  # noqa: E402
-from controller_job import vault_encrypt  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -43,92 +28,10 @@ SANDBOX_INVENTORY = REPO / "inventories" / "sandbox"
 GALAXY = yaml.safe_load((REPO / "galaxy.yml").read_text())
 
 
-@pytest.fixture(scope="module")
-def execution_environment(tmp_path_factory):
-    """This checkout installed as the execution environment holds it (built once per module)."""
-    return install_collection(tmp_path_factory.mktemp("ee") / "collections")
-
-
-@pytest.fixture
-def controller(sandbox, tmp_path, execution_environment):
-    """A controller with the sandbox inventory imported (its directory password vault-encrypted)."""
-    vault_password = "vault-" + secrets.token_hex(12)
-    inventory_dir = tmp_path / "inventory-source"
-    shutil.copytree(SANDBOX_INVENTORY, inventory_dir)
-    group_vars = inventory_dir / "group_vars" / "all.yml"
-    variables = yaml.safe_load(group_vars.read_text())
-    directory_password = variables["directory_password"]
-    ciphertext = vault_encrypt(directory_password, vault_password)
-    lines = [line for line in group_vars.read_text().splitlines() if not line.startswith("directory_password:")]
-    lines.append("directory_password: !vault |")
-    lines += ["  " + line for line in ciphertext.splitlines()]
-    group_vars.write_text("\n".join(lines) + "\n")
-    inventory = export_inventory(inventory_dir, REPO)
-    assert directory_password not in json.dumps(inventory), "the imported inventory must keep the password encrypted"
-
-    aws_secret = "sandbox-secret-" + secrets.token_hex(16)
-    ctl = Controller(
-        workdir=tmp_path / "jobs",
-        collections_dir=execution_environment,
-        inventory=inventory,
-        # What the AWS credential injects, plus the sandbox's endpoint (real AWS needs none).
-        aws_env={
-            "AWS_ACCESS_KEY_ID": "AKIASANDBOX" + secrets.token_hex(4).upper(),
-            "AWS_SECRET_ACCESS_KEY": aws_secret,
-            "AWS_ENDPOINT_URL": sandbox.url,
-        },
-        vault_password=vault_password,
-        persistent_dir=tmp_path / "persistent",
-    )
-    ctl.secrets = {
-        "directory password": directory_password,
-        "AWS secret key": aws_secret,
-        "vault password": vault_password,
-        "PEM private key": "PRIVATE KEY-----",
-    }
-    return ctl
-
-
 def bundled_collection(name):
     """Where the venv's `ansible` package keeps a collection (namespace.name)."""
     module = importlib.import_module("ansible_collections." + name)
     return Path(list(module.__path__)[0])
-
-
-def assert_no_secret(job, known_secrets):
-    dump = job.dump()
-    leaked = [name for name, value in known_secrets.items() if value in dump]
-    assert not leaked, f"{job.name}: {', '.join(leaked)} found in the job's events or output"
-
-
-def test_site_and_verify_run_as_controller_jobs(sandbox, controller):
-    first = controller.run("site.yml")
-    assert (first.status, first.rc) == ("successful", 0), first.summary()
-    assert first.changed(), "the first deploy must create the deployment"
-    assert first.events_of("playbook_on_stats"), "the job must report its stats"
-    assert_no_secret(first, controller.secrets)
-
-    sandbox.clear_calls()
-    second = controller.run("site.yml")
-    assert (second.status, second.rc) == ("successful", 0), second.summary()
-    assert second.changed() == [], f"second deploy changed: {second.changed()}"
-    assert not second.stats.get("changed"), second.stats
-    writes = sandbox.write_calls()
-    assert writes == [], f"second deploy wrote: {sorted({(c['service'], c['action']) for c in writes})}"
-    assert_no_secret(second, controller.secrets)
-
-    verify = controller.run("playbooks/verify.yml")
-    assert (verify.status, verify.rc) == ("successful", 0), verify.summary()
-    assert verify.changed() == [], verify.changed()
-    assert sandbox.write_calls() == [], "verify is read-only"
-    assert_no_secret(verify, controller.secrets)
-
-    # The artifacts the controller must keep between jobs went to the persistent directory, 0700.
-    pki = controller.persistent_dir / "pki"
-    assert (pki / "ca.crt").is_file(), sorted(p.name for p in controller.persistent_dir.rglob("*"))
-    assert pki.stat().st_mode & 0o077 == 0
-    client_file = controller.persistent_dir / "vpn.example.com.ovpn"
-    assert client_file.is_file() and client_file.stat().st_mode & 0o777 == 0o600
 
 
 def test_execution_environment_build_context(tmp_path):
