@@ -221,14 +221,14 @@ def test_interrupted_deploys_converge_without_duplicates(sandbox, sandbox_server
         return [d["Stage"] for d in client.describe_directories()["DirectoryDescriptions"] if d["Type"] == kind]
 
     with warped_clock(sandbox_server) as advance:
-        # 1. Both Regions wait on the Home directory: the Home has imported (and tagged) its certificate, the
-        # last step of its chain before that wait, and the directory has been polled since; the Branch's chain
+        # 1. Both Regions wait on the Home directory: the Home has imported its certificate (tags in the same
+        # ImportCertificate call), the last step of its chain before that wait, and the directory has been polled since; the Branch's chain
         # begins with that wait (its Region add starts the moment the directory is Active, before its own work).
         def waiting_on_directory(calls):
             polls = after(calls, service="acm", region=home)
             return (
                 count(calls, "CreateMicrosoftAD") == 1
-                and count(calls, "AddTagsToCertificate", home)
+                and count(calls, "ImportCertificate", home)
                 and count(polls, "DescribeDirectories", home) >= 3
             )
 
