@@ -32,6 +32,7 @@ test_lifecycle.py's.
 import json
 import stat
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,7 @@ from reliability.runner import recap  # noqa: E402
 from reliability.runner import warped_clock  # noqa: E402
 
 from bench import inventory  # noqa: E402
+from sandbox.clock import DURATIONS  # noqa: E402
 from tests.lib import resources  # noqa: E402
 
 THROTTLING_CODES = {"RequestLimitExceeded", "ThrottlingException", "Throttling"}
@@ -257,7 +259,13 @@ def test_interrupted_deploys_converge_without_duplicates(sandbox, sandbox_server
         assert {r["RegionName"]: r["Status"] for r in regions["RegionsDescription"]}[branch] == "Creating"
         ec2 = sandbox.client("ec2", home)
         (endpoint,) = ec2.describe_client_vpn_endpoints()["ClientVpnEndpoints"]
-        networks = ec2.describe_client_vpn_target_networks(ClientVpnEndpointId=endpoint["ClientVpnEndpointId"])
+        # The associations were requested a moment ago: like AWS, a describe may miss them for a while.
+        deadline = time.monotonic() + DURATIONS["consistency"] + 5
+        while True:
+            networks = ec2.describe_client_vpn_target_networks(ClientVpnEndpointId=endpoint["ClientVpnEndpointId"])
+            if networks["ClientVpnTargetNetworks"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
         assert {n["Status"]["Code"] for n in networks["ClientVpnTargetNetworks"]} == {"associating"}
         advance(HOUR)
 
