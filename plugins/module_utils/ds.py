@@ -248,6 +248,19 @@ def update_number_of_domain_controllers(client, directory_id, desired_number):
 @ds_retry()
 def describe_domain_controllers(client, directory_id):
     """``client`` must be a client in the Region whose domain controllers are listed."""
+    return _domain_controllers(client, directory_id)
+
+
+@DSErrorHandler.list_error_handler("describe the domain controllers", [])
+@ds_retry()
+def describe_listed_domain_controllers(client, directory_id):
+    """The domain controllers of a replica, [] while its Region does not list the directory yet: the primary's
+    DescribeRegions may report the Region Active before the replica's Region knows the directory (eventual
+    consistency across Regions)."""
+    return _domain_controllers(client, directory_id)
+
+
+def _domain_controllers(client, directory_id):
     params = {"DirectoryId": directory_id}
     result = []
     while True:

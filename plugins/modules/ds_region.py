@@ -258,6 +258,7 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import a
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import describe_directories
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import describe_directory
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import describe_domain_controllers
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import describe_listed_domain_controllers
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import describe_regions
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import immutable_error
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import normalize_domain_controllers
@@ -370,7 +371,8 @@ def replica_controllers(replica_client, directory_id, region, params):
         return []
     if params["wait"]:
         wait_for_domain_controllers(replica_client, directory_id, params["replica_region"], params["wait_timeout"])
-    return describe_domain_controllers(replica_client, directory_id)
+        return describe_domain_controllers(replica_client, directory_id)
+    return describe_listed_domain_controllers(replica_client, directory_id)
 
 
 def region_result(primary_client, replica_client, directory_id, params):

@@ -111,6 +111,19 @@ def test_describe_directory_missing_is_none():
     assert ds.describe_directory(client, "d-1234567890") is None
 
 
+def test_replica_controllers_not_listed_yet_are_none_but_elsewhere_an_error():
+    """A replica's Region may not know the directory yet although the primary reports it Active."""
+    client = MagicMock()
+    missing = client_error("EntityDoesNotExistException", "Directory d-1 does not exist.", "DescribeDomainControllers")
+    client.describe_domain_controllers.side_effect = missing
+    assert ds.describe_listed_domain_controllers(client, "d-1") == []
+    with pytest.raises(ds.AnsibleDSError):
+        ds.describe_domain_controllers(client, "d-1")
+    client.describe_domain_controllers.side_effect = None
+    client.describe_domain_controllers.return_value = {"DomainControllers": [{"DnsIpAddr": "10.20.1.10"}]}
+    assert ds.describe_listed_domain_controllers(client, "d-1") == [{"DnsIpAddr": "10.20.1.10"}]
+
+
 def test_delete_directory_missing_is_not_an_error():
     client = MagicMock()
     client.delete_directory.side_effect = client_error("EntityDoesNotExistException", "gone", "DeleteDirectory")
