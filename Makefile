@@ -30,7 +30,8 @@ ANSIBLE_TEST_PIP_VERSION := 24.2
 GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_$(subst .,_,$(ANSIBLE_TEST_PIP_VERSION)).py
 
 # pytest suites; `make pytest` runs those that hold test files.
-PYTEST_SUITES := tests/unit tests/sandbox tests/integration tests/e2e
+# The real-client test (tests/e2e's lab) runs as steps of tests/integration/test_lifecycle.py, on its deployment.
+PYTEST_SUITES := tests/unit tests/sandbox tests/integration
 # Extra pytest arguments. pytest-no-units runs two xdist workers, each taking whole files (a module's
 # deployment and its ordered steps stay on one worker, with its own sandbox): the suites mostly wait on
 # ansible-playbook and the sandbox's simulated time, so two overlap on two cores. PYTEST_WORKERS=0: serial.
@@ -101,13 +102,13 @@ BENCH_TIME_SCALE ?= 0.0333333
 bench: venv
 	$(BIN)/python -m bench --branches $(BENCH_BRANCHES) --time-scale $(BENCH_TIME_SCALE)
 
-# e2e: the end-to-end test alone (tests/e2e/README.md): site.yml against the sandbox, then real Debian
-# software in network namespaces (Samba AD DC, an OpenVPN server per Region, BIND, the OpenVPN client
-# with the generated .ovpn). Needs root, network namespaces and TUN; installs its Debian packages with
-# apt-get when missing. Elsewhere it is skipped with the reason. `make test` runs it too (tests/e2e suite).
+# e2e: the end-to-end steps alone (tests/e2e/README.md): the lifecycle's deploy (site.yml against the sandbox),
+# then real Debian software in network namespaces (Samba AD DC, an OpenVPN server per Region, BIND, the OpenVPN
+# client with the generated .ovpn). Needs root, network namespaces and TUN; installs its Debian packages with
+# apt-get when missing. Elsewhere it is skipped with the reason. `make test` runs them among the lifecycle's steps.
 .PHONY: e2e
 e2e: venv
-	$(BIN)/pytest -v -rs --durations=10 tests/e2e
+	$(BIN)/pytest -v -rs --durations=10 tests/integration/test_lifecycle.py -k "test_deploy or real_client"
 
 # --- quality gates -----------------------------------------------------------
 

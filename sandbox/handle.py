@@ -1,6 +1,6 @@
 """A running sandbox seen from outside: its control API, boto3 clients and an environment for subprocesses.
 
-Used by the test suites (tests/conftest.py, tests/integration/test_lifecycle.py, tests/e2e) and the bench.
+Used by the test suites (tests/conftest.py, tests/integration/test_lifecycle.py) and the bench.
 """
 
 import json

@@ -16,8 +16,12 @@ from sandbox.server import ThreadedSandbox  # noqa: E402
 
 
 def pytest_runtest_makereport(item, call):
-    """Remember the first failed step of an ``incremental`` module (see pytest_runtest_setup)."""
-    if call.excinfo is not None and call.when in ("setup", "call") and item.get_closest_marker("incremental"):
+    """Remember the first failed step of an ``incremental`` module (see pytest_runtest_setup).
+
+    A skipped step (the real client where the machine cannot run it) is no failure: the next steps run.
+    """
+    failed = call.excinfo is not None and not call.excinfo.errisinstance(pytest.skip.Exception)
+    if failed and call.when in ("setup", "call") and item.get_closest_marker("incremental"):
         if not hasattr(item.module, "FAILED_STEP"):
             item.module.FAILED_STEP = item.name
 

@@ -1,6 +1,6 @@
 """A throw-away network of Linux network namespaces running real Debian software.
 
-The end-to-end test (test_openvpn_e2e.py) wires what the collection produced in the sandbox to
+The end-to-end steps (realclient.py, run by the lifecycle) wire what the collection produced in the sandbox to
 unmodified Debian programs:
 
 * a Samba Active Directory domain controller (``samba-tool domain provision``),

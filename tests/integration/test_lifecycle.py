@@ -14,21 +14,26 @@ ones are skipped naming it (the ``incremental`` marker, tests/conftest.py).
    replica's domain controllers, an endpoint per Region; the client file 0600.
 2. re-run: no changed result, no write call, no secret.
 3. verify: each probe address gets its own Region, the wildcard answers, no write call.
-4. failover drill on eu-west-1: drained once (its probe reaches another Region), restored; exactly two
+4. the real client (tests/e2e/realclient.py: Samba AD, an OpenVPN server per Region, BIND, the OpenVPN
+   client in network namespaces; skipped with the reason where the machine cannot, failed instead under
+   CI=true unless E2E_ALLOW_SKIP=1): the client file as AWS clients get it, the directory knows Admin,
+   each client network reaches the Region Route 53 names for it and pings across, each health check
+   reaches a server, a wrong password is refused, a drained Region sends its clients elsewhere.
+5. failover drill on eu-west-1: drained once (its probe reaches another Region), restored; exactly two
    health check updates.
-5. client_config: a 0600 file whose remote lines name the VPN name.
-6. a Branch added (us-east-2, it splits two existing pairs the other way round): the run writes only
+6. client_config: a 0600 file whose remote lines name the VPN name.
+7. a Branch added (us-east-2, it splits two existing pairs the other way round): the run writes only
    what AWS needs to add a Region (its side of each peering, one route, one rule, two Client VPN routes
    in each existing Region; one AddRegion; one health check and one record), existing records, checks
    and endpoints unchanged, the PKI kept, existing peerings kept in their direction, and the grown
    deployment equals a clean deployment of four Regions (tests/lib/resources.py).
-7. re-run of the grown inventory: no write call.
-8. settings changed in place (banner, session timeout, no DNS servers, an AD group rule): only
+8. re-run of the grown inventory: no write call.
+9. settings changed in place (banner, session timeout, no DNS servers, an AD group rule): only
    ModifyClientVpnEndpoint and the new rule, in every Region.
-9. teardown: without confirmation nothing is called; one Branch removes that Region and its traces in
-   the others; the global_dns role alone removes a record left for it; the Home refuses while Branches
-   remain; the full teardown leaves nothing owned and the pre-existing zone as it was; a second teardown
-   writes nothing.
+10. teardown: without confirmation nothing is called; one Branch removes that Region and its traces in
+    the others; the global_dns role alone removes a record left for it; the Home refuses while Branches
+    remain; the full teardown leaves nothing owned and the pre-existing zone as it was; a second teardown
+    writes nothing.
 
 Every step but the deploy runs at time scale 0. Fault-injection runs (throttling, interruption, lost
 answers, a failing Branch) are test_reliability.py's: each needs a deployment of its own.
@@ -46,8 +51,10 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent / "runner"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 
 import deployment_checks as checks  # noqa: E402
+import realclient  # noqa: E402
 from controller_job import Controller  # noqa: E402
 from controller_job import export_inventory  # noqa: E402
 from controller_job import install_collection  # noqa: E402
@@ -228,6 +235,42 @@ def test_verify(life):
     assert sandbox.write_calls() == [], "verify is read-only"
     actions = {c["action"] for c in sandbox.calls()}
     assert "TestDNSAnswer" in actions and "GetHealthCheckStatus" in actions
+
+
+@pytest.fixture(scope="module")
+def real_client(life):
+    """The real-client lab (tests/e2e/realclient.py) around this deployment as verify left it."""
+    realclient.prepare_machine()
+    deployment = realclient.collect(life.sandbox, life.pki, life.controller.persistent_dir / f"{VPN_NAME}.ovpn")
+    with realclient.bench(deployment) as bench:
+        yield bench
+
+
+def test_real_client_file_is_what_aws_clients_get(real_client):
+    realclient.check_client_file(real_client.d)
+
+
+def test_real_client_directory_knows_admin(real_client):
+    realclient.check_directory_knows_admin(real_client)
+
+
+def test_real_client_reaches_its_nearest_region_and_pings_across(real_client):
+    realclient.check_each_client_reaches_its_nearest_region(real_client)
+
+
+def test_real_client_health_checks_reach_the_servers(real_client):
+    realclient.check_health_checks_reach_the_servers(real_client)
+
+
+def test_real_client_wrong_password_is_refused(real_client):
+    realclient.check_wrong_password_is_refused(real_client)
+
+
+def test_real_client_follows_a_drained_region(life, real_client):
+    def drain(region, drained):
+        life.job(realclient.DRAIN_PLAYBOOK, {"e2e_region": region, "e2e_drain": drained})
+
+    realclient.check_drained_region_sends_its_clients_elsewhere(real_client, drain)
 
 
 def test_failover_drill(life):

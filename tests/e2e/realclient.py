@@ -1,8 +1,9 @@
-"""End to end: the real OpenVPN client connects with directory credentials to what the collection deployed.
+"""A real OpenVPN client on what the collection deployed: the lab around netlab.py, and its checks.
 
-site.yml deploys the sandbox inventory (1 Home + 2 Branches) against the sandbox at time scale 0. Then,
-inside network namespaces this test creates (no traffic leaves the machine), unmodified Debian software
-stands in for AWS's data plane:
+The lifecycle (tests/integration/test_lifecycle.py, its ``real_client`` steps) runs these against its own
+deployment of inventories/sandbox (1 Home + 2 Branches), right after verify: no second deploy. Inside
+network namespaces (no traffic leaves the machine), unmodified Debian software stands in for AWS's data
+plane:
 
 * Samba AD DC (``samba-tool domain provision``) with the inventory's directory name, short name and
   password, and the directory's ``Admin`` account;
@@ -15,12 +16,13 @@ stands in for AWS's data plane:
 * the OpenVPN client running the ``.ovpn`` written by the client_config role, unmodified
   (``remote-random-hostname`` in force), with user ``admin`` and the inventory's password.
 
-Needs root, network namespaces and TUN devices: skipped (with the reason) where the machine has none.
-Installs its Debian packages when missing (apt-get). Run alone with ``make e2e``.
+Needs root, network namespaces and TUN devices: skipped (with the reason) where the machine has none, and
+under CI=true failed instead unless E2E_ALLOW_SKIP=1. Installs its Debian packages when missing (apt-get).
+``make e2e`` runs the lifecycle's deploy and these steps alone.
 """
 
+import contextlib
 import ipaddress
-import json
 import os
 import shutil
 import subprocess
@@ -31,8 +33,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sandbox.handle import SandboxHandle
-
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 if str(HERE) not in sys.path:
@@ -41,7 +41,8 @@ if str(HERE) not in sys.path:
 import netlab  # noqa: E402
 
 INVENTORY = REPO / "inventories" / "sandbox"
-PLAYBOOK_TIMEOUT = 900
+# The drill's inversion without its automatic restore, relative to the repository (a controller project).
+DRAIN_PLAYBOOK = "tests/e2e/playbooks/drain.yml"
 
 # What each program needs, and the Debian package that brings it.
 REQUIRED = {
@@ -96,30 +97,6 @@ def ensure_packages():
     assert not still, f"still missing after apt-get install: {still}"
 
 
-# ------------------------------------------------------------------------------------------ sandbox
-
-
-class Sandbox(SandboxHandle):
-    def playbook(self, playbook, extra_vars):
-        """Run ``playbook`` on the e2e inventory against the sandbox; fail with its output unless rc 0."""
-        cmd = [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            str(playbook),
-            "-i",
-            str(INVENTORY),
-            "-e",
-            json.dumps(extra_vars),
-        ]
-        proc = subprocess.run(
-            cmd, cwd=REPO, env=self.env, capture_output=True, text=True, timeout=PLAYBOOK_TIMEOUT, check=False
-        )
-        assert proc.returncode == 0, (
-            f"{' '.join(cmd)} exited {proc.returncode}\n--- stdout ---\n{proc.stdout[-20000:]}\n"
-            f"--- stderr ---\n{proc.stderr[-5000:]}"
-        )
-        return proc
-
-
 def load_inventory():
     hosts = yaml.safe_load((INVENTORY / "hosts.yml").read_text())["all"]["children"]
     group_vars = yaml.safe_load((INVENTORY / "group_vars" / "all.yml").read_text())
@@ -149,7 +126,11 @@ def routed_answers(route53, zone_id, records, client_ip):
         key = (name, record["Type"])
         if key not in answers:
             answer = route53.test_dns_answer(
-                HostedZoneId=zone_id, RecordName=name, RecordType=record["Type"], EDNS0ClientSubnetIP=client_ip
+                HostedZoneId=zone_id,
+                RecordName=name,
+                RecordType=record["Type"],
+                ResolverIP=client_ip,
+                EDNS0ClientSubnetIP=client_ip,
             )
             assert answer["ResponseCode"] == "NOERROR", answer
             answers[key] = answer["RecordData"]
@@ -165,7 +146,7 @@ def region_of_answer(data, regions):
     return None
 
 
-# ------------------------------------------------------------------------------------------ fixtures
+# ------------------------------------------------------------------------------------------ the lab
 
 
 def remove_unless_kept(path):
@@ -176,31 +157,16 @@ def remove_unless_kept(path):
     shutil.rmtree(path, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def machine():
+def prepare_machine():
+    """Skip (or fail under CI) where the lab cannot run; install its Debian packages when missing."""
     reason = netlab.machine_can_run()
     if reason:
         skip(f"end-to-end test skipped: {reason}")
     ensure_packages()
 
 
-@pytest.fixture(scope="module")
-def deployment(machine, sandbox_server):
-    """site.yml against a fresh sandbox (time scale 0), and what the test needs from the result."""
-    sb = Sandbox(sandbox_server.url)
-    sb.control("POST", "reset")
-    sb.control("POST", "time-scale", {"scale": 0.0})
-    # The artifacts hold private keys: a private directory, removed afterwards (E2E_KEEP=1 keeps it).
-    artifacts = Path(tempfile.mkdtemp(prefix="e2e-artifacts-"))
-    try:
-        sb.playbook(REPO / "site.yml", {"artifacts_dir": str(artifacts), "certificates_dir": str(artifacts / "pki")})
-        yield collect(sb, artifacts)
-    finally:
-        remove_unless_kept(artifacts)
-
-
-def collect(sb, artifacts):
-    """What the deploy left: endpoints, the certificates they use, the client file, the inventory."""
+def collect(sb, pki, client_file):
+    """What the deploy left: endpoints, the certificates they use (found in ``pki``), the client file."""
     inventory, group_vars = load_inventory()
     regions = []
     for name, hostvars in inventory.items():
@@ -214,11 +180,7 @@ def collect(sb, artifacts):
         # The stand-in presents exactly the certificate the endpoint uses in ACM, with its generated key.
         acm = sb.client("acm", name).get_certificate(CertificateArn=endpoint["ServerCertificateArn"])
         cert_file = next(
-            (
-                p
-                for p in sorted((artifacts / "pki").rglob("server.crt"))
-                if p.read_text().strip() == acm["Certificate"].strip()
-            ),
+            (p for p in sorted(Path(pki).rglob("server.crt")) if p.read_text().strip() == acm["Certificate"].strip()),
             None,
         )
         assert cert_file is not None, f"{name}: the ACM certificate of the endpoint is none of the generated files"
@@ -237,15 +199,13 @@ def collect(sb, artifacts):
                 ca_certificate=ca_file,
             )
         )
-    client_file = artifacts / f"{group_vars['vpn_name']}.ovpn"
-    assert client_file.exists(), f"client_config wrote no {client_file.name}"
+    assert Path(client_file).exists(), f"client_config wrote no {Path(client_file).name}"
     return {
         "sandbox": sb,
-        "artifacts": artifacts,
         "regions": regions,
         "networks": [netlab.ClientNetwork(name=name, client_ip=hv["probe_ip"]) for name, hv in inventory.items()],
         "group_vars": group_vars,
-        "client_file": client_file,
+        "client_file": Path(client_file),
         "directory": netlab.Directory(
             group_vars["directory_name"], group_vars["directory_short_name"], group_vars["directory_password"]
         ),
@@ -283,8 +243,9 @@ class Bench:
         return next((r for r in self.regions if r.address == address), None)
 
 
-@pytest.fixture(scope="module")
+@contextlib.contextmanager
 def bench(deployment):
+    """The lab built for ``deployment`` (collect()): directory, a server per Region, DNS; closed afterwards."""
     lab = netlab.Lab(tempfile.mkdtemp(prefix="e2e-lab-"))
     try:
         lab.build(deployment["regions"], deployment["networks"])
@@ -292,18 +253,18 @@ def bench(deployment):
         # The directory's Admin account (AWS Managed AD's admin), with the inventory's password.
         lab.start_directory(directory, {"Admin": directory.admin_password})
         lab.start_servers(deployment["regions"], directory, f"Admin@{directory.name}", directory.admin_password)
-        bench = Bench(lab, deployment)
-        bench.serve_dns()
-        yield bench
+        ready = Bench(lab, deployment)
+        ready.serve_dns()
+        yield ready
     finally:
         lab.close()
         remove_unless_kept(lab.workdir)
 
 
-# ------------------------------------------------------------------------------------------ tests
+# ------------------------------------------------------------------------------------------ checks
 
 
-def test_client_file_is_what_aws_clients_get(deployment):
+def check_client_file(deployment):
     text = deployment["client_file"].read_text()
     lines = text.splitlines()
     vpn = deployment["group_vars"]["vpn_name"]
@@ -313,7 +274,7 @@ def test_client_file_is_what_aws_clients_get(deployment):
     assert "<ca>" in lines
 
 
-def test_directory_knows_admin(bench):
+def check_directory_knows_admin(bench):
     directory = bench.d["directory"]
     found = bench.lab.ldap_search(
         f"Admin@{directory.name}", directory.admin_password, directory.base_dn, "(sAMAccountName=admin)"
@@ -321,7 +282,7 @@ def test_directory_knows_admin(bench):
     assert found.returncode == 0 and "CN=Admin,CN=Users" in found.stdout, found.stderr
 
 
-def test_each_client_reaches_its_nearest_region_and_pings_across(bench):
+def check_each_client_reaches_its_nearest_region(bench):
     vpn = bench.d["group_vars"]["vpn_name"]
     for net in bench.d["networks"]:
         # The name resolves inside the client's namespace, through the wildcard for a random label.
@@ -346,10 +307,9 @@ def test_each_client_reaches_its_nearest_region_and_pings_across(bench):
         assert random_names, f"{net.name}: the client never asked for <random>.{vpn}: {queries}"
 
 
-def test_health_checks_reach_the_servers(bench):
+def check_health_checks_reach_the_servers(bench):
     """Each Route 53 health check (TCP, endpoint name with its "*" replaced) reaches a listening server."""
-    route53 = bench.route53
-    checks = route53.list_health_checks()["HealthChecks"]
+    checks = bench.route53.list_health_checks()["HealthChecks"]
     assert len(checks) == len(bench.regions), checks
     net = bench.d["networks"][0]
     reached = set()
@@ -370,7 +330,7 @@ def test_health_checks_reach_the_servers(bench):
     assert reached == {r.name for r in bench.regions}
 
 
-def test_wrong_password_is_refused(bench):
+def check_wrong_password_is_refused(bench):
     net = bench.d["networks"][0]
     conn = bench.connect(net, bench.d["directory"].admin_password + "-wrong", "wrong")
     try:
@@ -380,12 +340,11 @@ def test_wrong_password_is_refused(bench):
         conn.close()
 
 
-def test_drained_region_sends_its_clients_to_another_region(bench):
-    sb = bench.d["sandbox"]
+def check_drained_region_sends_its_clients_elsewhere(bench, drain):
+    """``drain(region, drained)`` runs DRAIN_PLAYBOOK (the drill's inversion, kept until restored)."""
     net = bench.d["networks"][0]
     home = net.name
-    drain = REPO / "tests" / "e2e" / "playbooks" / "drain.yml"
-    sb.playbook(drain, {"e2e_region": home, "e2e_drain": True})
+    drain(home, True)
     try:
         bench.serve_dns()
         moved_to = bench.expected[net.name]
@@ -400,6 +359,6 @@ def test_drained_region_sends_its_clients_to_another_region(bench):
         finally:
             conn.close()
     finally:
-        sb.playbook(drain, {"e2e_region": home, "e2e_drain": False})
+        drain(home, False)
         bench.serve_dns()
     assert bench.expected[net.name] == home
