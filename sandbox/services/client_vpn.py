@@ -1,7 +1,8 @@
 """EC2 Client VPN: endpoints, target networks, authorization rules, routes, client files, connections.
 
 moto has no Client VPN, so the whole family lives here, for any Region and
-account.  State is plain dicts behind the sandbox lock; asynchronous states
+account.  State is plain dicts in :class:`ClientVpnState` (``sandbox.state.client_vpn``),
+used under the sandbox lock; asynchronous states
 (associations, routes, rules, endpoint deletion) are settled lazily from
 deadlines taken from ``sandbox.clock`` (``vpn_association``,
 ``vpn_disassociation``, ``vpn_route``, ``vpn_route_delete``,
@@ -27,7 +28,6 @@ import datetime
 import ipaddress
 import json
 import re
-import time
 import uuid
 
 from .. import registry
@@ -51,12 +51,6 @@ _HOSTNAME = re.compile(
     r"\.prod\.clientvpn\.([a-z0-9-]+)\.amazonaws\.com$"
 )
 
-# (account, region) -> {endpoint id -> endpoint record}
-_ENDPOINTS = {}
-# (account, region, action, token) -> (fingerprint, result or key to rebuild it)
-_TOKENS = {}
-_CLOCK = {"clock": None, "realism": None}
-
 # Kinds of the consistency windows (sandbox.realism) this emulation opens.
 ENDPOINT_KIND = "client_vpn_endpoint"  # key: (account, region, endpoint id)
 ASSOCIATION_KIND = "client_vpn_association"  # key: association id
@@ -64,18 +58,62 @@ RULE_KIND = "client_vpn_rule"  # key: (endpoint id, CIDR, group, all groups)
 ROUTE_KIND = "client_vpn_route"  # key: (endpoint id, destination, target subnet)
 
 
-@registry.on_reset
-def _reset():
-    _ENDPOINTS.clear()
-    _TOKENS.clear()
+@registry.state("client_vpn")
+class ClientVpnState:
+    """The sandbox's Client VPN endpoints and ClientTokens (``sandbox.state.client_vpn``).
+
+    Keeps the sandbox's clock and realism so that lazy settling works the same
+    from a handler, a control route or another emulation (Route 53 health checks).
+    """
+
+    def __init__(self, sandbox):
+        self.clock = sandbox.clock
+        self.realism = sandbox.realism
+        self.endpoints = {}  # (account, region) -> {endpoint id -> endpoint record}
+        self.tokens = {}  # (account, region, action, token) -> (fingerprint, result or key to rebuild it)
+
+    def store(self, account, region):
+        """The endpoints of an account and Region, without those whose deletion is over."""
+        store = self.endpoints.setdefault((account, region), {})
+        now = self.clock.now()
+        for eid in [e for e, ep in store.items() if ep["deleting_until"] is not None and now >= ep["deleting_until"]]:
+            ep = store.pop(eid)
+            _certificates_in_use(ep, release=True)
+            # AWS keeps listing a deleted endpoint (state "deleted") for a while.
+            self.realism.deleted(ENDPOINT_KIND, (account, region, eid), dict(_describe(ep), Status={"Code": "deleted"}))
+        return store
+
+    def settle(self, ep):
+        """Advance every transitional state of an endpoint whose deadline has passed."""
+        now = self.clock.now()
+        for assoc_id, assoc in list(ep["associations"].items()):
+            if assoc["state"] == "associating" and now >= assoc["until"]:
+                assoc["state"] = "associated"
+            if assoc["state"] == "disassociating" and now >= assoc["until"]:
+                assoc["state"] = "disassociated"
+            if assoc["state"] == "disassociated" and now >= assoc["gone_at"]:
+                del ep["associations"][assoc_id]
+        for route in list(ep["routes"]):
+            if route["state"] == "creating" and now >= route["until"]:
+                route["state"] = "active"
+            if route["state"] == "deleting" and now >= route["until"]:
+                ep["routes"].remove(route)
+                if route["origin"] == "add-route":
+                    self.realism.deleted(ROUTE_KIND, _route_kind_key(ep, route), _describe_route(ep, route))
+        for rule in list(ep["rules"]):
+            if rule["state"] == "authorizing" and now >= rule["until"]:
+                rule["state"] = "active"
+            if rule["state"] == "revoking" and now >= rule["until"]:
+                ep["rules"].remove(rule)
+                self.realism.deleted(RULE_KIND, (ep["id"],) + rule["key"], _describe_rule(ep, rule))
+        return ep
+
+
+def _state(call):
+    return call.sandbox.state.client_vpn
 
 
 # ----------------------------------------------------------------- utilities
-
-
-def _now():
-    clock = _CLOCK["clock"]
-    return clock.now() if clock is not None else time.monotonic()
 
 
 def _hex17():
@@ -107,36 +145,10 @@ def _ipv4_cidr(value, member):
         raise _bad(f"Value ({value}) for parameter {member} is invalid. {exc}") from exc
 
 
-def _begin(call):
-    """Every handler starts here: remember the clock and realism (for lazy settling outside requests)."""
-    _CLOCK["clock"] = call.clock
-    _CLOCK["realism"] = getattr(call.sandbox, "realism", None)
-    return call.params
-
-
-def _created(kind, key):
+def _created(call, kind, key):
     """A create: the new item is missing from describes for the consistency window (sandbox.realism)."""
-    realism = _CLOCK["realism"]
-    if realism is not None:
-        realism.forget(kind, key)
-        realism.created(kind, key)
-
-
-def _visible(kind, key):
-    realism = _CLOCK["realism"]
-    return realism is None or realism.visible(kind, key)
-
-
-def _deleted(kind, key, item):
-    """An item just left the emulation's state: describes keep listing ``item`` for the window."""
-    realism = _CLOCK["realism"]
-    if realism is not None:
-        realism.deleted(kind, key, item)
-
-
-def _lingering(kind):
-    realism = _CLOCK["realism"]
-    return realism.lingering(kind) if realism is not None else {}
+    call.sandbox.realism.forget(kind, key)
+    call.sandbox.realism.created(kind, key)
 
 
 def _fingerprint(params):
@@ -149,7 +161,7 @@ def _idempotent(call, action):
     if not token:
         return None, None
     key = (call.account_id, call.region, action, token)
-    seen = _TOKENS.get(key)
+    seen = _state(call).tokens.get(key)
     if seen is None:
         return key, None
     if seen[0] != _fingerprint(call.params):
@@ -163,20 +175,10 @@ def _idempotent(call, action):
 
 def _remember(call, key, result):
     if key is not None:
-        _TOKENS[key] = (_fingerprint(call.params), result)
+        _state(call).tokens[key] = (_fingerprint(call.params), result)
 
 
 # --------------------------------------------------------------- state model
-
-
-def _store(account, region):
-    store = _ENDPOINTS.setdefault((account, region), {})
-    for eid in [e for e, ep in store.items() if ep["deleting_until"] is not None and _now() >= ep["deleting_until"]]:
-        ep = store.pop(eid)
-        _certificates_in_use(ep, release=True)
-        # AWS keeps listing a deleted endpoint (state "deleted") for a while.
-        _deleted(ENDPOINT_KIND, (account, region, eid), dict(_describe(ep), Status={"Code": "deleted"}))
-    return store
 
 
 def _endpoint_arn(ep):
@@ -208,32 +210,6 @@ def _certificates_in_use(ep, release=False, arns=None):
             in_use.remove(user)
         elif not release and user not in in_use:
             in_use.append(user)
-
-
-def _settle(ep):
-    """Advance every transitional state whose deadline has passed."""
-    now = _now()
-    for assoc_id, assoc in list(ep["associations"].items()):
-        if assoc["state"] == "associating" and now >= assoc["until"]:
-            assoc["state"] = "associated"
-        if assoc["state"] == "disassociating" and now >= assoc["until"]:
-            assoc["state"] = "disassociated"
-        if assoc["state"] == "disassociated" and now >= assoc["gone_at"]:
-            del ep["associations"][assoc_id]
-    for route in list(ep["routes"]):
-        if route["state"] == "creating" and now >= route["until"]:
-            route["state"] = "active"
-        if route["state"] == "deleting" and now >= route["until"]:
-            ep["routes"].remove(route)
-            if route["origin"] == "add-route":
-                _deleted(ROUTE_KIND, _route_kind_key(ep, route), _describe_route(ep, route))
-    for rule in list(ep["rules"]):
-        if rule["state"] == "authorizing" and now >= rule["until"]:
-            rule["state"] = "active"
-        if rule["state"] == "revoking" and now >= rule["until"]:
-            ep["rules"].remove(rule)
-            _deleted(RULE_KIND, (ep["id"],) + rule["key"], _describe_rule(ep, rule))
-    return ep
 
 
 def _route_kind_key(ep, route):
@@ -268,12 +244,13 @@ def _check_concurrency(ep):
 
 
 def _get_endpoint(call, endpoint_id, mutable=True):
-    ep = _store(call.account_id, call.region).get(endpoint_id)
+    state = _state(call)
+    ep = state.store(call.account_id, call.region).get(endpoint_id)
     if ep is None:
         raise AwsError(
             "InvalidClientVpnEndpointId.NotFound", f"The Client VPN endpoint ID '{endpoint_id}' does not exist"
         )
-    _settle(ep)
+    state.settle(ep)
     if mutable and ep["deleting_until"] is not None:
         raise AwsError("IncorrectState", f"The Client VPN endpoint '{endpoint_id}' is being deleted")
     return ep
@@ -362,7 +339,7 @@ def _lookup_directory(call, directory_id):
     except ImportError:
         lookup = None
     if lookup is not None:
-        return lookup(call.account_id, call.region, directory_id)
+        return lookup(call.sandbox, call.account_id, call.region, directory_id)
     try:
         directory = registry.moto_backend("ds", call.account_id, call.region).directories.get(directory_id)
     except Exception:
@@ -658,15 +635,15 @@ def _transition(call, params, ep, items, state, duration):
 
 @registry.handler("ec2", "CreateClientVpnEndpoint")
 def create_endpoint(call):
-    params = _begin(call)
+    params = call.params
     token_key, previous = _idempotent(call, "CreateClientVpnEndpoint")
     if previous is not None:
         eid = previous["ClientVpnEndpointId"]
-        ep = _store(call.account_id, call.region).get(eid)
+        ep = _state(call).store(call.account_id, call.region).get(eid)
         if ep is not None:
-            _settle(ep)
+            _state(call).settle(ep)
             return dict(previous, Status={"Code": _status(ep)})
-        if (call.account_id, call.region, eid) in _lingering(ENDPOINT_KIND):
+        if (call.account_id, call.region, eid) in call.sandbox.realism.lingering(ENDPOINT_KIND):
             return dict(previous, Status={"Code": "deleted"})
         # EC2's idempotency error for a token whose resource is deleted (its message says so).
         raise AwsError(
@@ -750,7 +727,7 @@ def create_endpoint(call):
         _check_tags(spec.get("Tags", []))
         tags.update({t["Key"]: t.get("Value", "") for t in spec.get("Tags", [])})
 
-    store = _store(call.account_id, call.region)
+    store = _state(call).store(call.account_id, call.region)
     if len(store) >= ENDPOINT_QUOTA:
         raise AwsError(
             "ClientVpnEndpointLimitExceeded",
@@ -773,7 +750,7 @@ def create_endpoint(call):
         "connections": [],
     }
     _certificates_in_use(store[eid])
-    _created(ENDPOINT_KIND, (call.account_id, call.region, eid))
+    _created(call, ENDPOINT_KIND, (call.account_id, call.region, eid))
     result = {
         "ClientVpnEndpointId": eid,
         "Status": {"Code": "pending-associate"},
@@ -839,16 +816,20 @@ def _check_authentication(call, options):
 
 @registry.handler("ec2", "DescribeClientVpnEndpoints")
 def describe_endpoints(call):
-    params = _begin(call)
-    store = _store(call.account_id, call.region)
+    params = call.params
+    store = _state(call).store(call.account_id, call.region)
     for ep in store.values():
-        _settle(ep)
+        _state(call).settle(ep)
     wanted = params.get("ClientVpnEndpointIds") or []
     # Eventual consistency: a new endpoint is unknown for a while, a deleted one still listed ("deleted").
-    shown = {eid: ep for eid, ep in store.items() if _visible(ENDPOINT_KIND, (call.account_id, call.region, eid))}
+    shown = {
+        eid: ep
+        for eid, ep in store.items()
+        if call.sandbox.realism.visible(ENDPOINT_KIND, (call.account_id, call.region, eid))
+    }
     gone = {
         key[2]: item
-        for key, item in _lingering(ENDPOINT_KIND).items()
+        for key, item in call.sandbox.realism.lingering(ENDPOINT_KIND).items()
         if key[:2] == (call.account_id, call.region) and key[2] not in store
     }
     for eid in wanted:
@@ -873,7 +854,7 @@ def describe_endpoints(call):
 
 @registry.handler("ec2", "ModifyClientVpnEndpoint")
 def modify_endpoint(call):
-    params = _begin(call)
+    params = call.params
     ep = _get_endpoint(call, params["ClientVpnEndpointId"])
     cfg = ep["cfg"]
     changes = _check_common_options(params)
@@ -926,7 +907,7 @@ def modify_endpoint(call):
 
 @registry.handler("ec2", "DeleteClientVpnEndpoint")
 def delete_endpoint(call):
-    params = _begin(call)
+    params = call.params
     ep = _get_endpoint(call, params["ClientVpnEndpointId"], mutable=False)
     if ep["deleting_until"] is not None:
         _dry_run(params)
@@ -976,7 +957,7 @@ def _find_subnet(call, subnet_id):
 
 @registry.handler("ec2", "AssociateClientVpnTargetNetwork")
 def associate_target_network(call):
-    params = _begin(call)
+    params = call.params
     ep = _get_endpoint(call, params["ClientVpnEndpointId"])
     token_key, previous = _idempotent(call, "AssociateClientVpnTargetNetwork")
     if previous is not None:
@@ -1052,7 +1033,7 @@ def associate_target_network(call):
             "until": until,
         }
     )
-    _created(ASSOCIATION_KIND, assoc_id)
+    _created(call, ASSOCIATION_KIND, assoc_id)
     result = {"AssociationId": assoc_id, "Status": {"Code": "associating"}}
     _remember(call, token_key, {"AssociationId": assoc_id})
     return result
@@ -1060,7 +1041,7 @@ def associate_target_network(call):
 
 @registry.handler("ec2", "DisassociateClientVpnTargetNetwork")
 def disassociate_target_network(call):
-    params = _begin(call)
+    params = call.params
     ep = _get_endpoint(call, params["ClientVpnEndpointId"])
     assoc = ep["associations"].get(params["AssociationId"])
     if assoc is None or assoc["state"] == "disassociated":
@@ -1085,11 +1066,11 @@ def disassociate_target_network(call):
 
 @registry.handler("ec2", "DescribeClientVpnTargetNetworks")
 def describe_target_networks(call):
-    params = _begin(call)
+    params = call.params
     ep = _get_endpoint(call, params["ClientVpnEndpointId"], mutable=False)
     # A new association is missing for a while (eventual consistency); one described by an ID the
     # endpoint does not know (yet, or any more) answers EC2's dotless code, as for Disassociate.
-    shown = [a for aid, a in ep["associations"].items() if _visible(ASSOCIATION_KIND, aid)]
+    shown = [a for aid, a in ep["associations"].items() if call.sandbox.realism.visible(ASSOCIATION_KIND, aid)]
     items = [_describe_association(ep, a) for a in shown]
     wanted = params.get("AssociationIds") or []
     if wanted:
@@ -1112,7 +1093,7 @@ def describe_target_networks(call):
 
 @registry.handler("ec2", "ApplySecurityGroupsToClientVpnTargetNetwork")
 def apply_security_groups(call):
-    params = _begin(call)
+    params = call.params
     ep = _get_endpoint(call, params["ClientVpnEndpointId"])
     vpc_id = params["VpcId"]
     _vpc(call, vpc_id)
@@ -1154,7 +1135,7 @@ def _rule_text(key):
 
 @registry.handler("ec2", "AuthorizeClientVpnIngress")
 def authorize_ingress(call):
-    params = _begin(call)
+    params = call.params
     ep = _get_endpoint(call, params["ClientVpnEndpointId"])
     token_key, previous = _idempotent(call, "AuthorizeClientVpnIngress")
     if previous is not None:
@@ -1185,14 +1166,14 @@ def authorize_ingress(call):
             "until": call.clock.done_at("vpn_authorization"),
         }
     )
-    _created(RULE_KIND, (ep["id"],) + key)
+    _created(call, RULE_KIND, (ep["id"],) + key)
     _remember(call, token_key, {"key": key})
     return {"Status": {"Code": "authorizing"}}
 
 
 @registry.handler("ec2", "RevokeClientVpnIngress")
 def revoke_ingress(call):
-    params = _begin(call)
+    params = call.params
     ep = _get_endpoint(call, params["ClientVpnEndpointId"])
     key = _rule_key(params, "RevokeAllGroups")
     rule = next((r for r in ep["rules"] if r["key"] == key), None)
@@ -1206,11 +1187,13 @@ def revoke_ingress(call):
 
 @registry.handler("ec2", "DescribeClientVpnAuthorizationRules")
 def describe_authorization_rules(call):
-    params = _begin(call)
+    params = call.params
     ep = _get_endpoint(call, params["ClientVpnEndpointId"], mutable=False)
     # Eventual consistency: a new rule is missing for a while, a revoked one still listed (as revoking).
-    items = [_describe_rule(ep, r) for r in ep["rules"] if _visible(RULE_KIND, (ep["id"],) + r["key"])]
-    items += [dict(item) for key, item in _lingering(RULE_KIND).items() if key[0] == ep["id"]]
+    items = [
+        _describe_rule(ep, r) for r in ep["rules"] if call.sandbox.realism.visible(RULE_KIND, (ep["id"],) + r["key"])
+    ]
+    items += [dict(item) for key, item in call.sandbox.realism.lingering(RULE_KIND).items() if key[0] == ep["id"]]
     return _listed(
         params,
         items,
@@ -1228,7 +1211,7 @@ def describe_authorization_rules(call):
 
 @registry.handler("ec2", "CreateClientVpnRoute")
 def create_route(call):
-    params = _begin(call)
+    params = call.params
     ep = _get_endpoint(call, params["ClientVpnEndpointId"])
     token_key, previous = _idempotent(call, "CreateClientVpnRoute")
     if previous is not None:
@@ -1275,14 +1258,14 @@ def create_route(call):
             "until": call.clock.done_at("vpn_route"),
         }
     )
-    _created(ROUTE_KIND, (ep["id"],) + key)
+    _created(call, ROUTE_KIND, (ep["id"],) + key)
     _remember(call, token_key, {"key": key})
     return {"Status": {"Code": "creating"}}
 
 
 @registry.handler("ec2", "DeleteClientVpnRoute")
 def delete_route(call):
-    params = _begin(call)
+    params = call.params
     ep = _get_endpoint(call, params["ClientVpnEndpointId"])
     destination = str(_ipv4_cidr(params["DestinationCidrBlock"], "DestinationCidrBlock"))
     target = params.get("TargetVpcSubnetId")
@@ -1307,11 +1290,13 @@ def delete_route(call):
 
 @registry.handler("ec2", "DescribeClientVpnRoutes")
 def describe_routes(call):
-    params = _begin(call)
+    params = call.params
     ep = _get_endpoint(call, params["ClientVpnEndpointId"], mutable=False)
     # Eventual consistency: a new route is missing for a while, a deleted one still listed (as deleting).
-    items = [_describe_route(ep, r) for r in ep["routes"] if _visible(ROUTE_KIND, _route_kind_key(ep, r))]
-    items += [dict(item) for key, item in _lingering(ROUTE_KIND).items() if key[0] == ep["id"]]
+    items = [
+        _describe_route(ep, r) for r in ep["routes"] if call.sandbox.realism.visible(ROUTE_KIND, _route_kind_key(ep, r))
+    ]
+    items += [dict(item) for key, item in call.sandbox.realism.lingering(ROUTE_KIND).items() if key[0] == ep["id"]]
     return _listed(
         params,
         items,
@@ -1329,7 +1314,7 @@ def describe_routes(call):
 
 @registry.handler("ec2", "ExportClientVpnClientConfiguration")
 def export_client_configuration(call):
-    params = _begin(call)
+    params = call.params
     ep = _get_endpoint(call, params["ClientVpnEndpointId"], mutable=False)
     bundle = _acm_certificate(call, ep["cfg"]["ServerCertificateArn"])
     ca = imported_chain(bundle) if bundle is not None else ""
@@ -1342,7 +1327,7 @@ def export_client_configuration(call):
 
 @registry.handler("ec2", "DescribeClientVpnConnections")
 def describe_connections(call):
-    params = _begin(call)
+    params = call.params
     ep = _get_endpoint(call, params["ClientVpnEndpointId"], mutable=False)
     items = [dict(c, ClientVpnEndpointId=ep["id"]) for c in ep["connections"]]
     return _listed(
@@ -1355,7 +1340,7 @@ def describe_connections(call):
 
 @registry.handler("ec2", "TerminateClientVpnConnections")
 def terminate_connections(call):
-    params = _begin(call)
+    params = call.params
     ep = _get_endpoint(call, params["ClientVpnEndpointId"], mutable=False)
     connection_id, username = params.get("ConnectionId"), params.get("Username")
     if bool(connection_id) == bool(username):
@@ -1388,11 +1373,12 @@ def terminate_connections(call):
 def _inject_connection(sandbox, body, query):
     """Add a client connection record: {"ClientVpnEndpointId", optional "Username", "ClientIp", "CommonName", ...}."""
     eid = body["ClientVpnEndpointId"]
-    for (account, region), store in _ENDPOINTS.items():
+    state = sandbox.state.client_vpn
+    for (account, region), store in state.endpoints.items():
         ep = store.get(eid)
         if ep is None:
             continue
-        if _status(_settle(ep)) != "available":
+        if _status(state.settle(ep)) != "available":
             return 409, {"error": f"endpoint {eid} is {_status(ep)}, not available"}
         now = _timestamp().replace("T", " ")
         conn = {
@@ -1441,11 +1427,11 @@ def _moto_tag_checks(call, resources):
 
 @registry.handler("ec2", "CreateTags")
 def create_tags(call):
-    params = _begin(call)
+    params = call.params
     cvpn, others = _split_cvpn(params.get("Resources", []))
     if not cvpn:
         return registry.PASS
-    store = _store(call.account_id, call.region)
+    store = _state(call).store(call.account_id, call.region)
     for eid in cvpn:
         if eid not in store:
             raise AwsError("InvalidClientVpnEndpointId.NotFound", f"The Client VPN endpoint ID '{eid}' does not exist")
@@ -1466,11 +1452,11 @@ def create_tags(call):
 
 @registry.handler("ec2", "DeleteTags")
 def delete_tags(call):
-    params = _begin(call)
+    params = call.params
     cvpn, others = _split_cvpn(params.get("Resources", []))
     if not cvpn:
         return registry.PASS
-    store = _store(call.account_id, call.region)
+    store = _state(call).store(call.account_id, call.region)
     for eid in cvpn:
         if eid not in store:
             raise AwsError("InvalidClientVpnEndpointId.NotFound", f"The Client VPN endpoint ID '{eid}' does not exist")
@@ -1502,8 +1488,8 @@ def delete_tags(call):
 
 @registry.handler("ec2", "DescribeTags")
 def describe_tags(call):
-    params = _begin(call)
-    store = _store(call.account_id, call.region)
+    params = call.params
+    store = _state(call).store(call.account_id, call.region)
     filters = params.get("Filters") or []
     mine = []
     for eid, ep in store.items():
@@ -1540,7 +1526,7 @@ def describe_tags(call):
 # ================================================================ interfaces
 
 
-def find_endpoint_by_hostname(hostname):
+def find_endpoint_by_hostname(sandbox, hostname):
     """The endpoint a DNS name designates, or None.
 
     Accepts the endpoint's ``DnsName`` with the leading ``*`` replaced by any label
@@ -1554,21 +1540,25 @@ def find_endpoint_by_hostname(hostname):
     if not match:
         return None
     eid, region = match.groups()
-    for (account, store_region), _ in list(_ENDPOINTS.items()):
-        if store_region != region:
-            continue
-        ep = _store(account, region).get(eid)
-        if ep is not None:
-            _settle(ep)
-            return {"account_id": account, "region": region, "ClientVpnEndpointId": eid, "Status": _status(ep)}
+    with sandbox.lock:
+        state = sandbox.state.client_vpn
+        for (account, store_region), _ in list(state.endpoints.items()):
+            if store_region != region:
+                continue
+            ep = state.store(account, region).get(eid)
+            if ep is not None:
+                state.settle(ep)
+                return {"account_id": account, "region": region, "ClientVpnEndpointId": eid, "Status": _status(ep)}
     return None
 
 
-def list_endpoints():
+def list_endpoints(sandbox):
     """Every endpoint the sandbox holds: (account_id, region, DescribeClientVpnEndpoints item)."""
     out = []
-    for account, region in list(_ENDPOINTS):
-        for ep in list(_store(account, region).values()):
-            _settle(ep)
-            out.append((account, region, _describe(ep)))
+    with sandbox.lock:
+        state = sandbox.state.client_vpn
+        for account, region in list(state.endpoints):
+            for ep in list(state.store(account, region).values()):
+                state.settle(ep)
+                out.append((account, region, _describe(ep)))
     return out
