@@ -31,6 +31,9 @@ import re
 import uuid
 
 from .. import registry
+from ..lifecycle import GONE
+from ..lifecycle import advance
+from ..lifecycle import settle
 from ..protocol import AwsError
 from .client_vpn_config import client_configuration
 from .client_vpn_config import imported_chain
@@ -57,6 +60,16 @@ ASSOCIATION_KIND = "client_vpn_association"  # key: association id
 RULE_KIND = "client_vpn_rule"  # key: (endpoint id, CIDR, group, all groups)
 ROUTE_KIND = "client_vpn_route"  # key: (endpoint id, destination, target subnet)
 
+# Lifecycles (sandbox.lifecycle): state -> (next state, deadline field of the record).
+ENDPOINT_LIFECYCLE = {"deleting": (GONE, "deleting_until")}
+ASSOCIATION_LIFECYCLE = {
+    "associating": ("associated", "until"),
+    "disassociating": ("disassociated", "until"),
+    "disassociated": (GONE, "gone_at"),
+}
+ROUTE_LIFECYCLE = {"creating": ("active", "until"), "deleting": (GONE, "until")}
+RULE_LIFECYCLE = {"authorizing": ("active", "until"), "revoking": (GONE, "until")}
+
 
 @registry.state("client_vpn")
 class ClientVpnState:
@@ -76,7 +89,7 @@ class ClientVpnState:
         """The endpoints of an account and Region, without those whose deletion is over."""
         store = self.endpoints.setdefault((account, region), {})
         now = self.clock.now()
-        for eid in [e for e, ep in store.items() if ep["deleting_until"] is not None and now >= ep["deleting_until"]]:
+        for eid in [e for e, ep in store.items() if settle(_status(ep), ENDPOINT_LIFECYCLE, ep, now) is GONE]:
             ep = store.pop(eid)
             _certificates_in_use(ep, release=True)
             # AWS keeps listing a deleted endpoint (state "deleted") for a while.
@@ -87,23 +100,15 @@ class ClientVpnState:
         """Advance every transitional state of an endpoint whose deadline has passed."""
         now = self.clock.now()
         for assoc_id, assoc in list(ep["associations"].items()):
-            if assoc["state"] == "associating" and now >= assoc["until"]:
-                assoc["state"] = "associated"
-            if assoc["state"] == "disassociating" and now >= assoc["until"]:
-                assoc["state"] = "disassociated"
-            if assoc["state"] == "disassociated" and now >= assoc["gone_at"]:
+            if advance(assoc, ASSOCIATION_LIFECYCLE, now):
                 del ep["associations"][assoc_id]
         for route in list(ep["routes"]):
-            if route["state"] == "creating" and now >= route["until"]:
-                route["state"] = "active"
-            if route["state"] == "deleting" and now >= route["until"]:
+            if advance(route, ROUTE_LIFECYCLE, now):
                 ep["routes"].remove(route)
                 if route["origin"] == "add-route":
                     self.realism.deleted(ROUTE_KIND, _route_kind_key(ep, route), _describe_route(ep, route))
         for rule in list(ep["rules"]):
-            if rule["state"] == "authorizing" and now >= rule["until"]:
-                rule["state"] = "active"
-            if rule["state"] == "revoking" and now >= rule["until"]:
+            if advance(rule, RULE_LIFECYCLE, now):
                 ep["rules"].remove(rule)
                 self.realism.deleted(RULE_KIND, (ep["id"],) + rule["key"], _describe_rule(ep, rule))
         return ep

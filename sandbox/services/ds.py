@@ -199,23 +199,22 @@ def _page_answer(items, params, result_key):
 
 def _settle(state):
     """Apply every transition whose deadline has passed (deletions, removals, connector outcomes)."""
-    reached = state.clock.reached
     for (account_id, directory_id), directory in list(state.directories.items()):
-        if directory.deleting_at is not None and reached(directory.deleting_at):
+        if st.gone(directory, st.DIRECTORY_DELETION):
             _finish_delete(state, directory)
             continue
         for region, entry in list(directory.regions.items()):
-            if entry.removing_at is not None and reached(entry.removing_at):
+            if st.gone(entry, st.REMOVAL):
                 item = _region_item(directory, entry)
                 _drop_region_network(directory, entry)
                 del directory.regions[region]
                 state.realism.deleted(REGION_KIND, (account_id, directory_id, region), item)
                 continue
             for dc in list(entry.domain_controllers):
-                if dc.removing_at is not None and reached(dc.removing_at):
+                if st.gone(dc, st.REMOVAL):
                     st.delete_enis(st.ec2_backend(account_id, region), [dc.eni_id])
                     entry.domain_controllers.remove(dc)
-        if directory.type == "ADConnector" and directory.connector_outcome is None and reached(directory.ready_at):
+        if directory.type == "ADConnector" and directory.connector_outcome is None and st.created(directory):
             directory.connector_outcome = _connector_outcome(state, directory)
 
 
@@ -360,7 +359,7 @@ def _moto_description(moto_dir):
 def _stage_time(directory):
     if directory.deleting_at is not None:
         return directory.deleting_since
-    if not directory.clock.reached(directory.ready_at):
+    if not st.created(directory):
         return directory.launched
     return st.wall(directory.clock, directory.ready_at)
 

@@ -22,6 +22,8 @@ import time
 from moto.moto_api._internal import mock_random
 
 from .. import registry
+from ..lifecycle import GONE
+from ..lifecycle import settle
 
 # "Multi-Region replication is unavailable in opt-in Regions" (AWS Directory
 # Service admin guide, multi-region-how-it-works), plus the opt-in Regions
@@ -55,6 +57,23 @@ MAX_ADDITIONAL_REGIONS = 4
 MAX_DOMAIN_CONTROLLERS = 20
 DEFAULT_DOMAIN_CONTROLLERS = 2
 
+# Lifecycles (sandbox.lifecycle): state -> (next state, deadline attribute).  "Deleting" is entered by a
+# request and overrides the rest; a connector's end of "Creating" is its connection check's outcome.
+CREATION = {"Creating": ("Created", "ready_at")}
+REGION_LIFECYCLE = {"Creating": ("Active", "ready_at"), "Updating": ("Active", "updating_until")}
+DIRECTORY_DELETION = {"Deleting": (GONE, "deleting_at")}
+REMOVAL = {"Deleting": (GONE, "removing_at")}
+
+
+def gone(resource, table):
+    """Whether a directory, Region or domain controller being deleted is gone now (its deadline has passed)."""
+    return settle("Deleting", table, vars(resource), resource.clock.now()) is GONE
+
+
+def created(resource):
+    """Whether ``resource``'s creation is over (its ``ready_at`` has passed)."""
+    return settle("Creating", CREATION, vars(resource), resource.clock.now()) != "Creating"
+
 
 def wall(clock, deadline):
     """The UTC datetime at which a monotonic deadline of ``clock`` falls (or fell)."""
@@ -84,9 +103,7 @@ class DomainController:
     def status(self, region_entry, directory):
         if directory.deleting_at is not None or region_entry.removing_at is not None or self.removing_at is not None:
             return "Deleting"
-        if not self.clock.reached(self.ready_at):
-            return "Creating"
-        return "Active"
+        return "Active" if created(self) else "Creating"
 
     def active_at(self, moment):
         """True when this controller answers at monotonic time ``moment`` (used for AD Connector checks)."""
@@ -121,11 +138,9 @@ class RegionEntry:
     def status(self, directory):
         if directory.deleting_at is not None or self.removing_at is not None:
             return "Deleting"
-        if not self.clock.reached(self.ready_at):
-            return "Creating"
-        if self.updating_until is not None and not self.clock.reached(self.updating_until):
-            return "Updating"
-        return "Active"
+        # UpdateNumberOfDomainControllers is accepted on an Active Region only: Updating follows Creating.
+        start = "Creating" if self.updating_until is None else "Updating"
+        return settle(start, REGION_LIFECYCLE, vars(self), self.clock.now())
 
     def status_changed(self, directory):
         """When the current status began."""
@@ -133,13 +148,12 @@ class RegionEntry:
             return directory.deleting_since
         if self.removing_at is not None:
             return self.removing_since
-        if not self.clock.reached(self.ready_at):
+        status = self.status(directory)
+        if status == "Creating":
             return self.launched
-        if self.updating_until is not None:
-            if not self.clock.reached(self.updating_until):
-                return self.updating_since
-            return wall(self.clock, self.updating_until)
-        return wall(self.clock, self.ready_at)
+        if status == "Updating":
+            return self.updating_since
+        return wall(self.clock, self.ready_at if self.updating_until is None else self.updating_until)
 
 
 class Directory:
@@ -178,13 +192,13 @@ class Directory:
         if self.type == "ADConnector":
             if self.deleting_at is not None:
                 return "Deleting"
-            if not self.clock.reached(self.ready_at):
+            if not created(self):
                 return "Creating"
             return self.connector_outcome[0] if self.connector_outcome else "Creating"
         if entry is None:
             if self.deleting_at is not None:
                 return "Deleting"
-            return "Active" if self.clock.reached(self.ready_at) else "Creating"
+            return "Active" if created(self) else "Creating"
         return entry.status(self)
 
     def set_secret(self, value):

@@ -35,6 +35,7 @@ from moto.route53.models import RecordSet
 from .. import latency
 from .. import protocol
 from .. import registry
+from ..lifecycle import settle
 from ..protocol import AwsError
 
 CHECKER_REGIONS = list(protocol.service_model("route53").shape_for("HealthCheckRegion").enum)
@@ -73,6 +74,8 @@ UNEMULATED_KEYS = ("TrafficPolicyInstanceId", "CidrRoutingConfig", "GeoProximity
 HEALTH_PROPAGATION = 10
 # Realism kind of health checks (visibility windows).
 HC_KIND = "route53_health_check"
+# A change's lifecycle (sandbox.lifecycle): INSYNC once its deadline has passed.
+CHANGE_LIFECYCLE = {"PENDING": ("INSYNC", "deadline")}
 
 
 @registry.state("route53")
@@ -191,7 +194,7 @@ def _change_info(call, change_id):
     change = _state(call).changes[change_id]
     info = {
         "Id": f"/change/{change_id}",
-        "Status": "INSYNC" if call.clock.reached(change["deadline"]) else "PENDING",
+        "Status": settle("PENDING", CHANGE_LIFECYCLE, change, call.clock.now()),
         "SubmittedAt": change["submitted"],
     }
     if change["comment"]:
