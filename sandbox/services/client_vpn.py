@@ -565,23 +565,35 @@ def _describe_rule(ep, rule):
     return out
 
 
-def _filter(items, filters, getters):
-    """EC2 filters: every filter must match (OR over its values); unknown names are rejected."""
+def _filter(items, filters, members):
+    """EC2 filters: every filter must match (OR over its values); unknown names are rejected.
+
+    ``members`` is a describe's filter table: filter name -> the described item's member it
+    matches (dotted when nested).  A table with ``tag-key`` also takes ``tag:<key>`` filters.
+    """
     for flt in filters or []:
         name = flt.get("Name", "")
         values = [str(v) for v in flt.get("Values", [])]
-        if name.startswith("tag:") and "tags" in getters:
-            key = name[4:]
-            items = [i for i in items if getters["tags"](i).get(key) in values]
-            continue
-        if name == "tag-key" and "tags" in getters:
-            items = [i for i in items if any(k in values for k in getters["tags"](i))]
-            continue
-        getter = getters.get(name)
-        if getter is None or name == "tags":
+        if name.startswith("tag:") and "tag-key" in members:
+            items = [i for i in items if _tags(i).get(name[4:]) in values]
+        elif name == "tag-key" and "tag-key" in members:
+            items = [i for i in items if any(k in values for k in _tags(i))]
+        elif name in members:
+            items = [i for i in items if _filter_text(_member(i, members[name])) in values]
+        else:
             raise _bad(f"The filter '{name}' is invalid", "InvalidParameterValue")
-        items = [i for i in items if _filter_text(getter(i)) in values]
     return items
+
+
+def _member(item, path):
+    """The value at a dotted member path of a described item (None where a member is absent)."""
+    for name in path.split("."):
+        item = item.get(name) if isinstance(item, dict) else None
+    return item
+
+
+def _tags(item):
+    return {t["Key"]: t["Value"] for t in item.get("Tags", [])}
 
 
 def _filter_text(value):
@@ -610,9 +622,9 @@ def _page(items, params):
     return items[start:end], next_token
 
 
-def _listed(params, items, getters, result_key):
-    """The answer of a Describe call: ``items`` narrowed by the request's Filters (``getters``), one page."""
-    items = _filter(items, params.get("Filters"), getters)
+def _listed(params, items, members, result_key):
+    """The answer of a Describe call: ``items`` narrowed by the request's Filters (table ``members``), one page."""
+    items = _filter(items, params.get("Filters"), members)
     _dry_run(params)
     page, token = _page(items, params)
     return {result_key: page, "NextToken": token}
@@ -819,6 +831,16 @@ def _check_authentication(call, options):
     return out
 
 
+ENDPOINT_FILTERS = {
+    "endpoint-id": "ClientVpnEndpointId",
+    "transport-protocol": "TransportProtocol",
+    "vpn-port": "VpnPort",
+    "vpc-id": "VpcId",
+    "status": "Status.Code",
+    "tag-key": "Tags",
+}
+
+
 @registry.handler("ec2", "DescribeClientVpnEndpoints")
 def describe_endpoints(call):
     params = call.params
@@ -842,19 +864,7 @@ def describe_endpoints(call):
             raise AwsError("InvalidClientVpnEndpointId.NotFound", f"The Client VPN endpoint ID '{eid}' does not exist")
     items = [_describe(ep) for eid, ep in shown.items() if not wanted or eid in wanted]
     items += [json.loads(json.dumps(item)) for eid, item in gone.items() if not wanted or eid in wanted]
-    return _listed(
-        params,
-        items,
-        {
-            "endpoint-id": lambda e: e["ClientVpnEndpointId"],
-            "transport-protocol": lambda e: e["TransportProtocol"],
-            "vpn-port": lambda e: e["VpnPort"],
-            "vpc-id": lambda e: e.get("VpcId"),
-            "status": lambda e: e["Status"]["Code"],
-            "tags": lambda e: {t["Key"]: t["Value"] for t in e.get("Tags", [])},
-        },
-        "ClientVpnEndpoints",
-    )
+    return _listed(params, items, ENDPOINT_FILTERS, "ClientVpnEndpoints")
 
 
 @registry.handler("ec2", "ModifyClientVpnEndpoint")
@@ -1069,6 +1079,9 @@ def disassociate_target_network(call):
     return dict(status, AssociationId=assoc["AssociationId"])
 
 
+TARGET_NETWORK_FILTERS = {"association-id": "AssociationId", "target-network-id": "TargetNetworkId", "vpc-id": "VpcId"}
+
+
 @registry.handler("ec2", "DescribeClientVpnTargetNetworks")
 def describe_target_networks(call):
     params = call.params
@@ -1084,16 +1097,7 @@ def describe_target_networks(call):
             if aid not in known:
                 raise AwsError("InvalidClientVpnAssociationIdNotFound", f"The association ID '{aid}' does not exist")
         items = [i for i in items if i["AssociationId"] in wanted]
-    return _listed(
-        params,
-        items,
-        {
-            "association-id": lambda i: i["AssociationId"],
-            "target-network-id": lambda i: i["TargetNetworkId"],
-            "vpc-id": lambda i: i["VpcId"],
-        },
-        "ClientVpnTargetNetworks",
-    )
+    return _listed(params, items, TARGET_NETWORK_FILTERS, "ClientVpnTargetNetworks")
 
 
 @registry.handler("ec2", "ApplySecurityGroupsToClientVpnTargetNetwork")
@@ -1190,6 +1194,9 @@ def revoke_ingress(call):
     return _transition(call, params, ep, [rule], "revoking", "vpn_revoke")
 
 
+RULE_FILTERS = {"description": "Description", "destination-cidr": "DestinationCidr", "group-id": "GroupId"}
+
+
 @registry.handler("ec2", "DescribeClientVpnAuthorizationRules")
 def describe_authorization_rules(call):
     params = call.params
@@ -1199,16 +1206,7 @@ def describe_authorization_rules(call):
         _describe_rule(ep, r) for r in ep["rules"] if call.sandbox.realism.visible(RULE_KIND, (ep["id"],) + r["key"])
     ]
     items += [dict(item) for key, item in call.sandbox.realism.lingering(RULE_KIND).items() if key[0] == ep["id"]]
-    return _listed(
-        params,
-        items,
-        {
-            "description": lambda i: i.get("Description"),
-            "destination-cidr": lambda i: i["DestinationCidr"],
-            "group-id": lambda i: i["GroupId"],
-        },
-        "AuthorizationRules",
-    )
+    return _listed(params, items, RULE_FILTERS, "AuthorizationRules")
 
 
 # ==================================================================== routes
@@ -1293,6 +1291,9 @@ def delete_route(call):
     return _transition(call, params, ep, manual, "deleting", "vpn_route_delete")
 
 
+ROUTE_FILTERS = {"destination-cidr": "DestinationCidr", "origin": "Origin", "target-subnet": "TargetSubnet"}
+
+
 @registry.handler("ec2", "DescribeClientVpnRoutes")
 def describe_routes(call):
     params = call.params
@@ -1302,16 +1303,7 @@ def describe_routes(call):
         _describe_route(ep, r) for r in ep["routes"] if call.sandbox.realism.visible(ROUTE_KIND, _route_kind_key(ep, r))
     ]
     items += [dict(item) for key, item in call.sandbox.realism.lingering(ROUTE_KIND).items() if key[0] == ep["id"]]
-    return _listed(
-        params,
-        items,
-        {
-            "destination-cidr": lambda i: i["DestinationCidr"],
-            "origin": lambda i: i["Origin"],
-            "target-subnet": lambda i: i["TargetSubnet"],
-        },
-        "Routes",
-    )
+    return _listed(params, items, ROUTE_FILTERS, "Routes")
 
 
 # ===================================================== client configuration
@@ -1330,17 +1322,15 @@ def export_client_configuration(call):
 # =============================================================== connections
 
 
+CONNECTION_FILTERS = {"connection-id": "ConnectionId", "username": "Username"}
+
+
 @registry.handler("ec2", "DescribeClientVpnConnections")
 def describe_connections(call):
     params = call.params
     ep = _get_endpoint(call, params["ClientVpnEndpointId"], mutable=False)
     items = [dict(c, ClientVpnEndpointId=ep["id"]) for c in ep["connections"]]
-    return _listed(
-        params,
-        items,
-        {"connection-id": lambda i: i["ConnectionId"], "username": lambda i: i.get("Username")},
-        "Connections",
-    )
+    return _listed(params, items, CONNECTION_FILTERS, "Connections")
 
 
 @registry.handler("ec2", "TerminateClientVpnConnections")
