@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from sandbox.clock import DURATIONS
 from sandbox.services import client_vpn
+from sandbox.services import client_vpn_endpoints
 from tests.certificates import certificate
 from tests.certificates import key_pem
 from tests.certificates import pem
@@ -360,9 +361,9 @@ def test_directory_must_exist_active_in_the_same_region(sandbox, pki, monkeypatc
     def fake(stage, replica):
         return lambda call, did: {"DirectoryId": did, "Type": "MicrosoftAD", "Stage": stage, "IsReplica": replica}
 
-    monkeypatch.setattr(client_vpn, "_lookup_directory", fake("Creating", False))
+    monkeypatch.setattr(client_vpn_endpoints, "_lookup_directory", fake("Creating", False))
     assert code_of(create_endpoint, ec2, cert, auth=ad(directory_id)) == "InvalidParameterValue"
-    monkeypatch.setattr(client_vpn, "_lookup_directory", fake("Active", True))
+    monkeypatch.setattr(client_vpn_endpoints, "_lookup_directory", fake("Active", True))
     with pytest.raises(botocore.exceptions.ClientError) as err:
         create_endpoint(ec2, cert, auth=ad(directory_id))
     assert err.value.response["Error"]["Code"] == "InvalidParameterValue"
