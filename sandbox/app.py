@@ -138,6 +138,7 @@ class Sandbox:
         self.clock = Clock(time_scale)
         self.realism = Realism(self.clock, without=without, modes=modes)
         self.lock = threading.RLock()
+        self.state = registry.State(self)  # every emulation's state (registry.state)
         self.calls = []
         self.faults = Faults(self.realism)
         self.outages = set()
@@ -341,8 +342,7 @@ class Sandbox:
         from moto.moto_api._internal.models import moto_api_backend
 
         moto_api_backend.reset()
-        for hook in registry.RESET_HOOKS:
-            hook()
+        self.state.reset()
         self.calls = []
         self.faults.clear()
         self.outages = set()

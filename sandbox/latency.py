@@ -202,31 +202,30 @@ def _great_circle_km(a, b):
     return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
-TABLE = LatencyTable()
-
-
-@registry.on_reset
-def _reset():
-    TABLE.reset()
+@registry.state("latency")
+def _new_table(sandbox):
+    """The sandbox's table (``sandbox.state.latency``): defaults at start and after every reset."""
+    return LatencyTable()
 
 
 @registry.control("GET", "latency")
 def _get_latency(sandbox, body, query):
-    result = TABLE.as_json()
+    table = sandbox.state.latency
+    result = table.as_json()
     address = query.get("address")
     if address:
         result["address"] = address
-        result["nearest_region"] = TABLE.nearest_region(address) or DEFAULT_REGION
+        result["nearest_region"] = table.nearest_region(address) or DEFAULT_REGION
     return 200, result
 
 
 @registry.control("POST", "latency")
 def _set_latency(sandbox, body, query):
-    TABLE.update(body)
-    return 200, TABLE.as_json()
+    sandbox.state.latency.update(body)
+    return 200, sandbox.state.latency.as_json()
 
 
 @registry.control("DELETE", "latency")
 def _reset_latency(sandbox, body, query):
-    TABLE.reset()
-    return 200, TABLE.as_json()
+    sandbox.state.latency.reset()
+    return 200, sandbox.state.latency.as_json()

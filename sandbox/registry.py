@@ -8,7 +8,6 @@ moto on the same request and returns its answer parsed by botocore, so a
 handler can validate first and fix up moto's answer after.
 """
 
-import threading
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Dict
 
 HANDLERS: Dict[tuple, Callable] = {}
 CONTROL_ROUTES: Dict[tuple, Callable] = {}
-RESET_HOOKS = []
+STATE_TYPES: Dict[str, Callable] = {}
 PASS = object()
 
 
@@ -41,10 +40,19 @@ def control(method, path):
     return wrap
 
 
-def on_reset(fn):
-    """Register a function clearing an emulation's own state (``POST /_sandbox/reset``)."""
-    RESET_HOOKS.append(fn)
-    return fn
+def state(name):
+    """Register ``factory(sandbox)`` as an emulation's state, kept as ``sandbox.state.<name>``.
+
+    State lives on the sandbox, never in a module, so that it is reset with
+    the sandbox (``POST /_sandbox/reset`` makes every state afresh) and reaches
+    the clock and realism of that sandbox rather than a remembered one.
+    """
+
+    def wrap(factory):
+        STATE_TYPES[name] = factory
+        return factory
+
+    return wrap
 
 
 @dataclass
@@ -82,6 +90,16 @@ def moto_backend(service, account_id, region):
 
 
 class State:
-    """Per-emulation state behind one lock; cleared by reset hooks."""
+    """Every emulation's state in one sandbox: ``sandbox.state.<name>``, one per :func:`state` registration.
 
-    lock = threading.RLock()
+    Handlers run under the sandbox's lock; code reaching the state from
+    another thread (tests, interfaces) takes ``sandbox.lock`` too.
+    """
+
+    def __init__(self, sandbox):
+        self._sandbox = sandbox
+        self.reset()
+
+    def reset(self):
+        for name, factory in STATE_TYPES.items():
+            setattr(self, name, factory(self._sandbox))

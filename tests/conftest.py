@@ -51,6 +51,12 @@ def sandbox(sandbox_server):
 
 
 @pytest.fixture
+def sandbox_app(sandbox, sandbox_server):
+    """The freshly reset sandbox's application object, for the emulations' in-process interfaces."""
+    return sandbox_server.app
+
+
+@pytest.fixture
 def run_playbook(sandbox, tmp_path):
     """Run a playbook with ansible-playbook against the sandbox; returns the CompletedProcess."""
 

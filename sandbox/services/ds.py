@@ -65,18 +65,11 @@ SUBNETS_MESSAGE = "Invalid subnet ID(s). They must correspond to two subnets in 
 
 
 def _handler(action):
-    """Register a DS handler that also holds the emulation's lock (list_directories may run in another thread)."""
+    return registry.handler("ds", action)
 
-    def wrap(fn):
-        @functools.wraps(fn)
-        def locked(call):
-            with st.LOCK:
-                return fn(call)
 
-        registry.handler("ds", action)(locked)
-        return fn
-
-    return wrap
+def _state(call):
+    return call.sandbox.state.ds
 
 
 def _err(code, message):
@@ -100,13 +93,8 @@ def _moto(fn, *args, **kwargs):
 
 
 def _begin(call):
-    st.CONTEXT["clock"] = call.clock
-    st.CONTEXT["realism"] = call.sandbox.realism
-    _settle()
-
-
-def _realism():
-    return st.CONTEXT.get("realism")
+    """Every handler starts here: transitions that are over take effect first."""
+    _settle(_state(call))
 
 
 def _backend(account_id, region):
@@ -209,39 +197,36 @@ def _page_answer(items, params, result_key):
 # ------------------------------------------------------------ lazy progress
 
 
-def _settle():
+def _settle(state):
     """Apply every transition whose deadline has passed (deletions, removals, connector outcomes)."""
-    if st.clock() is None:
-        return
-    for (account_id, directory_id), directory in list(st.DIRECTORIES.items()):
-        if directory.deleting_at is not None and st.reached(directory.deleting_at):
-            _finish_delete(directory)
+    for (account_id, directory_id), directory in list(state.directories.items()):
+        if st.gone(directory, st.DIRECTORY_DELETION):
+            _finish_delete(state, directory)
             continue
         for region, entry in list(directory.regions.items()):
-            if entry.removing_at is not None and st.reached(entry.removing_at):
+            if st.gone(entry, st.REMOVAL):
                 item = _region_item(directory, entry)
                 _drop_region_network(directory, entry)
                 del directory.regions[region]
-                if _realism() is not None:
-                    _realism().deleted(REGION_KIND, (account_id, directory_id, region), item)
+                state.realism.deleted(REGION_KIND, (account_id, directory_id, region), item)
                 continue
             for dc in list(entry.domain_controllers):
-                if dc.removing_at is not None and st.reached(dc.removing_at):
+                if st.gone(dc, st.REMOVAL):
                     st.delete_enis(st.ec2_backend(account_id, region), [dc.eni_id])
                     entry.domain_controllers.remove(dc)
-        if directory.type == "ADConnector" and directory.connector_outcome is None and st.reached(directory.ready_at):
-            directory.connector_outcome = _connector_outcome(directory)
+        if directory.type == "ADConnector" and directory.connector_outcome is None and st.created(directory):
+            directory.connector_outcome = _connector_outcome(state, directory)
 
 
-def _finish_delete(directory):
+def _finish_delete(state, directory):
     """The directory is gone: its ENIs (every domain controller's), security groups, tags, moto's record."""
-    last = _describe(directory.account_id, directory.primary_region, directory.directory_id)
-    if last is not None and _realism() is not None:
+    last = _describe(state, directory.account_id, directory.primary_region, directory.directory_id)
+    if last is not None:
         # still listed, as it was last seen (Deleting), for the consistency window
-        _realism().deleted(
+        state.realism.deleted(
             DIRECTORY_KIND, (directory.account_id, directory.directory_id), (directory.primary_region, last)
         )
-    st.DIRECTORIES.pop(st.key(directory.account_id, directory.directory_id), None)
+    state.drop(directory)
     backend = _backend(directory.account_id, directory.primary_region)
     for entry in list(directory.regions.values()):
         _drop_region_network(directory, entry)
@@ -269,7 +254,7 @@ def _drop_region_network(directory, entry):
         pass
 
 
-def _connector_outcome(connector):
+def _connector_outcome(state, connector):
     """Decide, as of the end of ``Creating``, whether an AD Connector reaches its directory.
 
     Each CustomerDnsIp must be the address of a domain controller, active at
@@ -285,7 +270,7 @@ def _connector_outcome(connector):
     found = set()
     for ip in connector.connector_dns_ips:
         owner = None
-        for directory in st.visible_in(connector.account_id, region):
+        for directory in state.visible_in(connector.account_id, region):
             if directory.type != "MicrosoftAD" or directory.deleting_at is not None:
                 continue
             entry = directory.regions[region]
@@ -307,7 +292,7 @@ def _connector_outcome(connector):
         found.add(owner.directory_id)
     if len(found) != 1:
         return "Failed", "Connectivity issues detected: the DNS addresses belong to different domains."
-    directory = st.get(connector.account_id, found.pop())
+    directory = state.get(connector.account_id, found.pop())
     if (connector.connector_user or "").lower() != "admin" or not connector.same_secret_as(directory):
         return "Failed", (
             "Invalid credentials: the service account could not authenticate to the directory. "
@@ -319,9 +304,9 @@ def _connector_outcome(connector):
 # ------------------------------------------------------------- description
 
 
-def _describe(account_id, region, directory_id):
+def _describe(state, account_id, region, directory_id):
     """DescribeDirectories' entry for a directory as seen in ``region`` (None if not visible there)."""
-    directory = st.get(account_id, directory_id)
+    directory = state.get(account_id, directory_id)
     backend_region = directory.primary_region if directory else region
     backend = _backend(account_id, backend_region)
     moto_dir = backend.directories.get(directory_id)
@@ -374,9 +359,9 @@ def _moto_description(moto_dir):
 def _stage_time(directory):
     if directory.deleting_at is not None:
         return directory.deleting_since
-    if not st.reached(directory.ready_at):
+    if not st.created(directory):
         return directory.launched
-    return st.wall(directory.ready_at)
+    return st.wall(directory.clock, directory.ready_at)
 
 
 def _copy(value):
@@ -391,15 +376,15 @@ def _clean(desc):
     return {k: v for k, v in desc.items() if v is not None}
 
 
-def _visible_ids(account_id, region):
+def _visible_ids(state, account_id, region):
     ids = list(_backend(account_id, region).directories)
-    ids += [d.directory_id for d in st.visible_in(account_id, region) if d.directory_id not in ids]
+    ids += [d.directory_id for d in state.visible_in(account_id, region) if d.directory_id not in ids]
     return ids
 
 
-def _require_visible(account_id, region, directory_id, code="EntityDoesNotExistException"):
+def _require_visible(state, account_id, region, directory_id, code="EntityDoesNotExistException"):
     _check_directory_id(directory_id)
-    desc = _describe(account_id, region, directory_id)
+    desc = _describe(state, account_id, region, directory_id)
     if desc is None:
         raise _err(code, f"Directory {directory_id} does not exist.")
     return desc
@@ -417,9 +402,7 @@ def _settle_before(service, action):
     previous = registry.HANDLERS.get((service, action))
 
     def settle_then(call):
-        with st.LOCK:
-            if st.clock() is not None:
-                _settle()
+        _settle(_state(call))
         return previous(call) if previous is not None else registry.PASS
 
     registry.HANDLERS[(service, action)] = settle_then
@@ -477,14 +460,18 @@ def create_microsoft_ad(call):
     if not moto_dir.short_name:
         moto_dir.short_name = p["Name"].split(".")[0].upper()
     ready_at = call.clock.done_at("directory_create")
-    directory = st.Directory(call.account_id, directory_id, "MicrosoftAD", p["Name"], call.region, ready_at)
+    directory = st.Directory(call.clock, call.account_id, directory_id, "MicrosoftAD", p["Name"], call.region, ready_at)
     directory.set_secret(password)
-    entry = st.RegionEntry(call.region, "Primary", vpc_id, subnet_ids, zones, moto_dir.security_group_id, ready_at)
+    entry = st.RegionEntry(
+        call.clock, call.region, "Primary", vpc_id, subnet_ids, zones, moto_dir.security_group_id, ready_at
+    )
     for eni_id, ip, subnet in _replace_enis(call.account_id, call.region, moto_dir, subnet_ids):
-        entry.domain_controllers.append(st.DomainController(directory_id, call.region, subnet, eni_id, ip, ready_at))
+        entry.domain_controllers.append(
+            st.DomainController(call.clock, directory_id, call.region, subnet, eni_id, ip, ready_at)
+        )
     moto_dir.dns_ip_addrs = [dc.ip for dc in entry.domain_controllers]
     directory.regions[call.region] = entry
-    st.DIRECTORIES[st.key(call.account_id, directory_id)] = directory
+    _state(call).add(directory)
     call.sandbox.realism.created(DIRECTORY_KIND, (call.account_id, directory_id))
     return {"DirectoryId": directory_id}
 
@@ -543,13 +530,19 @@ def connect_directory(call):
     moto_dir.connect_settings["ConnectIps"] = [ip for _, ip, _ in created]
     moto_dir.connect_settings["AvailabilityZones"] = zones
     directory = st.Directory(
-        call.account_id, directory_id, "ADConnector", p["Name"], call.region, call.clock.done_at("connector_create")
+        call.clock,
+        call.account_id,
+        directory_id,
+        "ADConnector",
+        p["Name"],
+        call.region,
+        call.clock.done_at("connector_create"),
     )
     directory.launched = st.utcnow()
     directory.connector_user = settings["CustomerUserName"]
     directory.connector_dns_ips = dns_ips
     directory.set_secret(password)
-    st.DIRECTORIES[st.key(call.account_id, directory_id)] = directory
+    _state(call).add(directory)
     call.sandbox.realism.created(DIRECTORY_KIND, (call.account_id, directory_id))
     return {"DirectoryId": directory_id}
 
@@ -559,7 +552,7 @@ def delete_directory(call):
     _begin(call)
     directory_id = call.params["DirectoryId"]
     _check_directory_id(directory_id)
-    directory = st.get(call.account_id, directory_id)
+    directory = _state(call).get(call.account_id, directory_id)
     backend = call.backend("ds")
     if directory is None:
         if directory_id not in backend.directories:
@@ -567,9 +560,15 @@ def delete_directory(call):
         # a moto-native directory (Simple AD): track its deletion from now on
         moto_dir = backend.directories[directory_id]
         directory = st.Directory(
-            call.account_id, directory_id, moto_dir.directory_type, moto_dir.name, call.region, st.now()
+            call.clock,
+            call.account_id,
+            directory_id,
+            moto_dir.directory_type,
+            moto_dir.name,
+            call.region,
+            call.clock.now(),
         )
-        st.DIRECTORIES[st.key(call.account_id, directory_id)] = directory
+        _state(call).add(directory)
     if call.region != directory.primary_region:
         if call.region in directory.regions:
             raise _err(
@@ -581,7 +580,7 @@ def delete_directory(call):
     if directory.deleting_at is not None:
         raise _err("ClientException", f"Directory {directory_id} is already being deleted.")
     if directory.released_until is not None:
-        if directory.release_refusals > 0 or not st.reached(directory.released_until):
+        if directory.release_refusals > 0 or not call.clock.reached(directory.released_until):
             directory.release_refusals = max(0, directory.release_refusals - 1)
             raise _err("ClientException", AUTHORIZED_APPLICATIONS)
         directory.released_until = None
@@ -602,7 +601,7 @@ def _seen(call, directory_id):
     key = (call.account_id, directory_id)
     if not call.sandbox.realism.visible(DIRECTORY_KIND, key):
         return False
-    directory = st.get(call.account_id, directory_id)
+    directory = _state(call).get(call.account_id, directory_id)
     return directory is None or _replica_seen(call, directory)
 
 
@@ -611,7 +610,7 @@ def _replica_seen(call, directory):
     entry = directory.regions.get(call.region)
     if entry is None or entry.region_type != "Additional" or entry.visible_at is None:
         return True
-    if entry.visible_misses <= 0 and st.reached(entry.visible_at):
+    if entry.visible_misses <= 0 and call.clock.reached(entry.visible_at):
         entry.visible_at = None
         return True
     entry.visible_misses = max(0, entry.visible_misses - 1)
@@ -639,13 +638,13 @@ def describe_directories(call):
             if directory_id in lingering:
                 descriptions.append(lingering[directory_id])
                 continue
-            desc = _require_visible(call.account_id, call.region, directory_id)
+            desc = _require_visible(_state(call), call.account_id, call.region, directory_id)
             if not _seen(call, directory_id):
                 raise _err("EntityDoesNotExistException", f"Directory {directory_id} does not exist.")
             descriptions.append(desc)
     else:
-        for directory_id in _visible_ids(call.account_id, call.region):
-            desc = _describe(call.account_id, call.region, directory_id)
+        for directory_id in _visible_ids(_state(call), call.account_id, call.region):
+            desc = _describe(_state(call), call.account_id, call.region, directory_id)
             if desc is not None and _seen(call, directory_id):
                 descriptions.append(desc)
         descriptions += [d for i, d in lingering.items() if all(x["DirectoryId"] != i for x in descriptions)]
@@ -654,8 +653,8 @@ def describe_directories(call):
 
 
 def _managed_ad(call, directory_id, code="EntityDoesNotExistException", action="This operation"):
-    desc = _require_visible(call.account_id, call.region, directory_id, code)
-    directory = st.get(call.account_id, directory_id)
+    desc = _require_visible(_state(call), call.account_id, call.region, directory_id, code)
+    directory = _state(call).get(call.account_id, directory_id)
     if directory is None or directory.type != "MicrosoftAD":
         raise _err("UnsupportedOperationException", f"{action} is not supported for {desc['Type']} directories.")
     return directory
@@ -723,9 +722,11 @@ def add_region(call):
         vpc_id=vpc_id,
     )
     ready_at = call.clock.done_at("region_add")
-    entry = st.RegionEntry(target, "Additional", vpc_id, subnet_ids, zones, group.id, ready_at)
+    entry = st.RegionEntry(call.clock, target, "Additional", vpc_id, subnet_ids, zones, group.id, ready_at)
     for eni_id, ip, subnet in st.create_enis(ec2, subnet_ids, group.id, directory_id):
-        entry.domain_controllers.append(st.DomainController(directory_id, target, subnet, eni_id, ip, ready_at))
+        entry.domain_controllers.append(
+            st.DomainController(call.clock, directory_id, target, subnet, eni_id, ip, ready_at)
+        )
     directory.regions[target] = entry
     call.sandbox.realism.created(REGION_KIND, (call.account_id, directory_id, target))
     if call.sandbox.realism.on("busy_directory") and call.clock.scale > 0:
@@ -834,7 +835,7 @@ def describe_domain_controllers(call):
                 "AvailabilityZone": dc.availability_zone,
                 "Status": status,
                 "LaunchTime": dc.launched,
-                "StatusLastUpdatedDateTime": dc.launched if status == "Creating" else st.wall(dc.ready_at),
+                "StatusLastUpdatedDateTime": dc.launched if status == "Creating" else st.wall(call.clock, dc.ready_at),
             }
         )
     return _page_answer(items, p, "DomainControllers")
@@ -870,7 +871,7 @@ def update_number_of_domain_controllers(call):
             subnet_id = entry.subnet_ids[index % len(entry.subnet_ids)]
             for eni_id, ip, subnet in st.create_enis(ec2, [subnet_id], entry.security_group_id, directory.directory_id):
                 entry.domain_controllers.append(
-                    st.DomainController(directory.directory_id, call.region, subnet, eni_id, ip, until)
+                    st.DomainController(call.clock, directory.directory_id, call.region, subnet, eni_id, ip, until)
                 )
     else:
         for dc in entry.domain_controllers[desired:]:
@@ -905,21 +906,22 @@ def reset_user_password(call):
 # -------------------------------------------------------------- interfaces
 
 
-def lookup_directory(account_id, region, directory_id):
+def lookup_directory(sandbox, account_id, region, directory_id):
     """A directory as a caller in ``region`` sees it now, or None.
 
     Returns ``{"DirectoryId", "Type" ("MicrosoftAD" | "ADConnector" | "SimpleAD"),
     "Stage" (as DescribeDirectories in that Region shows it), "IsReplica"
     (True in an additional Region)}``.  For the Client VPN emulation.
     """
-    with st.LOCK:
-        _settle()
+    with sandbox.lock:
+        state = sandbox.state.ds
+        _settle(state)
         if not isinstance(directory_id, str) or not DIRECTORY_ID.match(directory_id):
             return None
-        desc = _describe(account_id, region, directory_id)
+        desc = _describe(state, account_id, region, directory_id)
         if desc is None:
             return None
-        directory = st.get(account_id, directory_id)
+        directory = state.get(account_id, directory_id)
         return {
             "DirectoryId": directory_id,
             "Type": desc["Type"],
@@ -938,36 +940,31 @@ def application_released(call, authentication_options):
     if not call.sandbox.realism.on("busy_directory") or call.clock.scale <= 0:
         return
     directory_ids = [(o.get("ActiveDirectory") or {}).get("DirectoryId") for o in authentication_options]
-    with st.LOCK:
-        for directory_id in directory_ids:
-            directory = st.get(call.account_id, directory_id)
-            if directory is None:
-                continue
-            directory.released_until = (
-                call.clock.now() + call.clock.duration("vpn_endpoint_delete") + APPLICATION_RELEASE * call.clock.scale
-            )
-            directory.release_refusals = 1
+    for directory_id in directory_ids:
+        directory = _state(call).get(call.account_id, directory_id)
+        if directory is None:
+            continue
+        directory.released_until = (
+            call.clock.now() + call.clock.duration("vpn_endpoint_delete") + APPLICATION_RELEASE * call.clock.scale
+        )
+        directory.release_refusals = 1
 
 
-def list_directories():
+def list_directories(sandbox):
     """Every directory in every Region where it is visible: [(account_id, region, description)]."""
-    with st.LOCK:
-        _settle()
+    with sandbox.lock:
+        state = sandbox.state.ds
+        _settle(state)
         out = []
         for account_id, by_region in list(ds_backends.items()):
             for region, backend in list(by_region.items()):
                 for directory_id in list(backend.directories):
-                    desc = _describe(account_id, region, directory_id)
+                    desc = _describe(state, account_id, region, directory_id)
                     if desc is not None:
                         out.append((account_id, region, desc))
-        for directory in list(st.DIRECTORIES.values()):
+        for directory in list(state.directories.values()):
             for region in directory.additional_regions():
-                desc = _describe(directory.account_id, region, directory.directory_id)
+                desc = _describe(state, directory.account_id, region, directory.directory_id)
                 if desc is not None:
                     out.append((directory.account_id, region, desc))
         return out
-
-
-@registry.on_reset
-def _reset():
-    st.reset()

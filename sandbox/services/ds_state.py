@@ -9,26 +9,21 @@ the AD Connector's connection check.  Everything here lives in memory only; the
 admin and service-account passwords are kept to validate AD Connectors and are
 never returned, logged or serialised.
 
-All functions run under the sandbox lock (handlers) or take :data:`LOCK`.
+The state is :class:`DsState`, one per sandbox (``sandbox.state.ds``); its
+objects keep the sandbox clock they were made with to derive their stages.
+Everything runs under the sandbox lock (handlers take it; interfaces called
+from elsewhere take ``sandbox.lock``).
 """
 
 import datetime
 import ipaddress
-import threading
 import time
 
 from moto.moto_api._internal import mock_random
 
 from .. import registry
-
-LOCK = threading.RLock()
-
-# (account_id, directory_id) -> Directory
-DIRECTORIES = {}
-
-# The sandbox clock, remembered from the last handler call so that lookups
-# made by other emulations (outside a DS call) derive the same stages.
-CONTEXT = {"clock": None}
+from ..lifecycle import GONE
+from ..lifecycle import settle
 
 # "Multi-Region replication is unavailable in opt-in Regions" (AWS Directory
 # Service admin guide, multi-region-how-it-works), plus the opt-in Regions
@@ -62,22 +57,27 @@ MAX_ADDITIONAL_REGIONS = 4
 MAX_DOMAIN_CONTROLLERS = 20
 DEFAULT_DOMAIN_CONTROLLERS = 2
 
-
-def clock():
-    return CONTEXT["clock"]
-
-
-def now():
-    return clock().now()
-
-
-def reached(deadline):
-    return deadline is None or clock().reached(deadline)
+# Lifecycles (sandbox.lifecycle): state -> (next state, deadline attribute).  "Deleting" is entered by a
+# request and overrides the rest; a connector's end of "Creating" is its connection check's outcome.
+CREATION = {"Creating": ("Created", "ready_at")}
+REGION_LIFECYCLE = {"Creating": ("Active", "ready_at"), "Updating": ("Active", "updating_until")}
+DIRECTORY_DELETION = {"Deleting": (GONE, "deleting_at")}
+REMOVAL = {"Deleting": (GONE, "removing_at")}
 
 
-def wall(deadline):
-    """The UTC datetime at which a monotonic deadline falls (or fell)."""
-    offset = 0.0 if deadline is None else deadline - now()
+def gone(resource, table):
+    """Whether a directory, Region or domain controller being deleted is gone now (its deadline has passed)."""
+    return settle("Deleting", table, vars(resource), resource.clock.now()) is GONE
+
+
+def created(resource):
+    """Whether ``resource``'s creation is over (its ``ready_at`` has passed)."""
+    return settle("Creating", CREATION, vars(resource), resource.clock.now()) != "Creating"
+
+
+def wall(clock, deadline):
+    """The UTC datetime at which a monotonic deadline of ``clock`` falls (or fell)."""
+    offset = 0.0 if deadline is None else deadline - clock.now()
     return datetime.datetime.fromtimestamp(time.time() + offset, tz=datetime.timezone.utc)
 
 
@@ -86,7 +86,8 @@ def utcnow():
 
 
 class DomainController:
-    def __init__(self, directory_id, region, subnet, eni_id, ip, ready_at):
+    def __init__(self, clock, directory_id, region, subnet, eni_id, ip, ready_at):
+        self.clock = clock
         self.id = f"dc-{mock_random.get_random_hex(10)}"
         self.directory_id = directory_id
         self.region = region
@@ -102,9 +103,7 @@ class DomainController:
     def status(self, region_entry, directory):
         if directory.deleting_at is not None or region_entry.removing_at is not None or self.removing_at is not None:
             return "Deleting"
-        if not reached(self.ready_at):
-            return "Creating"
-        return "Active"
+        return "Active" if created(self) else "Creating"
 
     def active_at(self, moment):
         """True when this controller answers at monotonic time ``moment`` (used for AD Connector checks)."""
@@ -114,7 +113,8 @@ class DomainController:
 class RegionEntry:
     """One Region of a directory: the primary or an additional (replicated) one."""
 
-    def __init__(self, region, region_type, vpc_id, subnet_ids, availability_zones, security_group_id, ready_at):
+    def __init__(self, clock, region, region_type, vpc_id, subnet_ids, availability_zones, security_group_id, ready_at):
+        self.clock = clock
         self.region = region
         self.region_type = region_type
         self.vpc_id = vpc_id
@@ -138,11 +138,9 @@ class RegionEntry:
     def status(self, directory):
         if directory.deleting_at is not None or self.removing_at is not None:
             return "Deleting"
-        if not reached(self.ready_at):
-            return "Creating"
-        if self.updating_until is not None and not reached(self.updating_until):
-            return "Updating"
-        return "Active"
+        # UpdateNumberOfDomainControllers is accepted on an Active Region only: Updating follows Creating.
+        start = "Creating" if self.updating_until is None else "Updating"
+        return settle(start, REGION_LIFECYCLE, vars(self), self.clock.now())
 
     def status_changed(self, directory):
         """When the current status began."""
@@ -150,19 +148,19 @@ class RegionEntry:
             return directory.deleting_since
         if self.removing_at is not None:
             return self.removing_since
-        if not reached(self.ready_at):
+        status = self.status(directory)
+        if status == "Creating":
             return self.launched
-        if self.updating_until is not None:
-            if not reached(self.updating_until):
-                return self.updating_since
-            return wall(self.updating_until)
-        return wall(self.ready_at)
+        if status == "Updating":
+            return self.updating_since
+        return wall(self.clock, self.ready_at if self.updating_until is None else self.updating_until)
 
 
 class Directory:
     """What the sandbox adds to a moto directory (same DirectoryId)."""
 
-    def __init__(self, account_id, directory_id, directory_type, name, primary_region, ready_at):
+    def __init__(self, clock, account_id, directory_id, directory_type, name, primary_region, ready_at):
+        self.clock = clock
         self.account_id = account_id
         self.directory_id = directory_id
         self.type = directory_type
@@ -194,13 +192,13 @@ class Directory:
         if self.type == "ADConnector":
             if self.deleting_at is not None:
                 return "Deleting"
-            if not reached(self.ready_at):
+            if not created(self):
                 return "Creating"
             return self.connector_outcome[0] if self.connector_outcome else "Creating"
         if entry is None:
             if self.deleting_at is not None:
                 return "Deleting"
-            return "Active" if reached(self.ready_at) else "Creating"
+            return "Active" if created(self) else "Creating"
         return entry.status(self)
 
     def set_secret(self, value):
@@ -216,17 +214,30 @@ class Directory:
         return f"Directory({self.directory_id}, {self.type}, {self.primary_region})"
 
 
-def key(account_id, directory_id):
-    return (account_id, directory_id)
+@registry.state("ds")
+class DsState:
+    """The sandbox's directories (``sandbox.state.ds``), with the clock and realism they are settled by."""
 
+    def __init__(self, sandbox):
+        self.clock = sandbox.clock
+        self.realism = sandbox.realism
+        self.directories = {}  # (account_id, directory_id) -> Directory
 
-def get(account_id, directory_id):
-    return DIRECTORIES.get(key(account_id, directory_id))
+    def get(self, account_id, directory_id):
+        return self.directories.get((account_id, directory_id))
 
+    def add(self, directory):
+        self.directories[(directory.account_id, directory.directory_id)] = directory
 
-def visible_in(account_id, region):
-    """Sandbox directories seen in a Region: those whose primary or an additional Region it is."""
-    return [d for (acct, _), d in DIRECTORIES.items() if acct == account_id and region in d.regions]
+    def drop(self, directory):
+        self.directories.pop((directory.account_id, directory.directory_id), None)
+
+    def visible_in(self, account_id, region):
+        """Sandbox directories seen in a Region: those whose primary or an additional Region it is."""
+        return [d for (acct, _), d in self.directories.items() if acct == account_id and region in d.regions]
+
+    def wall(self, deadline):
+        return wall(self.clock, deadline)
 
 
 # ----------------------------------------------------------------- networking
@@ -278,8 +289,3 @@ def delete_enis(ec2, eni_ids):
             ec2.delete_network_interface(eni_id)
         except Exception:  # already gone  # noqa: BLE001
             pass
-
-
-def reset():
-    with LOCK:
-        DIRECTORIES.clear()

@@ -35,6 +35,7 @@ from moto.route53.models import RecordSet
 from .. import latency
 from .. import protocol
 from .. import registry
+from ..lifecycle import settle
 from ..protocol import AwsError
 
 CHECKER_REGIONS = list(protocol.service_model("route53").shape_for("HealthCheckRegion").enum)
@@ -73,13 +74,15 @@ UNEMULATED_KEYS = ("TrafficPolicyInstanceId", "CidrRoutingConfig", "GeoProximity
 HEALTH_PROPAGATION = 10
 # Realism kind of health checks (visibility windows).
 HC_KIND = "route53_health_check"
+# A change's lifecycle (sandbox.lifecycle): INSYNC once its deadline has passed.
+CHANGE_LIFECYCLE = {"PENDING": ("INSYNC", "deadline")}
 
 
-class _State:
-    def __init__(self):
-        self.reset()
+@registry.state("route53")
+class Route53State:
+    """What moto does not keep for Route 53: changes in flight, health history (``sandbox.state.route53``)."""
 
-    def reset(self):
+    def __init__(self, sandbox):
         self.changes = {}  # change id -> {"submitted": datetime, "deadline": monotonic, "comment": str}
         self.deleted_refs = {}  # (account, CallerReference) of deleted health checks
         # health check id -> {"status", "target", "since"}: see aggregated_health
@@ -88,12 +91,8 @@ class _State:
         self.frozen = {}  # health check id -> the observations left when it was disabled
 
 
-STATE = _State()
-
-
-@registry.on_reset
-def _reset():
-    STATE.reset()
+def _state(call):
+    return call.sandbox.state.route53
 
 
 # ====================================================================== helpers
@@ -183,7 +182,7 @@ def records_of(zone):
 
 def _new_change(call, comment=None):
     change_id = "C" + "".join(random.choice(string.ascii_uppercase + string.digits) for _ in range(20))
-    STATE.changes[change_id] = {
+    _state(call).changes[change_id] = {
         "submitted": _now(),
         "deadline": call.clock.done_at("route53_change"),
         "comment": comment,
@@ -192,10 +191,10 @@ def _new_change(call, comment=None):
 
 
 def _change_info(call, change_id):
-    change = STATE.changes[change_id]
+    change = _state(call).changes[change_id]
     info = {
         "Id": f"/change/{change_id}",
-        "Status": "INSYNC" if call.clock.reached(change["deadline"]) else "PENDING",
+        "Status": settle("PENDING", CHANGE_LIFECYCLE, change, call.clock.now()),
         "SubmittedAt": change["submitted"],
     }
     if change["comment"]:
@@ -415,7 +414,7 @@ def change_resource_record_sets(call):
 @registry.handler("route53", "GetChange")
 def get_change(call):
     change_id = call.params["Id"].replace("/change/", "")
-    if change_id in STATE.changes:
+    if change_id in _state(call).changes:
         return {"ChangeInfo": _change_info(call, change_id)}
     if change_id in _MOTO_CHANGE_IDS:  # ids moto hands out for zone operations, which it applies at once
         return {"ChangeInfo": {"Id": f"/change/{change_id}", "Status": "INSYNC", "SubmittedAt": _now()}}
@@ -569,7 +568,7 @@ def create_health_check(call):
                 409,
             )
         return {"HealthCheck": hc_dict(existing), "Location": _location(existing)}
-    if (call.account_id, ref) in STATE.deleted_refs:
+    if (call.account_id, ref) in _state(call).deleted_refs:
         raise AwsError(
             "HealthCheckAlreadyExists",
             f"A health check with the CallerReference {ref} was created and deleted; use a new CallerReference.",
@@ -649,7 +648,7 @@ def update_health_check(call):
     if hc.disabled and not was_disabled:
         _freeze_observations(call, hc)
     elif was_disabled and not hc.disabled:
-        STATE.frozen.pop(hc.id, None)
+        _state(call).frozen.pop(hc.id, None)
     aggregated_health(call, hc)
     return {"HealthCheck": hc_dict(hc)}
 
@@ -657,10 +656,11 @@ def update_health_check(call):
 @registry.handler("route53", "DeleteHealthCheck")
 def delete_health_check(call):
     hc = _health_check(call, call.params["HealthCheckId"])
-    STATE.deleted_refs[(call.account_id, hc.caller_reference)] = hc.id
+    state = _state(call)
+    state.deleted_refs[(call.account_id, hc.caller_reference)] = hc.id
     del _backend(call).health_checks[hc.id]
     _backend(call).resource_tags.pop(hc.id, None)
-    for table in (STATE.health, STATE.created, STATE.frozen):
+    for table in (state.health, state.created, state.frozen):
         table.pop(hc.id, None)
     call.sandbox.realism.forget(HC_KIND, hc.id)
     return {}
@@ -669,19 +669,19 @@ def delete_health_check(call):
 # ------------------------------------------------------------------ health
 
 
-def _find_endpoint(hostname):
+def _find_endpoint(call, hostname):
     try:
         from . import client_vpn  # written by the Client VPN emulation; imported lazily
     except ImportError:
         return None
     finder = getattr(client_vpn, "find_endpoint_by_hostname", None)
-    return finder(hostname) if finder else None
+    return finder(call.sandbox, hostname) if finder else None
 
 
 def target_status(call, hc):
     """(reachable, reason) for what an endpoint health check targets, before Inverted/Disabled."""
     if hc.fqdn:
-        endpoint = _find_endpoint(hc.fqdn.rstrip(".").lower())
+        endpoint = _find_endpoint(call, hc.fqdn.rstrip(".").lower())
         if endpoint is None:
             return False, "Failure: DNS resolution failed: the name does not resolve to an emulated endpoint."
         if endpoint.get("region") in call.sandbox.outages:
@@ -724,15 +724,15 @@ def _status_delay(call, hc):
 
 def _track_new(call, hc):
     """A new check is healthy until there is enough data, unhealthy if inverted (a disabled one is healthy)."""
-    now = call.clock.now()
-    STATE.created[hc.id] = now
-    STATE.health[hc.id] = {
+    now, state = call.clock.now(), _state(call)
+    state.created[hc.id] = now
+    state.health[hc.id] = {
         "status": bool(hc.disabled) or not bool(hc.inverted),
         "target": instant_health(call, hc),
         "since": now,
     }
     if hc.disabled:
-        STATE.frozen[hc.id] = []  # created disabled: no checker ever ran
+        state.frozen[hc.id] = []  # created disabled: no checker ever ran
 
 
 def aggregated_health(call, hc, _depth=0):
@@ -745,12 +745,12 @@ def aggregated_health(call, hc, _depth=0):
     """
     target = instant_health(call, hc, _depth)
     if not _delay_on(call):
-        STATE.health.pop(hc.id, None)
+        _state(call).health.pop(hc.id, None)
         return target
     now = call.clock.now()
-    state = STATE.health.get(hc.id)
+    state = _state(call).health.get(hc.id)
     if state is None:  # a check from before the effect was switched on: its status is what it was
-        state = STATE.health[hc.id] = {"status": target, "target": target, "since": now}
+        state = _state(call).health[hc.id] = {"status": target, "target": target, "since": now}
     if target != state["target"]:
         state["target"], state["since"] = target, now
     if state["status"] != target and now >= state["since"] + _status_delay(call, hc):
@@ -783,7 +783,7 @@ def _observations(call, hc):
 
 def _checked_yet(call, hc):
     """Whether the checkers have reported once: one RequestInterval after creation (with ``health_delay``)."""
-    created = STATE.created.get(hc.id)
+    created = _state(call).created.get(hc.id)
     if created is None or not _delay_on(call):
         return True
     return call.clock.reached(created + (hc.request_interval or 30) * call.clock.scale)
@@ -791,7 +791,7 @@ def _checked_yet(call, hc):
 
 def _freeze_observations(call, hc):
     """Disabling stops the checkers: GetHealthCheckStatus keeps their last results (none if none ran)."""
-    STATE.frozen[hc.id] = _observations(call, hc) if _checked_yet(call, hc) else []
+    _state(call).frozen[hc.id] = _observations(call, hc) if _checked_yet(call, hc) else []
 
 
 @registry.handler("route53", "GetHealthCheckStatus")
@@ -803,8 +803,8 @@ def get_health_check_status(call):
     if hc.type_ == "CALCULATED":
         raise _bad_input("Invalid request: GetHealthCheckStatus is not supported for calculated health checks.")
     aggregated_health(call, hc)
-    if hc.id in STATE.frozen:
-        return {"HealthCheckObservations": STATE.frozen[hc.id]}
+    if hc.id in _state(call).frozen:
+        return {"HealthCheckObservations": _state(call).frozen[hc.id]}
     if not _checked_yet(call, hc):
         return {"HealthCheckObservations": []}
     return {"HealthCheckObservations": _observations(call, hc)}
@@ -901,11 +901,11 @@ def choose(call, sets, client_ip):
             f"The sandbox answers simple and latency records only, not {sorted(policies)}",
             501,
         )
-    origin = latency.TABLE.nearest_region(client_ip) if client_ip else None
+    origin = call.sandbox.state.latency.nearest_region(client_ip) if client_ip else None
     origin = origin or latency.DEFAULT_REGION
     healthy = [r for r in sets if not r.get("HealthCheckId") or health_of(call, r["HealthCheckId"])]
     candidates = healthy or sets  # all unhealthy: Route 53 answers as if all were healthy
-    nearest = latency.TABLE.by_distance(origin, sorted({r["Region"] for r in candidates}))[0]
+    nearest = call.sandbox.state.latency.by_distance(origin, sorted({r["Region"] for r in candidates}))[0]
     return next(r for r in candidates if r["Region"] == nearest)
 
 

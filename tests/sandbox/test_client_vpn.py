@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from sandbox.clock import DURATIONS
 from sandbox.services import client_vpn
+from sandbox.services import client_vpn_endpoints
 from tests.certificates import certificate
 from tests.certificates import key_pem
 from tests.certificates import pem
@@ -360,9 +361,9 @@ def test_directory_must_exist_active_in_the_same_region(sandbox, pki, monkeypatc
     def fake(stage, replica):
         return lambda call, did: {"DirectoryId": did, "Type": "MicrosoftAD", "Stage": stage, "IsReplica": replica}
 
-    monkeypatch.setattr(client_vpn, "_lookup_directory", fake("Creating", False))
+    monkeypatch.setattr(client_vpn_endpoints, "_lookup_directory", fake("Creating", False))
     assert code_of(create_endpoint, ec2, cert, auth=ad(directory_id)) == "InvalidParameterValue"
-    monkeypatch.setattr(client_vpn, "_lookup_directory", fake("Active", True))
+    monkeypatch.setattr(client_vpn_endpoints, "_lookup_directory", fake("Active", True))
     with pytest.raises(botocore.exceptions.ClientError) as err:
         create_endpoint(ec2, cert, auth=ad(directory_id))
     assert err.value.response["Error"]["Code"] == "InvalidParameterValue"
@@ -1164,22 +1165,22 @@ def test_tags_on_endpoints_and_other_resources(env):
 # ================================================================ interfaces
 
 
-def test_find_endpoint_by_hostname_and_list_endpoints(env, sandbox):
+def test_find_endpoint_by_hostname_and_list_endpoints(env, sandbox, sandbox_app):
     eid = env["eid"]
     dns = describe(env["ec2"], eid)["DnsName"]
     for name in (dns.replace("*", "probe"), dns.replace("*.", ""), dns, dns.replace("*", "a1") + "."):
-        found = client_vpn.find_endpoint_by_hostname(name)
+        found = client_vpn.find_endpoint_by_hostname(sandbox_app, name)
         assert found == {
             "account_id": "123456789012",
             "region": REGION,
             "ClientVpnEndpointId": eid,
             "Status": "pending-associate",
         }, name
-    assert client_vpn.find_endpoint_by_hostname(dns.replace("us-east-1", "us-west-2")) is None
-    assert client_vpn.find_endpoint_by_hostname("vpn.example.com") is None
+    assert client_vpn.find_endpoint_by_hostname(sandbox_app, dns.replace("us-east-1", "us-west-2")) is None
+    assert client_vpn.find_endpoint_by_hostname(sandbox_app, "vpn.example.com") is None
     associate(env)
-    assert client_vpn.find_endpoint_by_hostname(dns.replace("*", "x"))["Status"] == "available"
-    listed = client_vpn.list_endpoints()
+    assert client_vpn.find_endpoint_by_hostname(sandbox_app, dns.replace("*", "x"))["Status"] == "available"
+    listed = client_vpn.list_endpoints(sandbox_app)
     assert [(a, r, e["ClientVpnEndpointId"]) for a, r, e in listed] == [("123456789012", REGION, eid)]
     assert listed[0][2]["Status"]["Code"] == "available"
 
@@ -1273,7 +1274,7 @@ def test_new_association_rule_and_route_are_missing_from_the_first_list(env, san
     assert wait_for(lambda: routes_of(env, Filters=manual))[0]["DestinationCidr"] == "10.9.0.0/16"
 
 
-def test_revoked_rule_and_deleted_route_stay_listed_for_a_while(env, sandbox):
+def test_revoked_rule_and_deleted_route_stay_listed_for_a_while(env, sandbox, sandbox_app):
     ec2, eid = env["ec2"], env["eid"]
     associate(env)
     ec2.authorize_client_vpn_ingress(ClientVpnEndpointId=eid, TargetNetworkCidr="10.0.0.0/16", AuthorizeAllGroups=True)
@@ -1281,7 +1282,7 @@ def test_revoked_rule_and_deleted_route_stay_listed_for_a_while(env, sandbox):
         ClientVpnEndpointId=eid, DestinationCidrBlock="10.9.0.0/16", TargetVpcSubnetId=env["subnets"]["a"]
     )
     sandbox.set_time_scale(0.2)  # a 1 s window; the revoke and the delete are ended by hand below
-    client_vpn_eps = client_vpn._ENDPOINTS[("123456789012", REGION)]
+    client_vpn_eps = sandbox_app.state.client_vpn.endpoints[("123456789012", REGION)]
     ec2.revoke_client_vpn_ingress(ClientVpnEndpointId=eid, TargetNetworkCidr="10.0.0.0/16", RevokeAllGroups=True)
     ec2.delete_client_vpn_route(
         ClientVpnEndpointId=eid, DestinationCidrBlock="10.9.0.0/16", TargetVpcSubnetId=env["subnets"]["a"]

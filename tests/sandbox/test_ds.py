@@ -202,7 +202,7 @@ def test_create_microsoft_ad_rejections(sandbox):
     assert ds.describe_directories()["DirectoryDescriptions"] == []
 
 
-def test_password_never_in_responses_or_call_log(sandbox):
+def test_password_never_in_responses_or_call_log(sandbox, sandbox_app):
     directory_id, net = create_mad(sandbox)
     ds = sandbox.client("ds", HOME)
     seen = [
@@ -218,10 +218,10 @@ def test_password_never_in_responses_or_call_log(sandbox):
         ConnectSettings={**vpc_settings(net), "CustomerDnsIps": ips, "CustomerUserName": "Admin"},
     )["DirectoryId"]
     seen.append(ds.describe_directories(DirectoryIds=[connector]))
-    seen.append([entry for entry in list_directories()])
+    seen.append([entry for entry in list_directories(sandbox_app)])
     assert PASSWORD not in repr(seen)
     assert PASSWORD not in repr(sandbox.calls())
-    assert PASSWORD not in repr(lookup_directory(DEFAULT_ACCOUNT_ID, HOME, directory_id))
+    assert PASSWORD not in repr(lookup_directory(sandbox_app, DEFAULT_ACCOUNT_ID, HOME, directory_id))
 
 
 # ------------------------------------------------------------ DeleteDirectory
@@ -528,12 +528,12 @@ def test_connector_to_replica_creating_then_active(sandbox):
     assert tags == [{"Key": "role", "Value": "connector"}]
 
 
-def test_connector_to_primary_in_same_region_is_active(sandbox):
+def test_connector_to_primary_in_same_region_is_active(sandbox, sandbox_app):
     directory_id, net = create_mad(sandbox)
     dns = describe(sandbox, HOME, directory_id)["DnsIpAddrs"]
     connector = connect(sandbox, HOME, net, dns)
     assert describe(sandbox, HOME, connector)["Stage"] == "Active"
-    assert lookup_directory(DEFAULT_ACCOUNT_ID, HOME, connector) == {
+    assert lookup_directory(sandbox_app, DEFAULT_ACCOUNT_ID, HOME, connector) == {
         "DirectoryId": connector,
         "Type": "ADConnector",
         "Stage": "Active",
@@ -678,13 +678,13 @@ def test_tags_add_list_remove(sandbox):
 # ------------------------------------------------------------ Simple AD
 
 
-def test_simple_ad_stays_motos_and_deletes_with_a_delay(sandbox):
+def test_simple_ad_stays_motos_and_deletes_with_a_delay(sandbox, sandbox_app):
     net = network(sandbox, HOME)
     ds = sandbox.client("ds", HOME)
     directory_id = ds.create_directory(
         Name="simple.example.com", Password=PASSWORD, Size="Small", VpcSettings=vpc_settings(net)
     )["DirectoryId"]
-    assert lookup_directory(DEFAULT_ACCOUNT_ID, HOME, directory_id) == {
+    assert lookup_directory(sandbox_app, DEFAULT_ACCOUNT_ID, HOME, directory_id) == {
         "DirectoryId": directory_id,
         "Type": "SimpleAD",
         "Stage": "Active",
@@ -694,36 +694,36 @@ def test_simple_ad_stays_motos_and_deletes_with_a_delay(sandbox):
     ds.delete_directory(DirectoryId=directory_id)
     assert describe(sandbox, HOME, directory_id)["Stage"] == "Deleting"
     wait_for(gone(sandbox, HOME, directory_id), lambda v: v == "EntityDoesNotExistException")
-    assert lookup_directory(DEFAULT_ACCOUNT_ID, HOME, directory_id) is None
+    assert lookup_directory(sandbox_app, DEFAULT_ACCOUNT_ID, HOME, directory_id) is None
 
 
 # ------------------------------------------------ interfaces for other emulations
 
 
-def test_lookup_and_list_directories(sandbox):
+def test_lookup_and_list_directories(sandbox, sandbox_app):
     sandbox.set_time_scale(scale_for("region_add", 30))
     directory_id, _ = create_mad(sandbox)
-    assert lookup_directory(DEFAULT_ACCOUNT_ID, HOME, directory_id)["Stage"] == "Creating"
+    assert lookup_directory(sandbox_app, DEFAULT_ACCOUNT_ID, HOME, directory_id)["Stage"] == "Creating"
     sandbox.set_time_scale(0)
     directory_id, _ = create_mad(sandbox, name="two.example.com", net=network(sandbox, HOME, "10.70.0.0/16"))
     sandbox.set_time_scale(scale_for("region_add", 30))
     add_branch(sandbox, directory_id)
-    assert lookup_directory(DEFAULT_ACCOUNT_ID, HOME, directory_id) == {
+    assert lookup_directory(sandbox_app, DEFAULT_ACCOUNT_ID, HOME, directory_id) == {
         "DirectoryId": directory_id,
         "Type": "MicrosoftAD",
         "Stage": "Active",
         "IsReplica": False,
     }
-    assert lookup_directory(DEFAULT_ACCOUNT_ID, BRANCH, directory_id) == {
+    assert lookup_directory(sandbox_app, DEFAULT_ACCOUNT_ID, BRANCH, directory_id) == {
         "DirectoryId": directory_id,
         "Type": "MicrosoftAD",
         "Stage": "Creating",
         "IsReplica": True,
     }
-    assert lookup_directory(DEFAULT_ACCOUNT_ID, "eu-west-1", directory_id) is None
-    assert lookup_directory(DEFAULT_ACCOUNT_ID, HOME, "d-0123456789") is None
-    assert lookup_directory("111111111111", HOME, directory_id) is None
-    listed = [(account, region, desc["DirectoryId"]) for account, region, desc in list_directories()]
+    assert lookup_directory(sandbox_app, DEFAULT_ACCOUNT_ID, "eu-west-1", directory_id) is None
+    assert lookup_directory(sandbox_app, DEFAULT_ACCOUNT_ID, HOME, "d-0123456789") is None
+    assert lookup_directory(sandbox_app, "111111111111", HOME, directory_id) is None
+    listed = [(account, region, desc["DirectoryId"]) for account, region, desc in list_directories(sandbox_app)]
     assert (DEFAULT_ACCOUNT_ID, HOME, directory_id) in listed
     assert (DEFAULT_ACCOUNT_ID, BRANCH, directory_id) in listed
     assert len(listed) == 3
