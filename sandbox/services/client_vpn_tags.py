@@ -33,16 +33,22 @@ def _moto_tag_checks(call, resources):
         raise AwsError(_moto_code(exc, "InvalidID"), getattr(exc, "message", str(exc))) from exc
 
 
+def _endpoints_named(call, cvpn):
+    """This Region's endpoint store, once every Client VPN endpoint ID in ``cvpn`` is known to it."""
+    store = _state(call).store(call.account_id, call.region)
+    for eid in cvpn:
+        if eid not in store:
+            raise AwsError("InvalidClientVpnEndpointId.NotFound", f"The Client VPN endpoint ID '{eid}' does not exist")
+    return store
+
+
 @registry.handler("ec2", "CreateTags")
 def create_tags(call):
     params = call.params
     cvpn, others = _split_cvpn(params.get("Resources", []))
     if not cvpn:
         return registry.PASS
-    store = _state(call).store(call.account_id, call.region)
-    for eid in cvpn:
-        if eid not in store:
-            raise AwsError("InvalidClientVpnEndpointId.NotFound", f"The Client VPN endpoint ID '{eid}' does not exist")
+    store = _endpoints_named(call, cvpn)
     tags = params.get("Tags", [])
     _check_tags(tags)
     for eid in cvpn:
@@ -64,10 +70,7 @@ def delete_tags(call):
     cvpn, others = _split_cvpn(params.get("Resources", []))
     if not cvpn:
         return registry.PASS
-    store = _state(call).store(call.account_id, call.region)
-    for eid in cvpn:
-        if eid not in store:
-            raise AwsError("InvalidClientVpnEndpointId.NotFound", f"The Client VPN endpoint ID '{eid}' does not exist")
+    store = _endpoints_named(call, cvpn)
     if others:
         from moto.ec2.models import validate_resource_ids
 
