@@ -1,6 +1,6 @@
 """site.yml under throttling, interruption and a failing Branch; secrets at -vvvv (issue 8).
 
-Each test deploys a small topology from bench/inventory.py (1 Home + 1 Branch, or + 2 Branches for
+Each test deploys a small topology from bench/inventory.py (1 Home + 1 Branch, or + 3 Branches for
 the partial failure) and compares what the sandbox holds with what a clean deployment of that
 inventory holds (tests/lib/resources.py: every resource by its identifying attributes, so a
 duplicate directory, connector, endpoint, association, rule, route, health check or record shows
@@ -19,8 +19,9 @@ as a difference).
   waits on its Region add and the Home on its subnet associations; the sandbox's clock jumps forward
   between runs; the last re-run converges to the clean deployment without starting again what was
   started.
-- Partial failure: ConnectDirectory fails in one Branch; the Home and the other Branch deploy and
-  answer DNS, the failed Branch has no record; once the fault clears, a re-run completes it.
+- Partial failure (1 Home + 3 Branches): one Branch fails before its peerings, another at its AD
+  Connector; the Home and the third Branch deploy without waiting on them and answer DNS for every
+  client, the failed Branches have no record; once the faults clear, a re-run completes them.
 - Lost answers: the first call of every create site.yml makes takes effect and then loses its answer
   (a 500 botocore retries, or a connection closed without an answer); the deploy, re-run once if it
   failed as a user would, leaves exactly the clean deployment: nothing created twice.
@@ -53,6 +54,7 @@ from tests.lib import resources  # noqa: E402
 THROTTLING_CODES = {"RequestLimitExceeded", "ThrottlingException", "Throttling"}
 TEARDOWN = REPO / "playbooks" / "teardown.yml"
 HOUR = 3600
+PEERING_TIMEOUT = 60
 
 
 def topology(branches):
@@ -311,37 +313,58 @@ def dns_answers(sandbox, branches):
     return answers
 
 
-def test_failed_branch_leaves_the_others_serving_and_completes_on_rerun(sandbox, tmp_path):
-    home, good, bad = region_names(2)
-    inv = inventory.write(tmp_path / "inventory", 2)
-    deploy = Deploy(sandbox, inv, tmp_path)
-    fault = {"service": "ds", "action": "ConnectDirectory", "region": bad, "rate": 1.0}
-    fault.update(code="ClientException", status=400, message="Injected: the AD Connector cannot be created")
-    sandbox.control("POST", "faults", {"rules": [fault]})
+def test_failing_branches_leave_the_others_serving_and_complete_on_rerun(sandbox, tmp_path):
+    """One Branch fails before its peerings, another at its AD Connector; the Home and the third serve.
+
+    ``early`` (eu-west-1) is refused its first CreateSecurityGroup (a permanent error, not a throttle), so it fails in
+    the network play, before the peering play. Sorted by name it comes first, and the round-robin split makes it the
+    requester of its pair with the Home: the Home must notice at once that nobody will request that pair, instead of
+    waiting for it until the peering timeout (cut to PEERING_TIMEOUT s, so that a Region that waits fails the test
+    instead of stalling it). ``late`` fails at ConnectDirectory, after its network, peerings and Region add.
+    """
+    home, good, early, late = region_names(3)
+    assert sorted([home, good, early, late])[0] == early  # early requests its pair with the Home (see above)
+    inv = inventory.write(tmp_path / "inventory", 3)
+    deploy = Deploy(sandbox, inv, tmp_path, extra_vars={"network_peering_timeout": PEERING_TIMEOUT})
+    early_fault = {"service": "ec2", "region": early, "action": "CreateSecurityGroup", "count": 1}
+    early_fault.update(code="UnauthorizedOperation", status=403, message="Injected: not authorized")
+    late_fault = {"service": "ds", "action": "ConnectDirectory", "region": late, "rate": 1.0}
+    late_fault.update(code="ClientException", status=400, message="Injected: the AD Connector cannot be created")
+    sandbox.control("POST", "faults", {"rules": [early_fault, late_fault]})
 
     rc, output = deploy.run()
     assert rc != 0
     counts = recap(output)
-    assert counts[bad]["failed"] == 1, counts
-    assert counts[home]["failed"] == counts[good]["failed"] == 0, counts
+    assert counts[early]["failed"] == counts[late]["failed"] == 1, counts
+    assert counts[home]["failed"] == counts[good]["failed"] == 0, (counts, output[-5000:])
+    # The Home's peering reads (its own request, then the others') span seconds, not the timeout.
+    reads = [
+        c["time"] for c in sandbox.calls() if c["action"] == "DescribeVpcPeeringConnections" and c["region"] == home
+    ]
+    assert reads and max(reads) - min(reads) < PEERING_TIMEOUT / 2, max(reads) - min(reads)
+    assert f"peering with {early} skipped (failed earlier in this run)" in output
 
-    state = snapshot(sandbox, 2)
+    state = snapshot(sandbox, 3)
     assert {(e[0], e[2]) for e in state["endpoint"]} == {(home, "available"), (good, "available")}
     assert {e[0] for e in state["association"] if e[3] == "associated"} == {home, good}
+    # Every pair but early's: late failed after its peerings.
+    assert sorted(p[:2] for p in state["peering"]) == sorted(
+        tuple(sorted(pair)) for pair in ((home, good), (home, late), (good, late))
+    )
     latency = {r[2] for r in state["record"] if r[2]}
     assert latency == {home, good}, state["record"]
     assert len(state["health_check"]) == 2
-    # Clients near the failed Branch are answered by a Region that has an endpoint.
-    answers = dns_answers(sandbox, 2)
+    # Clients near a failed Branch are answered by a Region that has an endpoint.
+    answers = dns_answers(sandbox, 3)
     assert answers[home] == home and answers[good] == good
-    assert answers[bad] in (home, good)
+    assert answers[early] in (home, good) and answers[late] in (home, good)
 
     sandbox.control("DELETE", "faults")
     rc, output = deploy.run()
     assert rc == 0, output[-5000:]
     assert_no_failed_task(output)
-    assert_clean_deployment(sandbox, 2)
-    assert dns_answers(sandbox, 2) == {home: home, good: good, bad: bad}
+    assert_clean_deployment(sandbox, 3)
+    assert dns_answers(sandbox, 3) == {region: region for region in region_names(3)}
 
 
 # -------------------------------------------------------------------------- lost answers
