@@ -15,6 +15,12 @@ from sandbox.handle import SandboxHandle  # noqa: E402
 from sandbox.server import ThreadedSandbox  # noqa: E402
 
 
+def pytest_collection_modifyitems(items):
+    """The tests marked ``deploys`` first (in their own order): pytest-xdist hands tests out in collection order, and
+    the longest started last would leave one worker running them alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("deploys") is None)
+
+
 def pytest_runtest_makereport(item, call):
     """Remember the first failed step of an ``incremental`` module (see pytest_runtest_setup).
 

@@ -70,7 +70,8 @@ from sandbox.clock import DURATIONS  # noqa: E402
 from sandbox.handle import SandboxHandle  # noqa: E402
 from tests.lib import resources  # noqa: E402
 
-pytestmark = pytest.mark.incremental
+# One deployment, on one pytest-xdist worker (Makefile), its steps in order.
+pytestmark = [pytest.mark.incremental, pytest.mark.deploys, pytest.mark.xdist_group("lifecycle")]
 
 REPO = Path(__file__).resolve().parents[2]
 REGIONS = [HOME, *BRANCHES]

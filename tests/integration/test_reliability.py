@@ -70,6 +70,10 @@ LOST_CREATES = (
     "CreateVpcPeeringConnection",
 )
 
+pytestmark = pytest.mark.deploys
+# The tests of the shared bad-day deployment run on one pytest-xdist worker, the deployment's.
+bad_day_step = pytest.mark.xdist_group("bad_day")
+
 
 def topology(branches):
     return [(region, inventory.region_host(region, i)) for i, region in enumerate(inventory.regions(branches))]
@@ -179,6 +183,7 @@ def bad_day(sandbox_server, tmp_path_factory):
         sandbox.control("DELETE", "faults")
 
 
+@bad_day_step
 def test_bad_day_deploy_has_no_failed_task(bad_day):
     throttles = [c for c in bad_day.deploy_calls if c.get("error_code") in THROTTLING_CODES]
     # 30% of the calls were refused: the run had to absorb many throttling errors.
@@ -188,11 +193,13 @@ def test_bad_day_deploy_has_no_failed_task(bad_day):
     assert_no_failed_task(bad_day.deploy_output)
 
 
+@bad_day_step
 def test_bad_day_deploy_creates_what_a_clean_deploy_creates(bad_day):
     problems = resources.differences(bad_day.deployed, resources.expected(topology(1)))
     assert not problems, "\n".join(problems)
 
 
+@bad_day_step
 def test_every_create_lost_its_first_answer_and_was_made_once(bad_day):
     """The clean deployment above holds one of each: what a lost answer had created was found, not made again."""
     lost = [c for c in bad_day.deploy_calls if c.get("fault")]
@@ -200,6 +207,7 @@ def test_every_create_lost_its_first_answer_and_was_made_once(bad_day):
     assert all(c["performed_status"] == 200 for c in lost), lost
 
 
+@bad_day_step
 def test_secrets_never_in_verbose_output_or_call_log(bad_day):
     assert bad_day.teardown_rc == 0, bad_day.teardown_output[-5000:]
     assert bad_day.private_key_lines, "no private key was written"
@@ -216,12 +224,14 @@ def test_secrets_never_in_verbose_output_or_call_log(bad_day):
         assert not leaked, f"{len(leaked)} lines of a private key are in the {where}"
 
 
+@bad_day_step
 def test_keys_and_client_files_are_private(bad_day):
     assert bad_day.key_files and bad_day.client_files
     wrong = {str(path): oct(mode) for path, mode in bad_day.modes.items() if mode != 0o600}
     assert not wrong, wrong
 
 
+@bad_day_step
 def test_teardown_after_the_bad_day_leaves_nothing(bad_day):
     # Everything in the snapshot was created by site.yml here, the hosted zone included (no zone pre-existed).
     assert bad_day.teardown_rc == 0, bad_day.teardown_output[-5000:]
