@@ -32,12 +32,12 @@ GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_$(subst .,_,$(ANSIBLE_TEST_
 # pytest suites; `make pytest` runs those that hold test files.
 # The real-client test (tests/e2e's lab) runs as steps of tests/integration/test_lifecycle.py, on its deployment.
 PYTEST_SUITES := tests/unit tests/sandbox tests/integration
-# Extra pytest arguments. pytest-no-units runs two xdist workers, each with its own sandbox; tests go one by one
-# to whichever worker is free, except the steps that share a deployment (an xdist_group: the lifecycle, the
-# reliability suite's bad day), which stay together on one worker. The tests marked ``deploys`` are handed out
-# first (tests/conftest.py), so that the longest overlap instead of one worker finishing them alone. The suites
-# mostly wait on ansible-playbook and the sandbox's simulated time, so two overlap on two cores.
-# PYTEST_WORKERS=0: serial.
+# Extra pytest arguments. pytest-no-units runs two xdist workers, each with its own sandbox, each taking whole
+# files (a module's deployment and its ordered steps stay on one worker) in collection order, where the files
+# marked ``deploys`` come first (tests/conftest.py): the longest start at once and overlap, instead of one worker
+# finishing them alone. (pytest-xdist's loadgroup cannot keep a group together under pytest 9: it renames node
+# ids through an attribute pytest 9 no longer reads.) The suites mostly wait on ansible-playbook and the
+# sandbox's simulated time, so two overlap on two cores. PYTEST_WORKERS=0: serial.
 PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 
@@ -158,7 +158,7 @@ pytest: venv
 # `make test` runs the unit tests first (seconds), so its last phase leaves them out.
 pytest-no-units:
 	@$(MAKE) --no-print-directory pytest PYTEST_SUITES="$(filter-out tests/unit,$(PYTEST_SUITES))" \
-		PYTEST_ARGS="$(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadgroup --durations=15) $(PYTEST_ARGS)"
+		PYTEST_ARGS="$(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15) $(PYTEST_ARGS)"
 
 # Cheapest first, so that a broken change fails early: the unit tests (seconds), the static gates, then
 # molecule (the whole life cycle once: deploy, idempotence without a write call, verify, failover drill,

@@ -16,9 +16,17 @@ from sandbox.server import ThreadedSandbox  # noqa: E402
 
 
 def pytest_collection_modifyitems(items):
-    """The tests marked ``deploys`` first (in their own order): pytest-xdist hands tests out in collection order, and
-    the longest started last would leave one worker running them alone at the end."""
-    items.sort(key=lambda item: item.get_closest_marker("deploys") is None)
+    """The tests marked ``deploys(runs)`` first, most runs first, each module's in its own order.
+
+    pytest-xdist hands whole files out in collection order (Makefile): the longest, started last, would leave one
+    worker running them alone at the end.
+    """
+
+    def runs(item):
+        mark = item.get_closest_marker("deploys")
+        return mark.args[0] if mark else 0
+
+    items.sort(key=lambda item: -runs(item))
 
 
 def pytest_runtest_makereport(item, call):

@@ -35,8 +35,9 @@ ones are skipped naming it (the ``incremental`` marker, tests/conftest.py).
     remain; the full teardown leaves nothing owned and the pre-existing zone as it was; a second teardown
     writes nothing.
 
-Every step but the deploy runs at time scale 0. Fault-injection runs (throttling, interruption, lost
-answers, a failing Branch) are test_reliability.py's: each needs a deployment of its own.
+Every step but the deploy runs at time scale 0. Fault-injection runs need deployments of their own:
+throttling and lost answers are test_reliability.py's, interruption test_interruption.py's, failing
+Branches test_partial_failure.py's.
 """
 
 import json
@@ -70,8 +71,8 @@ from sandbox.clock import DURATIONS  # noqa: E402
 from sandbox.handle import SandboxHandle  # noqa: E402
 from tests.lib import resources  # noqa: E402
 
-# One deployment, on one pytest-xdist worker (Makefile), its steps in order.
-pytestmark = [pytest.mark.incremental, pytest.mark.deploys, pytest.mark.xdist_group("lifecycle")]
+# site.yml 5 times, teardown.yml 3 times to the end.
+pytestmark = [pytest.mark.incremental, pytest.mark.deploys(8)]
 
 REPO = Path(__file__).resolve().parents[2]
 REGIONS = [HOME, *BRANCHES]
