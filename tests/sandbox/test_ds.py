@@ -837,9 +837,10 @@ def test_serial_region_adds_refuses_a_second_add_until_the_first_is_active(sandb
     other, _ = create_mad(sandbox, name="other.example.com", net=network(sandbox, HOME, "10.9.0.0/16"))
     wait_for(stage_of(sandbox, HOME, other), lambda s: s == "Active", timeout=30)
     effects(sandbox, serial_region_adds=True)
-    add_branch(sandbox, other, cidr="10.3.0.0/16")
+    # The second Region's network first: the refused add must follow the first add within its 2 s.
     eu = network(sandbox, "eu-west-1", "10.4.0.0/16")
     ds = sandbox.client("ds", HOME)
+    add_branch(sandbox, other, cidr="10.3.0.0/16")
     with pytest.raises(botocore.exceptions.ClientError) as exc:
         ds.add_region(DirectoryId=other, RegionName="eu-west-1", VPCSettings=vpc_settings(eu))
     assert error_code(exc) == "DirectoryUnavailableException"
