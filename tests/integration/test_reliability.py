@@ -54,9 +54,6 @@ LOST_CREATES = (
 )
 
 
-# ------------------------------------------------- throttling, lost answers and secrets
-
-
 class BadDay:
     """What the shared deploy + teardown observed (the module fixture fills it)."""
 
