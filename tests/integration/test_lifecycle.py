@@ -12,28 +12,28 @@ ones are skipped naming it (the ``incremental`` marker, tests/conftest.py).
    requested by the round-robin split), the PKI (0700, keys 0600, the VPN name and its wildcard) imported
    in every Region, the directory replicated into every Branch, an AD Connector per Branch on its
    replica's domain controllers, an endpoint per Region; the client file 0600.
-2. re-run: no changed result, no write call, no secret.
-3. verify: each probe address gets its own Region, the wildcard answers, no write call.
-4. the real client (tests/e2e/realclient.py: Samba AD, an OpenVPN server per Region, BIND, the OpenVPN
+2. verify: each probe address gets its own Region, the wildcard answers, no write call.
+3. the real client (tests/e2e/realclient.py: Samba AD, an OpenVPN server per Region, BIND, the OpenVPN
    client in network namespaces; skipped with the reason where the machine cannot, failed instead under
    CI=true unless E2E_ALLOW_SKIP=1): the client file as AWS clients get it, the directory knows Admin,
    each client network reaches the Region Route 53 names for it and pings across, each health check
    reaches a server, a wrong password is refused, a drained Region sends its clients elsewhere.
-5. failover drill on eu-west-1: drained once (its probe reaches another Region), restored; exactly two
+4. failover drill on eu-west-1: drained once (its probe reaches another Region), restored; exactly two
    health check updates.
-6. client_config: a 0600 file whose remote lines name the VPN name.
-7. a Branch added (us-east-2, it splits two existing pairs the other way round): the run writes only
+5. client_config: a 0600 file whose remote lines name the VPN name.
+6. a Branch added (us-east-2, it splits two existing pairs the other way round): the run writes only
    what AWS needs to add a Region (its side of each peering, one route, one rule, two Client VPN routes
    in each existing Region; one AddRegion; one health check and one record), existing records, checks
    and endpoints unchanged, the PKI kept, existing peerings kept in their direction, and the grown
-   deployment equals a clean deployment of four Regions (tests/lib/resources.py).
-8. re-run of the grown inventory: no write call.
-9. settings changed in place (banner, session timeout, no DNS servers, an AD group rule): only
+   deployment equals a clean deployment of four Regions (tests/lib/resources.py). For the three first
+   Regions this run is the first re-run: nothing but the new Region's writes.
+7. re-run of the grown inventory at -vvvv: no changed result, no write call, no secret, the PKI kept.
+8. settings changed in place (banner, session timeout, no DNS servers, an AD group rule): only
    ModifyClientVpnEndpoint and the new rule, in every Region.
-10. teardown: without confirmation nothing is called; one Branch removes that Region and its traces in
-    the others; the global_dns role alone removes a record left for it; the Home refuses while Branches
-    remain; the full teardown leaves nothing owned and the pre-existing zone as it was; a second teardown
-    writes nothing.
+9. teardown: without confirmation nothing is called; one Branch removes that Region and its traces in
+   the others; the global_dns role alone removes a record left for it; the Home refuses while Branches
+   remain; the full teardown leaves nothing owned and the pre-existing zone as it was; a second teardown
+   writes nothing.
 
 Every step but the deploy runs at time scale 0. Fault-injection runs need deployments of their own:
 throttling and lost answers are test_reliability.py's, interruption test_interruption.py's, failing
@@ -71,8 +71,8 @@ from sandbox.clock import DURATIONS  # noqa: E402
 from sandbox.handle import SandboxHandle  # noqa: E402
 from tests.lib import resources  # noqa: E402
 
-# site.yml 5 times, teardown.yml 3 times to the end.
-pytestmark = [pytest.mark.incremental, pytest.mark.deploys(8)]
+# site.yml 4 times, teardown.yml 3 times to the end.
+pytestmark = [pytest.mark.incremental, pytest.mark.deploys(7)]
 
 REPO = Path(__file__).resolve().parents[2]
 REGIONS = [HOME, *BRANCHES]
@@ -207,19 +207,6 @@ def test_deploy(life):
     assert client_file.is_file() and stat.S_IMODE(client_file.stat().st_mode) == 0o600
     life.generated_pki = checks.pki_snapshot(life.pki)
     sandbox.set_time_scale(0.0)
-
-
-def test_rerun_changes_nothing(life):
-    sandbox = life.sandbox
-    sandbox.clear_calls()
-    job = life.job("site.yml", verbosity=4)
-    assert job.changed() == [], f"second deploy changed: {job.changed()}"
-    assert not job.stats.get("changed"), job.stats
-    writes = sandbox.write_calls()
-    assert writes == [], f"second deploy wrote: {sorted({(c['service'], c['action']) for c in writes})}"
-    assert sandbox.calls(), "the re-run made no call at all"
-    assert PASSWORD not in repr(sandbox.calls())
-    assert checks.pki_snapshot(life.pki) == life.generated_pki
 
 
 def test_verify(life):
@@ -407,11 +394,17 @@ def test_add_a_branch_writes_only_what_the_new_region_needs(life):
 
 
 def test_rerun_of_the_grown_inventory_writes_nothing(life):
+    """The idempotence run: every Region, the three first and the one added, at -vvvv."""
     sandbox = life.sandbox
     sandbox.clear_calls()
-    job = life.job("site.yml")
-    assert job.changed() == [], job.changed()
-    assert sandbox.write_calls() == []
+    job = life.job("site.yml", verbosity=4)
+    assert job.changed() == [], f"the re-run changed: {job.changed()}"
+    assert not job.stats.get("changed"), job.stats
+    writes = sandbox.write_calls()
+    assert writes == [], f"the re-run wrote: {sorted({(c['service'], c['action']) for c in writes})}"
+    assert sandbox.calls(), "the re-run made no call at all"
+    assert PASSWORD not in repr(sandbox.calls())
+    assert checks.pki_snapshot(life.pki) == life.generated_pki
 
 
 def test_settings_change_in_place(life):

@@ -165,27 +165,34 @@ def test_existing_resources_pass_and_a_failed_read_is_a_problem(sandbox, run_pla
 def test_a_raised_additional_regions_limit_admits_more_branches(sandbox, run_playbook, tmp_path):
     """5 Branches pass with a limit of 5 on the command line (-e key=value gives a string) and in group_vars;
     the default limit's refusal is in the unit catalogue."""
-    inventory = Inventory(tmp_path / "inventory")
-    for index, name in enumerate(("us-west-1", "us-east-2", "eu-central-1")):
-        second = 40 + 10 * index
-        inventory.children()["branches"]["hosts"][name] = {
-            "vpc_cidr": f"10.{second}.0.0/16",
-            "subnets": [{"cidr": f"10.{second}.{n}.0/24", "az": f"{name}{z}"} for n, z in ((1, "a"), (2, "b"))],
-            "client_cidr": f"172.16.{12 + 4 * index}.0/22",
-        }
-    root = inventory.save()
 
-    proc = run_playbook(
-        SITE, inventory=root, env=ONLY_PREFLIGHT, extra_vars={"directory_additional_regions_limit": "5"}
-    )
-    assert "PLAY [Preflight]" in proc.stdout and "additional Regions" not in proc.stdout
-    inventory.group_vars["directory_additional_regions_limit"] = 5
-    inventory.save()
-    proc = run_playbook(SITE, inventory=root, env=ONLY_PREFLIGHT)
-    assert "PLAY [Preflight]" in proc.stdout and "additional Regions" not in proc.stdout
-    # Besides the roles' argument validation (tagged always by ansible-core), only preflight's tasks ran.
-    roles = re.findall(r"^TASK \[multiregion\.client_vpn\.(\w+) : (?!Validating arguments)", proc.stdout, re.M)
-    assert roles and set(roles) == {"preflight"}, roles
+    def five_branches(root):
+        inventory = Inventory(root)
+        for index, name in enumerate(("us-west-1", "us-east-2", "eu-central-1")):
+            second = 40 + 10 * index
+            inventory.children()["branches"]["hosts"][name] = {
+                "vpc_cidr": f"10.{second}.0.0/16",
+                "subnets": [{"cidr": f"10.{second}.{n}.0/24", "az": f"{name}{z}"} for n, z in ((1, "a"), (2, "b"))],
+                "client_cidr": f"172.16.{12 + 4 * index}.0/22",
+            }
+        return inventory
+
+    on_command_line = five_branches(tmp_path / "command-line").save()
+    in_group_vars = five_branches(tmp_path / "group-vars")
+    in_group_vars.group_vars["directory_additional_regions_limit"] = 5
+    runs = [
+        (on_command_line, {"directory_additional_regions_limit": "5"}),
+        (in_group_vars.save(), None),
+    ]
+    with ThreadPoolExecutor(max_workers=len(runs)) as pool:
+        procs = list(
+            pool.map(lambda run: run_playbook(SITE, inventory=run[0], env=ONLY_PREFLIGHT, extra_vars=run[1]), runs)
+        )
+    for proc in procs:
+        assert "PLAY [Preflight]" in proc.stdout and "additional Regions" not in proc.stdout
+        # Besides the roles' argument validation (tagged always by ansible-core), only preflight's tasks ran.
+        roles = re.findall(r"^TASK \[multiregion\.client_vpn\.(\w+) : (?!Validating arguments)", proc.stdout, re.M)
+        assert roles and set(roles) == {"preflight"}, roles
     assert sandbox.write_calls() == []
 
 
