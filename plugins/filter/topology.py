@@ -6,6 +6,7 @@
 """Filters that read the inventory model (one host per Region) and validate it."""
 
 import functools
+from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
@@ -27,6 +28,16 @@ READS = {
     "log_group": "preflight_log_group",
     "hosted_zone": "preflight_hosted_zone",
 }
+
+
+def _plain(value):
+    """``value`` as plain dicts and lists: the argument validation deep-copies what it checks, and a copy of
+    ansible-core's lazily templated containers costs seconds per host."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
 
 
 def _region_hosts(groups):
@@ -72,11 +83,13 @@ def inventory_problems(hostvars, groups):
     hosts = list(dict.fromkeys(host for host, dummy in _region_hosts(groups)))
     found = {}
     for host in hosts:
+        # ansible-core computes a host's whole variable set on every hostvars[host]: once per host, not per name.
+        host_vars = hostvars[host]
         values, problems = {}, []
         for name in variables:
             try:
-                if name in hostvars[host]:
-                    values[name] = hostvars[host][name]
+                if name in host_vars:
+                    values[name] = _plain(host_vars[name])
             except Exception as exc:  # a template error in the inventory is one more problem to list
                 problems.append(f"{name} cannot be read: {exc}")
         problems.extend(role_specs.inventory_problems(values, variables))
@@ -90,7 +103,8 @@ def preflight_resource_problems(hostvars, groups, settings):
     regions = topology_regions(hostvars, groups)
     reads = {}
     for host, dummy in _region_hosts(groups):
-        reads[host] = {key: hostvars[host].get(var) for key, var in READS.items()}
+        host_vars = hostvars[host]
+        reads[host] = {key: host_vars.get(var) for key, var in READS.items()}
     return resource_problems(regions, reads, settings)
 
 

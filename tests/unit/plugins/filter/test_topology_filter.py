@@ -1,6 +1,9 @@
 """The inventory model read by the topology_regions filter."""
 
+from collections.abc import Mapping
+
 from ansible_collections.multiregion.client_vpn.plugins.filter.topology import FilterModule
+from ansible_collections.multiregion.client_vpn.plugins.filter.topology import inventory_problems
 from ansible_collections.multiregion.client_vpn.plugins.filter.topology import topology_regions
 
 
@@ -43,3 +46,33 @@ def test_a_host_in_both_groups_comes_once_per_role():
         ("us-east-1", "branch"),
         ("us-west-2", "branch"),
     ]
+
+
+class LazyMapping(Mapping):
+    """Stands for ansible-core's lazily templated containers: readable, but too costly to deep-copy."""
+
+    def __init__(self, data):
+        self._data = data
+
+    def __getitem__(self, key):
+        return self._data[key]
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self):
+        return len(self._data)
+
+    def __deepcopy__(self, memo):
+        raise AssertionError("the argument validation was handed a lazy container to deep-copy")
+
+
+def test_inventory_problems_validates_plain_copies_of_lazy_containers():
+    connection_log = LazyMapping({"enabled": True, "cloudwatch_log_group": "vpn", "colour": "blue"})
+    hostvars = {
+        "us-east-1": LazyMapping({"connection_log": connection_log}),
+        "us-west-2": LazyMapping({"connection_log": connection_log, "connector_size": "Medium"}),
+    }
+    problems = inventory_problems(hostvars, {"home": ["us-east-1"], "branches": ["us-west-2"]})
+    assert any("colour" in p for p in problems) and not any(p.startswith("us-") and "colour" in p for p in problems)
+    assert [p for p in problems if "connector_size" in p and p.startswith("us-west-2: ")], problems
