@@ -1,6 +1,7 @@
 """site.yml on a bad day: throttled and losing answers; secrets at -vvvv; then teardown (issue 8).
 
-One deploy of 1 Home + 1 Branch from bench/inventory.py, shared by the tests below: the sandbox throttles 30% of
+One deploy of 1 Home + 1 Branch from bench/inventory.py, shared by the tests below, with the sandbox's effects acting
+(time scale above 0: describes that miss new resources, waits, busy directories): the sandbox throttles 30% of
 all calls with each service's throttling code, and the first call of every create site.yml makes takes effect and
 then loses its answer (a 500 botocore retries, or a connection closed without an answer). site.yml runs once at
 -vvvv and must converge with no failed task and leave exactly the clean deployment (reliability/checks.py):
@@ -25,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reliability.checks import assert_no_failed_task  # noqa: E402
 from reliability.checks import leftovers  # noqa: E402
 from reliability.checks import region_names  # noqa: E402
+from reliability.checks import settled_snapshot  # noqa: E402
 from reliability.checks import snapshot  # noqa: E402
 from reliability.checks import topology  # noqa: E402
 from reliability.runner import REPO  # noqa: E402
@@ -37,6 +39,10 @@ pytestmark = pytest.mark.deploys(2)
 
 THROTTLING_CODES = {"RequestLimitExceeded", "ThrottlingException", "Throttling"}
 TEARDOWN = REPO / "playbooks" / "teardown.yml"
+# Above 0, so that the sandbox's effects act as on AWS besides the faults: a new resource is missing from its first
+# describes, the directory and its Regions take time and are busy, health checks need observations. The simulated
+# waits stay seconds long (directory 3.6 s, Region add 4.8 s): the run's time goes to the retries' back-off.
+TIME_SCALE = 0.002
 
 # Every create site.yml makes, answered by a sandbox handler or by moto.
 LOST_CREATES = (
@@ -80,7 +86,7 @@ def bad_day(sandbox_server, tmp_path_factory):
 
     sandbox = SandboxHandle(sandbox_server.url)
     sandbox.control("POST", "reset")
-    sandbox.set_time_scale(0.0)
+    sandbox.set_time_scale(TIME_SCALE)
     workdir = tmp_path_factory.mktemp("bad-day")
     inv = inventory.write(workdir / "inventory", 1)
     observed = BadDay()
@@ -99,7 +105,7 @@ def bad_day(sandbox_server, tmp_path_factory):
         observed.deploy_rc, observed.deploy_output = Deploy(sandbox, inv, workdir, verbosity=4).run()
         observed.deploy_calls = sandbox.calls()
         sandbox.control("DELETE", "faults")
-        observed.deployed = snapshot(sandbox, 1)
+        observed.deployed = settled_snapshot(sandbox, 1)
         observed.leftovers_deployed = leftovers(sandbox, 1)
         artifacts = workdir / "artifacts"
         observed.key_files = sorted(artifacts.rglob("*.key"))
