@@ -8,13 +8,23 @@
 from ansible.errors import AnsibleFilterError
 
 
+def host_values(hostvars, host, caller):
+    """``hostvars[host]``, for a filter to read once per host: ansible-core computes a host's whole variable set on
+    every ``hostvars[host]``. An unknown host is an error naming ``caller``."""
+    # ansible-core's hostvars answers an unknown host with an undefined value, not a KeyError.
+    if host not in hostvars:
+        raise AnsibleFilterError(f"{caller}: {host!r} is not a host of the inventory")
+    return hostvars[host]
+
+
+def region_of(values, host):
+    """The AWS Region of a Region host from its variables (``host_values``): its ``aws_region``, else its name."""
+    return values.get("aws_region", host)
+
+
 def region_name(host, hostvars):
     """The AWS Region of a Region host: its ``aws_region``, else the host's name."""
-    try:
-        values = hostvars[host]
-    except KeyError as exc:
-        raise AnsibleFilterError(f"region_name: {host!r} is not a host of the inventory") from exc
-    return values.get("aws_region", host)
+    return region_of(host_values(hostvars, host, "region_name"), host)
 
 
 def region_names(hosts, hostvars):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 from ansible.errors import AnsibleFilterError
+from ansible_collections.multiregion.client_vpn.plugins.filter.regions import region_of
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import role_specs
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.topology import DEFAULT_REGIONS
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.topology import OPT_IN_REGIONS
@@ -57,7 +58,7 @@ def topology_regions(hostvars, groups):
     regions = []
     for host, role in _region_hosts(groups):
         values = hostvars[host]
-        region = {"host": host, "name": values.get("aws_region", host), "role": role}
+        region = {"host": host, "name": region_of(values, host), "role": role}
         for key in REGION_KEYS:
             if values.get(key) is not None:
                 region[key] = values.get(key)
