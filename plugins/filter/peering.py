@@ -3,9 +3,35 @@
 # Copyright: Contributors to the multiregion.client_vpn project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Filters of the network role's peering mesh: who requests each pair, who waits, what is skipped and routed."""
+"""Filters of the network role's peering mesh: the peers, who requests each pair, who waits, what is skipped, found
+and routed."""
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.multiregion.client_vpn.plugins.filter.regions import host_values
+from ansible_collections.multiregion.client_vpn.plugins.filter.regions import region_of
+
+
+def peering_peers(hosts, hostvars, host):
+    """The other Regions of the mesh as ``{host, region, vpc_id, cidr}``, in the order of ``hosts``: the input of
+    ``peering_plan``.
+
+    ``vpc_id`` and ``cidr`` are the peer's network role facts, empty when unknown (the peer failed before its VPC was
+    read in this run): peering_plan then skips the pair instead of waiting for it.
+    """
+    peers = []
+    for other in hosts:
+        if other == host:
+            continue
+        values = host_values(hostvars, other, "peering_peers")
+        peers.append(
+            {
+                "host": other,
+                "region": region_of(values, other),
+                "vpc_id": values.get("network_vpc_id", ""),
+                "cidr": values.get("network_vpc_cidr", ""),
+            }
+        )
+    return peers
 
 
 def _requester(first, second, regions):
@@ -59,6 +85,23 @@ def _tags(peering):
     if isinstance(tags, list):
         return {t.get("Key", t.get("key")): t.get("Value", t.get("value")) for t in tags}
     return tags
+
+
+def peering_vpcs(found, vpc_id):
+    """Peering ID -> the other side's VPC, for each peering of ``found`` that ``vpc_id`` is a side of (either
+    direction: a pair an earlier run requested the other way is the same pair); the others are left out.
+
+    ``found``: ec2_vpc_peering_info's ``vpc_peering_connections``. A Region waits until every VPC it awaits is here.
+    """
+    vpcs = {}
+    try:
+        for peering in found or []:
+            other = _other_side(peering, vpc_id)
+            if other is not None:
+                vpcs[peering["vpc_peering_connection_id"]] = other.get("vpc_id")
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise AnsibleFilterError(f"peering_vpcs: malformed peerings {found!r}: {exc}") from exc
+    return vpcs
 
 
 def peering_links(plan, region, vpc_id, found, requested=(), name_prefix="", owner_tag=None):
@@ -118,4 +161,10 @@ def peering_routes(links):
 
 class FilterModule:
     def filters(self):
-        return {"peering_plan": peering_plan, "peering_links": peering_links, "peering_routes": peering_routes}
+        return {
+            "peering_peers": peering_peers,
+            "peering_plan": peering_plan,
+            "peering_vpcs": peering_vpcs,
+            "peering_links": peering_links,
+            "peering_routes": peering_routes,
+        }

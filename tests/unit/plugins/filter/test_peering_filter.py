@@ -1,4 +1,5 @@
-"""Who requests each pair, who waits, what is skipped (peering_plan); what is routed (peering_links, peering_routes)."""
+"""The peers (peering_peers), who requests each pair, who waits, what is skipped (peering_plan); which peerings are
+found (peering_vpcs) and routed (peering_links, peering_routes)."""
 
 import itertools
 
@@ -6,8 +7,10 @@ import pytest
 from ansible.errors import AnsibleFilterError
 from ansible_collections.multiregion.client_vpn.plugins.filter.peering import FilterModule
 from ansible_collections.multiregion.client_vpn.plugins.filter.peering import peering_links
+from ansible_collections.multiregion.client_vpn.plugins.filter.peering import peering_peers
 from ansible_collections.multiregion.client_vpn.plugins.filter.peering import peering_plan
 from ansible_collections.multiregion.client_vpn.plugins.filter.peering import peering_routes
+from ansible_collections.multiregion.client_vpn.plugins.filter.peering import peering_vpcs
 
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "us-west-1", "us-east-2"]
 VPCS = {region: f"vpc-{i}" for i, region in enumerate(REGIONS)}
@@ -131,5 +134,62 @@ def test_check_mode_links_an_unrequested_pair_without_an_id():
     assert links == [{"region": "us-west-2", "peering_id": "", "cidr": CIDRS["us-west-2"]}]
 
 
+def test_peering_peers_lists_every_other_region_host_in_order_with_its_vpc():
+    hostvars = {
+        "us-east-1": {"network_vpc_id": VPCS["us-east-1"], "network_vpc_cidr": CIDRS["us-east-1"]},
+        "oregon": {
+            "aws_region": "us-west-2",
+            "network_vpc_id": VPCS["us-west-2"],
+            "network_vpc_cidr": CIDRS["us-west-2"],
+        },
+        "eu-west-1": {"network_vpc_id": VPCS["eu-west-1"], "network_vpc_cidr": CIDRS["eu-west-1"]},
+    }
+    assert peering_peers(["us-east-1", "oregon", "eu-west-1"], hostvars, "us-east-1") == [
+        {"host": "oregon", "region": "us-west-2", "vpc_id": VPCS["us-west-2"], "cidr": CIDRS["us-west-2"]},
+        {"host": "eu-west-1", "region": "eu-west-1", "vpc_id": VPCS["eu-west-1"], "cidr": CIDRS["eu-west-1"]},
+    ]
+
+
+def test_peering_peers_leave_an_unknown_vpc_empty_so_that_its_pair_is_skipped():
+    # eu-west-1 failed before its VPC was read in this run: no network facts.
+    hostvars = {"us-east-1": {}, "us-west-2": {"network_vpc_id": VPCS["us-west-2"]}, "eu-west-1": {}}
+    peers = peering_peers(["us-east-1", "us-west-2", "eu-west-1"], hostvars, "us-east-1")
+    assert peers[1] == {"host": "eu-west-1", "region": "eu-west-1", "vpc_id": "", "cidr": ""}
+    assert peers[0]["cidr"] == ""
+    plan = peering_plan(peers, "us-east-1", ["us-east-1", "us-west-2", "eu-west-1"])
+    assert [(s["region"], s["reason"]) for s in plan["skipped"]] == [("eu-west-1", "its VPC is unknown")]
+
+
+def test_peering_peers_of_a_host_outside_the_inventory_fail_naming_it():
+    with pytest.raises(AnsibleFilterError, match="peering_peers: 'ap-south-1' is not a host"):
+        peering_peers(["us-east-1", "ap-south-1"], {"us-east-1": {}}, "us-east-1")
+
+
+def test_peering_vpcs_finds_the_other_vpc_in_either_direction():
+    found = [
+        active("pcx-requested-here", "us-east-1", "us-west-2"),
+        active("pcx-requested-there", "eu-west-1", "us-east-1"),
+        # A peering between two other VPCs is not this Region's.
+        active("pcx-elsewhere", "us-west-2", "eu-west-1"),
+    ]
+    assert peering_vpcs(found, VPCS["us-east-1"]) == {
+        "pcx-requested-here": VPCS["us-west-2"],
+        "pcx-requested-there": VPCS["eu-west-1"],
+    }
+    assert peering_vpcs([], VPCS["us-east-1"]) == {}
+    assert peering_vpcs(found, "") == {}
+
+
+def test_peering_vpcs_of_malformed_peerings_fail_clearly():
+    with pytest.raises(AnsibleFilterError, match="peering_vpcs"):
+        peering_vpcs([{"requester_vpc_info": {"vpc_id": "vpc-0"}}], "vpc-0")
+
+
 def test_filters_are_exported():
-    assert set(FilterModule().filters()) == {"peering_plan", "peering_links", "peering_routes"}
+    assert FilterModule().filters() == {
+        "peering_peers": peering_peers,
+        "peering_plan": peering_plan,
+        "peering_vpcs": peering_vpcs,
+        "peering_links": peering_links,
+        "peering_routes": peering_routes,
+    }
