@@ -6,8 +6,10 @@ import boto3
 import botocore.config
 import botocore.exceptions
 import pytest
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import client_vpn_endpoint as mod
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import AnsibleClientVpnError
-from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_client_vpn_endpoint as mod
+from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_client_vpn_endpoint as endpoint_module
+from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import run_main
 from botocore.stub import Stubber
 
 EID = "cvpn-endpoint-0123456789abcdef0"
@@ -731,3 +733,56 @@ def test_format_endpoint_snake_and_tags():
     assert out["dns_name"].startswith("*.cvpn-endpoint")
     assert out["tags"] == {"Name": "vpn", "CamelKey": "v"}
     assert out["authentication_options"][0]["active_directory"]["directory_id"] == "d-1234567890"
+
+
+# ---------------------------------------------------------------- main
+
+
+def run(args, client, capsys, monkeypatch):
+    """main() on ``args`` as a playbook gives them: the options left unset are absent (not None)."""
+    args = {k: v for k, v in args.items() if v is not None}
+    client.mock.meta = None  # a stub, not a botocore client: aws_client registers no event handler on it
+    return run_main(endpoint_module, dict(args, region="us-east-1"), client.mock, capsys, monkeypatch)
+
+
+def test_main_refuses_values_aws_would_refuse_before_any_call(capsys, monkeypatch):
+    client = FakeClient([endpoint()])
+    p = params(dns_servers=["10.0.0.2", "10.0.0.3", "resolver"], login_banner={"enabled": True, "text": "x" * 1401})
+    result = run(p, client, capsys, monkeypatch)
+    assert result["failed"]
+    assert result["msg"] == (
+        "dns_servers: at most 2 are allowed, got 3; dns_servers: 'resolver' is not an IP address; "
+        "login_banner.text is 1401 characters; AWS allows at most 1400"
+    )
+    assert client.mock.method_calls == []
+
+
+def test_main_fails_naming_the_immutable_changes(capsys, monkeypatch):
+    client = FakeClient([endpoint()])
+    result = run(params(client_cidr_block="10.201.0.0/22", transport_protocol="udp"), client, capsys, monkeypatch)
+    assert result["failed"] and not result.get("changed")
+    assert result["immutable_changes"] == ["client_cidr_block", "transport_protocol"]
+    assert result["msg"].startswith(f"Cannot change immutable settings of Client VPN endpoint {EID}: client_cidr_block")
+    assert client.write_calls() == []
+
+
+def test_main_fails_with_the_aws_error(capsys, monkeypatch):
+    client = FakeClient()
+    result = run(params(server_certificate_arn=None), client, capsys, monkeypatch)
+    assert result["failed"] and result["msg"] == "Creating a Client VPN endpoint requires: server_certificate_arn"
+    assert "immutable_changes" not in result
+
+
+@pytest.mark.parametrize("diff", [True, False])
+def test_main_returns_the_diff_in_diff_mode_only(capsys, monkeypatch, diff):
+    client = FakeClient([endpoint()])
+    result = run(dict(params(vpn_port=1194), _ansible_check_mode=True, _ansible_diff=diff), client, capsys, monkeypatch)
+    assert result["changed"] and client.write_calls() == []
+    assert ("diff" in result) is diff
+
+
+def test_main_absent(waits, capsys, monkeypatch):
+    client = FakeClient([endpoint()])
+    result = run(params(state="absent"), client, capsys, monkeypatch)
+    assert result["changed"] and result["client_vpn_endpoint"]["client_vpn_endpoint_id"] == EID
+    client.mock.delete_client_vpn_endpoint.assert_called_once_with(ClientVpnEndpointId=EID)
