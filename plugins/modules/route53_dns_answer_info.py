@@ -220,43 +220,18 @@ wait:
       sample: 4
 """
 
-import ipaddress
-
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import LatencyRecordError
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import check_wait_conditions
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import dns_answers
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53_api import LatencyRecordError
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53_dns_answer import dns_answer_info
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53_dns_answer import request_problems
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53_records import zone_module_args
 
 
-def validate(params):
-    """Problems with the addresses and the mask, found before any call."""
-    problems = []
-    addresses = list(params.get("client_ips") or [])
-    if params.get("client_ip"):
-        addresses.append(params["client_ip"])
-    versions = set()
-    for value in addresses + ([params["resolver_ip"]] if params.get("resolver_ip") else []):
-        try:
-            address = ipaddress.ip_address(value)
-        except ValueError:
-            problems.append(f"{value!r} is not an IP address")
-            continue
-        if value in addresses:
-            versions.add(address.version)
-    mask = params.get("client_subnet_mask")
-    if mask is not None:
-        if not addresses:
-            problems.append("client_subnet_mask needs client_ip or client_ips")
-        limit = 32 if versions == {4} else 128
-        if not 0 <= mask <= limit:
-            problems.append(f"client_subnet_mask must be between 0 and {limit}")
-    return problems + check_wait_conditions(params)
-
-
-def main():
-    argument_spec = dict(
+def argument_spec():
+    """A new dict per call: AnsibleModule writes the defaults it hands out (``{}``, ``[]``) in place."""
+    return dict(
         zone=dict(type="str"),
         hosted_zone_id=dict(type="str"),
         record=dict(type="str", required=True),
@@ -299,26 +274,15 @@ def main():
         ),
         wait_timeout=dict(type="int", default=300),
     )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        required_one_of=[["zone", "hosted_zone_id"]],
-        mutually_exclusive=[["zone", "hosted_zone_id"]],
-    )
-    problems = validate(module.params)
+
+
+def main():
+    module = AnsibleAWSModule(**zone_module_args(argument_spec()))
+    problems = request_problems(module.params)
     if problems:
         module.fail_json(msg="; ".join(problems))
     client = aws_client(module, "route53")
-    try:
-        answers, wait = dns_answers(client, module.params)
-    except LatencyRecordError as e:
-        module.fail_json(msg=str(e))
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
-    result = dict(changed=False, answers=answers)
-    if wait is not None:
-        result["wait"] = wait
-    module.exit_json(**result)
+    run_module(module, dns_answer_info, client, module.params, user_errors=(LatencyRecordError,))
 
 
 if __name__ == "__main__":

@@ -354,13 +354,15 @@ import functools
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import LatencyRecordError
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import ensure_latency_record
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import ensure_latency_record_absent
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53_api import LatencyRecordError
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53_latency import ensure_latency_record
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53_latency import ensure_latency_record_absent
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53_records import zone_module_args
 
 
-def main():
-    argument_spec = dict(
+def argument_spec():
+    """A new dict per call: AnsibleModule writes the defaults it hands out (``{}``, ``[]``) in place."""
+    return dict(
         state=dict(type="str", choices=["present", "absent"], default="present"),
         zone=dict(type="str"),
         hosted_zone_id=dict(type="str"),
@@ -390,16 +392,14 @@ def main():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=300),
     )
-    module = AnsibleAWSModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        required_one_of=[["zone", "hosted_zone_id"]],
-        mutually_exclusive=[["zone", "hosted_zone_id"]],
-        required_if=[
-            ["state", "present", ["target", "latency_region"]],
-            ["state", "absent", ["latency_region", "set_identifier"], True],
-        ],
-    )
+
+
+def main():
+    required_if = [
+        ["state", "present", ["target", "latency_region"]],
+        ["state", "absent", ["latency_region", "set_identifier"], True],
+    ]
+    module = AnsibleAWSModule(**zone_module_args(argument_spec(), required_if=required_if))
     if module.params["state"] == "present":
         ensure = functools.partial(ensure_latency_record, warn=module.warn)
     else:

@@ -14,7 +14,7 @@ import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import aws_rules
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import ds
-from ansible_collections.multiregion.client_vpn.plugins.module_utils import route53
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import route53_health
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.role_specs import inventory_problems
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.role_specs import inventory_variables
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.topology import topology_problems
@@ -110,7 +110,7 @@ HEALTH_CHECKS = [
 def test_preflight_rejects_every_health_check_route53_latency_record_rejects(check):
     module_rejects = bool(module_spec_rejects(route53_latency_record, "health_check", check))
     try:
-        route53.validate_health_check_params(check)
+        route53_health.validate_health_check_params(check)
     except ValueError:
         module_rejects = True
     assert bool(preflight_rejects("health_check", check)) is module_rejects

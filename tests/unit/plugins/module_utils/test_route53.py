@@ -1,13 +1,17 @@
-"""Unit tests for plugins/module_utils/route53.py (our own, not amazon.aws's)."""
+"""Unit tests for plugins/module_utils/route53_*.py (our own, not amazon.aws's route53)."""
 
 import copy
 import uuid
 
 import boto3
 import pytest
-from ansible_collections.multiregion.client_vpn.plugins.module_utils import route53 as r53
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import AnsibleRoute53Error
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53 import LatencyRecordError
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import route53_dns_answer
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import route53_health
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import route53_latency
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import route53_names
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import route53_records
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53_api import AnsibleRoute53Error
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.route53_api import LatencyRecordError
 from botocore.exceptions import ClientError
 
 ENDPOINT_EU = "*.cvpn-endpoint-0123456789abcdef0.prod.clientvpn.eu-west-1.amazonaws.com"
@@ -42,7 +46,7 @@ def client_error(code, operation="Op", status=400):
     ],
 )
 def test_normalise_target(target, label, expected):
-    assert r53.normalise_target(target, label) == expected
+    assert route53_names.normalise_target(target, label) == expected
 
 
 @pytest.mark.parametrize(
@@ -60,7 +64,7 @@ def test_normalise_target(target, label, expected):
 )
 def test_normalise_target_refuses(target, label, message):
     with pytest.raises(ValueError, match=message):
-        r53.normalise_target(target, label)
+        route53_names.normalise_target(target, label)
 
 
 @pytest.mark.parametrize(
@@ -68,7 +72,7 @@ def test_normalise_target_refuses(target, label, message):
     [("VPN.Example.COM.", "vpn.example.com"), ("\\052.vpn.example.com.", "*.vpn.example.com"), (None, None)],
 )
 def test_normalise_name(name, expected):
-    assert r53.normalise_name(name) == expected
+    assert route53_names.normalise_name(name) == expected
 
 
 # ---------------------------------------------------------------------------
@@ -79,18 +83,18 @@ def test_normalise_name(name, expected):
 @pytest.mark.parametrize("record", ["example.com", "example.com.", "EXAMPLE.com"])
 def test_apex_is_refused(record):
     with pytest.raises(ValueError, match="apex"):
-        r53.check_record_in_zone(record, "example.com.")
+        route53_names.check_record_in_zone(record, "example.com.")
 
 
 @pytest.mark.parametrize("record", ["other.org", "notexample.com", "vpn.example.org"])
 def test_record_outside_zone_is_refused(record):
     with pytest.raises(ValueError, match="not inside zone"):
-        r53.check_record_in_zone(record, "example.com")
+        route53_names.check_record_in_zone(record, "example.com")
 
 
 @pytest.mark.parametrize("record", ["vpn.example.com", "VPN.example.com.", "a.b.example.com"])
 def test_subdomain_is_accepted(record):
-    assert r53.check_record_in_zone(record, "example.com.") == record.lower().rstrip(".")
+    assert route53_names.check_record_in_zone(record, "example.com.") == record.lower().rstrip(".")
 
 
 # ---------------------------------------------------------------------------
@@ -99,8 +103,8 @@ def test_subdomain_is_accepted(record):
 
 
 def test_caller_reference_is_stable_and_normalised():
-    a = r53.caller_reference_prefix(ZONE_ID, "vpn.example.com", "CNAME", "eu-west-1")
-    b = r53.caller_reference_prefix("/hostedzone/" + ZONE_ID, "VPN.Example.com.", "cname", "eu-west-1")
+    a = route53_names.caller_reference_prefix(ZONE_ID, "vpn.example.com", "CNAME", "eu-west-1")
+    b = route53_names.caller_reference_prefix("/hostedzone/" + ZONE_ID, "VPN.Example.com.", "cname", "eu-west-1")
     assert a == b
     assert a.startswith("mrcv-") and a.endswith("-")
 
@@ -115,35 +119,35 @@ def test_caller_reference_is_stable_and_normalised():
     ],
 )
 def test_caller_reference_differs_per_identity(other):
-    assert r53.caller_reference_prefix(ZONE_ID, "vpn.example.com", "CNAME", "eu-west-1") != r53.caller_reference_prefix(
-        *other
-    )
+    assert route53_names.caller_reference_prefix(
+        ZONE_ID, "vpn.example.com", "CNAME", "eu-west-1"
+    ) != route53_names.caller_reference_prefix(*other)
 
 
 def test_caller_reference_fits_aws_limit_even_for_long_inputs():
-    prefix = r53.caller_reference_prefix("Z" * 32, ("a" * 63 + ".") * 15 + "com", "CNAME", "s" * 128)
+    prefix = route53_names.caller_reference_prefix("Z" * 32, ("a" * 63 + ".") * 15 + "com", "CNAME", "s" * 128)
     for generation in (1, 99, 99999):
-        reference = r53.caller_reference(prefix, generation)
+        reference = route53_names.caller_reference(prefix, generation)
         assert 1 <= len(reference) <= 64
-        assert r53.reference_generation(reference, prefix) == generation
+        assert route53_names.reference_generation(reference, prefix) == generation
 
 
 @pytest.mark.parametrize("reference", [None, "", "other-ref", "mrcv-ffff-1", "PREFIXx"])
 def test_reference_generation_of_foreign_references(reference):
-    prefix = r53.caller_reference_prefix(ZONE_ID, "vpn.example.com", "CNAME", "eu-west-1")
-    assert r53.reference_generation(reference, prefix) is None
-    assert r53.reference_generation(prefix + "abc", prefix) is None
+    prefix = route53_names.caller_reference_prefix(ZONE_ID, "vpn.example.com", "CNAME", "eu-west-1")
+    assert route53_names.reference_generation(reference, prefix) is None
+    assert route53_names.reference_generation(prefix + "abc", prefix) is None
 
 
 def test_our_health_checks_newest_first():
-    prefix = r53.caller_reference_prefix(ZONE_ID, "vpn.example.com", "CNAME", "eu-west-1")
+    prefix = route53_names.caller_reference_prefix(ZONE_ID, "vpn.example.com", "CNAME", "eu-west-1")
     checks = [
         {"Id": "a", "CallerReference": prefix + "1"},
         {"Id": "b", "CallerReference": "someone-else"},
         {"Id": "c", "CallerReference": prefix + "10"},
         {"Id": "d", "CallerReference": prefix + "2"},
     ]
-    assert [hc["Id"] for hc in r53.our_health_checks(checks, prefix)] == ["c", "d", "a"]
+    assert [hc["Id"] for hc in route53_names.our_health_checks(checks, prefix)] == ["c", "d", "a"]
 
 
 # ---------------------------------------------------------------------------
@@ -170,7 +174,7 @@ def hc_params(**kw):
 
 
 def test_desired_config_defaults():
-    config = r53.desired_health_check_config(hc_params(), FQDN)
+    config = route53_health.desired_health_check_config(hc_params(), FQDN)
     assert config == dict(
         Type="TCP",
         FullyQualifiedDomainName=FQDN,
@@ -184,14 +188,16 @@ def test_desired_config_defaults():
 
 
 def test_desired_config_regions_sorted():
-    config = r53.desired_health_check_config(hc_params(regions=["us-west-2", "eu-west-1", "us-east-1"]), FQDN)
+    config = route53_health.desired_health_check_config(
+        hc_params(regions=["us-west-2", "eu-west-1", "us-east-1"]), FQDN
+    )
     assert config["Regions"] == ["eu-west-1", "us-east-1", "us-west-2"]
 
 
 def test_health_check_diff_none_when_equal_and_aws_omits_defaults():
-    desired = r53.desired_health_check_config(hc_params(), FQDN)
+    desired = route53_health.desired_health_check_config(hc_params(), FQDN)
     current = dict(Type="TCP", FullyQualifiedDomainName=FQDN.upper() + ".", Port=443, RequestInterval=30)
-    assert r53.health_check_diff(current, desired) == ({}, {})
+    assert route53_health.health_check_diff(current, desired) == ({}, {})
 
 
 @pytest.mark.parametrize(
@@ -206,28 +212,35 @@ def test_health_check_diff_none_when_equal_and_aws_omits_defaults():
     ],
 )
 def test_health_check_diff_modifiable(field, value):
-    current = r53.desired_health_check_config(hc_params(), FQDN)
+    current = route53_health.desired_health_check_config(hc_params(), FQDN)
     current["Regions"] = ["eu-west-1", "sa-east-1", "us-east-1"]
     desired = dict(current, **{field: value})
-    updates, immutable = r53.health_check_diff(current, desired)
+    updates, immutable = route53_health.health_check_diff(current, desired)
     assert updates == {field: value}
     assert immutable == {}
 
 
 @pytest.mark.parametrize("field,value", [("RequestInterval", 10), ("MeasureLatency", True)])
 def test_health_check_diff_immutable(field, value):
-    current = r53.desired_health_check_config(hc_params(), FQDN)
+    current = route53_health.desired_health_check_config(hc_params(), FQDN)
     desired = dict(current, **{field: value})
-    updates, immutable = r53.health_check_diff(current, desired)
+    updates, immutable = route53_health.health_check_diff(current, desired)
     assert updates == {}
     assert immutable == {field: (current[field], value)}
 
 
 def test_health_check_diff_regions_order_does_not_matter_and_omitted_is_unmanaged():
-    current = dict(r53.desired_health_check_config(hc_params(), FQDN), Regions=["us-east-1", "eu-west-1", "sa-east-1"])
-    desired = r53.desired_health_check_config(hc_params(regions=["sa-east-1", "us-east-1", "eu-west-1"]), FQDN)
-    assert r53.health_check_diff(current, desired) == ({}, {})
-    assert r53.health_check_diff(current, r53.desired_health_check_config(hc_params(), FQDN)) == ({}, {})
+    current = dict(
+        route53_health.desired_health_check_config(hc_params(), FQDN), Regions=["us-east-1", "eu-west-1", "sa-east-1"]
+    )
+    desired = route53_health.desired_health_check_config(
+        hc_params(regions=["sa-east-1", "us-east-1", "eu-west-1"]), FQDN
+    )
+    assert route53_health.health_check_diff(current, desired) == ({}, {})
+    assert route53_health.health_check_diff(current, route53_health.desired_health_check_config(hc_params(), FQDN)) == (
+        {},
+        {},
+    )
 
 
 @pytest.mark.parametrize(
@@ -242,11 +255,11 @@ def test_health_check_diff_regions_order_does_not_matter_and_omitted_is_unmanage
 )
 def test_validate_health_check_params(params, message):
     with pytest.raises(ValueError, match=message):
-        r53.validate_health_check_params(params)
+        route53_health.validate_health_check_params(params)
 
 
 def test_modifiable_and_immutable_sets():
-    assert set(r53.MODIFIABLE_HEALTH_CHECK_FIELDS) == {
+    assert set(route53_health.MODIFIABLE_HEALTH_CHECK_FIELDS) == {
         "FullyQualifiedDomainName",
         "Port",
         "FailureThreshold",
@@ -254,7 +267,7 @@ def test_modifiable_and_immutable_sets():
         "Disabled",
         "Regions",
     }
-    assert set(r53.IMMUTABLE_HEALTH_CHECK_FIELDS) == {"Type", "RequestInterval", "MeasureLatency"}
+    assert set(route53_health.IMMUTABLE_HEALTH_CHECK_FIELDS) == {"Type", "RequestInterval", "MeasureLatency"}
 
 
 # ---------------------------------------------------------------------------
@@ -263,19 +276,19 @@ def test_modifiable_and_immutable_sets():
 
 
 def latency(region="eu-west-1", value=FQDN, ttl=60, hc="hc-1", set_id=None):
-    return r53.desired_record("vpn.example.com", "CNAME", set_id or region, region, ttl, value, hc)
+    return route53_records.desired_record("vpn.example.com", "CNAME", set_id or region, region, ttl, value, hc)
 
 
 def test_create_when_missing():
     desired = latency()
-    assert r53.build_change_batch(None, desired) == [dict(Action="CREATE", ResourceRecordSet=desired)]
+    assert route53_records.build_change_batch(None, desired) == [dict(Action="CREATE", ResourceRecordSet=desired)]
 
 
 def test_nothing_when_equal_modulo_case_and_dots():
     current = copy.deepcopy(latency())
     current["Name"] = "VPN.example.com."
     current["ResourceRecords"] = [dict(Value=FQDN.upper() + ".")]
-    assert r53.build_change_batch(current, latency()) == []
+    assert route53_records.build_change_batch(current, latency()) == []
 
 
 @pytest.mark.parametrize(
@@ -285,13 +298,13 @@ def test_nothing_when_equal_modulo_case_and_dots():
 def test_upsert_when_latency_record_differs(change):
     current = latency()
     desired = latency(**change)
-    assert r53.build_change_batch(current, desired) == [dict(Action="UPSERT", ResourceRecordSet=desired)]
+    assert route53_records.build_change_batch(current, desired) == [dict(Action="UPSERT", ResourceRecordSet=desired)]
 
 
 def test_delete_uses_exact_current_values():
     current = dict(latency(ttl=300), ResponseMetadata={"x": 1})
     current["ResourceRecords"] = [dict(Value="Old.Example.com.")]
-    batch = r53.build_change_batch(current, None)
+    batch = route53_records.build_change_batch(current, None)
     assert batch == [
         dict(Action="DELETE", ResourceRecordSet={k: v for k, v in current.items() if k != "ResponseMetadata"})
     ]
@@ -300,7 +313,7 @@ def test_delete_uses_exact_current_values():
 
 
 def test_nothing_to_delete():
-    assert r53.build_change_batch(None, None) == []
+    assert route53_records.build_change_batch(None, None) == []
 
 
 def test_other_routing_policy_is_replaced_atomically():
@@ -313,7 +326,7 @@ def test_other_routing_policy_is_replaced_atomically():
         ResourceRecords=[dict(Value="x.example.com")],
     )
     desired = latency()
-    assert r53.build_change_batch(current, desired) == [
+    assert route53_records.build_change_batch(current, desired) == [
         dict(Action="DELETE", ResourceRecordSet=current),
         dict(Action="CREATE", ResourceRecordSet=desired),
     ]
@@ -325,11 +338,11 @@ def test_record_conflicts():
         dict(Name="vpn.example.com.", Type="CNAME", TTL=60, ResourceRecords=[dict(Value="x")]),
         latency(region="eu-west-1", set_id="old-eu"),
     ]
-    problems = r53.record_conflicts(records, "eu-west-1", "eu-west-1")
+    problems = route53_records.record_conflicts(records, "eu-west-1", "eu-west-1")
     assert len(problems) == 2
     assert "simple" in problems[0]
     assert "already has a record" in problems[1]
-    assert r53.record_conflicts([latency(region="us-east-1")], "eu-west-1", "eu-west-1") == []
+    assert route53_records.record_conflicts([latency(region="us-east-1")], "eu-west-1", "eu-west-1") == []
 
 
 # ---------------------------------------------------------------------------
@@ -346,7 +359,7 @@ def test_dns_answer_queries_one_per_client():
         client_ip=None,
         client_subnet_mask=24,
     )
-    queries = r53.dns_answer_queries(params, ZONE_ID)
+    queries = route53_dns_answer.dns_answer_queries(params, ZONE_ID)
     assert queries == [
         dict(
             HostedZoneId=ZONE_ID,
@@ -371,7 +384,7 @@ def test_dns_answer_queries_without_client():
     params = dict(
         record="vpn.example.com", type="A", resolver_ip=None, client_ips=[], client_ip=None, client_subnet_mask=None
     )
-    assert r53.dns_answer_queries(params, ZONE_ID) == [
+    assert route53_dns_answer.dns_answer_queries(params, ZONE_ID) == [
         dict(HostedZoneId=ZONE_ID, RecordName="vpn.example.com", RecordType="A")
     ]
 
@@ -507,7 +520,7 @@ class FakeRoute53:
         hc = self.health_checks[HealthCheckId]
         if HealthCheckVersion != hc["HealthCheckVersion"]:
             raise client_error("HealthCheckVersionMismatch", "UpdateHealthCheck", 409)
-        assert not set(changes) - set(r53.MODIFIABLE_HEALTH_CHECK_FIELDS)
+        assert not set(changes) - set(route53_health.MODIFIABLE_HEALTH_CHECK_FIELDS)
         hc["HealthCheckConfig"].update(changes)
         hc["HealthCheckVersion"] += 1
         return dict(HealthCheck=copy.deepcopy(hc))
@@ -565,7 +578,7 @@ def fake():
 
 
 def test_present_check_mode_makes_no_write(fake):
-    result = r53.ensure_latency_record(fake, params(), check_mode=True)
+    result = route53_latency.ensure_latency_record(fake, params(), check_mode=True)
     assert result["changed"] is True
     assert result["actions"] == ["create_health_check", "create_record"]
     assert fake.writes() == []
@@ -573,7 +586,7 @@ def test_present_check_mode_makes_no_write(fake):
 
 
 def test_present_creates_then_is_idempotent_with_minimal_reads(fake):
-    result = r53.ensure_latency_record(fake, params(), check_mode=False)
+    result = route53_latency.ensure_latency_record(fake, params(), check_mode=False)
     assert result["changed"] is True
     assert fake.writes() == ["create_health_check", "change_resource_record_sets"]
     assert "get_change" in fake.calls
@@ -585,7 +598,7 @@ def test_present_creates_then_is_idempotent_with_minimal_reads(fake):
     assert result["health_check"]["caller_reference"].endswith("-1")
 
     fake.calls.clear()
-    again = r53.ensure_latency_record(fake, params(), check_mode=False)
+    again = route53_latency.ensure_latency_record(fake, params(), check_mode=False)
     assert again["changed"] is False
     assert fake.writes() == []
     # zone by name, the record sets of the name, the record's health check: nothing else
@@ -598,17 +611,17 @@ def test_present_creates_then_is_idempotent_with_minimal_reads(fake):
 def test_zone_by_id_no_change_run_reads_no_zone(fake, name):
     """Given hosted_zone_id, a record found in the zone's listing proves what GetHostedZone would check."""
     by_id = params(zone=None, hosted_zone_id="/hostedzone/" + ZONE_ID, health_check=dict(name=name))
-    first = r53.ensure_latency_record(fake, by_id, check_mode=False)
+    first = route53_latency.ensure_latency_record(fake, by_id, check_mode=False)
     assert first["changed"] is True
     assert fake.calls[:2] == ["list_resource_record_sets", "get_hosted_zone"]  # record missing: the zone is checked
     fake.calls.clear()
-    again = r53.ensure_latency_record(fake, by_id, check_mode=False)
+    again = route53_latency.ensure_latency_record(fake, by_id, check_mode=False)
     assert again["changed"] is False and again["health_check"]["id"] == first["health_check"]["id"]
     tags = ["list_tags_for_resource"] if name else []
     assert fake.calls == ["list_resource_record_sets", "get_health_check"] + tags
     # the same health check and record as when the zone is given by name (same caller reference)
     fake.calls.clear()
-    by_name = r53.ensure_latency_record(fake, params(health_check=dict(name=name)), check_mode=False)
+    by_name = route53_latency.ensure_latency_record(fake, params(health_check=dict(name=name)), check_mode=False)
     assert by_name["changed"] is False and by_name["health_check"]["id"] == first["health_check"]["id"]
     assert fake.calls[0] == "list_hosted_zones_by_name"
 
@@ -621,13 +634,15 @@ def test_zone_by_id_record_name_still_checked_when_absent(fake, record, message)
     by_id = dict(zone=None, hosted_zone_id=ZONE_ID, record=record)
     if message:
         with pytest.raises(LatencyRecordError, match=message):
-            r53.ensure_latency_record(fake, params(**by_id), check_mode=False)
+            route53_latency.ensure_latency_record(fake, params(**by_id), check_mode=False)
         with pytest.raises(LatencyRecordError, match=message):
-            r53.ensure_latency_record_absent(fake, params(state="absent", **by_id), check_mode=False)
+            route53_latency.ensure_latency_record_absent(fake, params(state="absent", **by_id), check_mode=False)
         assert fake.writes() == []
     else:
         assert (
-            r53.ensure_latency_record_absent(fake, params(state="absent", **by_id), check_mode=False)["changed"]
+            route53_latency.ensure_latency_record_absent(fake, params(state="absent", **by_id), check_mode=False)[
+                "changed"
+            ]
             is False
         )
     assert "get_hosted_zone" in fake.calls
@@ -635,7 +650,10 @@ def test_zone_by_id_record_name_still_checked_when_absent(fake, record, message)
 
 def test_zone_by_id_missing_zone_from_the_listing(fake):
     """AWS answers NoSuchHostedZone to ListResourceRecordSets: the same message as from GetHostedZone."""
-    for ensure, state in ((r53.ensure_latency_record, "present"), (r53.ensure_latency_record_absent, "absent")):
+    for ensure, state in (
+        (route53_latency.ensure_latency_record, "present"),
+        (route53_latency.ensure_latency_record_absent, "absent"),
+    ):
         fake.calls.clear()
         with pytest.raises(LatencyRecordError, match="hosted zone ZNOPE does not exist"):
             ensure(fake, params(zone=None, hosted_zone_id="ZNOPE", state=state), check_mode=True)
@@ -645,23 +663,23 @@ def test_zone_by_id_missing_zone_from_the_listing(fake):
 def test_interrupted_run_finds_health_check_by_caller_reference(fake):
     fake.fail_next["change_resource_record_sets"] = ["InvalidInput"]
     with pytest.raises(AnsibleRoute53Error):
-        r53.ensure_latency_record(fake, params(), check_mode=False)
+        route53_latency.ensure_latency_record(fake, params(), check_mode=False)
     assert len(fake.health_checks) == 1
-    result = r53.ensure_latency_record(fake, params(), check_mode=False)
+    result = route53_latency.ensure_latency_record(fake, params(), check_mode=False)
     assert len(fake.health_checks) == 1
     assert result["health_check"]["id"] == list(fake.health_checks)[0]
     assert result["actions"] == ["create_record"]
 
 
 def test_modifiable_setting_updated_in_place_with_version(fake):
-    first = r53.ensure_latency_record(fake, params(), check_mode=False)
+    first = route53_latency.ensure_latency_record(fake, params(), check_mode=False)
     fake.calls.clear()
-    check = r53.ensure_latency_record(
+    check = route53_latency.ensure_latency_record(
         fake, params(health_check=dict(inverted=True, failure_threshold=5)), check_mode=True
     )
     assert check["changed"] and fake.writes() == []
     assert check["health_check"]["health_check_config"]["inverted"] is True
-    result = r53.ensure_latency_record(
+    result = route53_latency.ensure_latency_record(
         fake, params(health_check=dict(inverted=True, failure_threshold=5)), check_mode=False
     )
     assert result["actions"] == ["update_health_check"]
@@ -673,16 +691,16 @@ def test_modifiable_setting_updated_in_place_with_version(fake):
 
 
 def test_immutable_setting_is_a_clear_error(fake):
-    r53.ensure_latency_record(fake, params(), check_mode=False)
+    route53_latency.ensure_latency_record(fake, params(), check_mode=False)
     fake.calls.clear()
     with pytest.raises(LatencyRecordError, match="RequestInterval 30 -> 10.*health_check.replace"):
-        r53.ensure_latency_record(fake, params(health_check=dict(request_interval=10)), check_mode=False)
+        route53_latency.ensure_latency_record(fake, params(health_check=dict(request_interval=10)), check_mode=False)
     assert fake.writes() == []
 
 
 def test_immutable_setting_replaced_when_asked(fake):
-    first = r53.ensure_latency_record(fake, params(), check_mode=False)
-    result = r53.ensure_latency_record(
+    first = route53_latency.ensure_latency_record(fake, params(), check_mode=False)
+    result = route53_latency.ensure_latency_record(
         fake, params(health_check=dict(request_interval=10, replace=True)), check_mode=False
     )
     assert result["actions"] == ["create_health_check", "update_record", "delete_health_check"]
@@ -690,52 +708,52 @@ def test_immutable_setting_replaced_when_asked(fake):
     assert result["health_check"]["id"] != first["health_check"]["id"]
     assert result["health_check"]["caller_reference"].endswith("-2")
     assert fake.rrsets[("vpn.example.com.", "CNAME", "eu-west-1")]["HealthCheckId"] == result["health_check"]["id"]
-    again = r53.ensure_latency_record(
+    again = route53_latency.ensure_latency_record(
         fake, params(health_check=dict(request_interval=10, replace=True)), check_mode=False
     )
     assert again["changed"] is False
 
 
 def test_name_tag(fake):
-    result = r53.ensure_latency_record(fake, params(health_check=dict(name="vpn-eu")), check_mode=False)
+    result = route53_latency.ensure_latency_record(fake, params(health_check=dict(name="vpn-eu")), check_mode=False)
     assert result["health_check"]["tags"] == {"Name": "vpn-eu"}
     assert "list_tags_for_resource" not in fake.calls  # a new health check has no tags to read
     fake.calls.clear()
-    again = r53.ensure_latency_record(fake, params(health_check=dict(name="vpn-eu")), check_mode=False)
+    again = route53_latency.ensure_latency_record(fake, params(health_check=dict(name="vpn-eu")), check_mode=False)
     assert again["changed"] is False and fake.writes() == []
-    renamed = r53.ensure_latency_record(fake, params(health_check=dict(name="vpn-eu-2")), check_mode=False)
+    renamed = route53_latency.ensure_latency_record(fake, params(health_check=dict(name="vpn-eu-2")), check_mode=False)
     assert renamed["actions"] == ["tag_health_check"]
 
 
 def test_ttl_above_60_warns(fake):
     warnings = []
-    r53.ensure_latency_record(fake, params(ttl=300), check_mode=True, warn=warnings.append)
+    route53_latency.ensure_latency_record(fake, params(ttl=300), check_mode=True, warn=warnings.append)
     assert len(warnings) == 1 and "60" in warnings[0]
 
 
 def test_apex_refused_before_any_record_read(fake):
     with pytest.raises(LatencyRecordError, match="apex"):
-        r53.ensure_latency_record(fake, params(record="example.com"), check_mode=False)
+        route53_latency.ensure_latency_record(fake, params(record="example.com"), check_mode=False)
     assert fake.calls == ["list_hosted_zones_by_name"]
 
 
 def test_zone_by_id_and_missing_zone(fake):
-    result = r53.ensure_latency_record(
+    result = route53_latency.ensure_latency_record(
         fake, params(zone=None, hosted_zone_id="/hostedzone/" + ZONE_ID), check_mode=True
     )
     assert result["changed"]
     with pytest.raises(LatencyRecordError, match="does not exist"):
-        r53.ensure_latency_record(fake, params(zone=None, hosted_zone_id="ZNOPE"), check_mode=True)
+        route53_latency.ensure_latency_record(fake, params(zone=None, hosted_zone_id="ZNOPE"), check_mode=True)
     with pytest.raises(LatencyRecordError, match="no public hosted zone"):
-        r53.ensure_latency_record(fake, params(zone="nope.org", record="vpn.nope.org"), check_mode=True)
+        route53_latency.ensure_latency_record(fake, params(zone="nope.org", record="vpn.nope.org"), check_mode=True)
 
 
 def test_private_zone_with_same_name_is_ignored_and_duplicates_refused(fake):
     fake.zones["ZPRIV"] = dict(Id="/hostedzone/ZPRIV", Name="example.com.", Config=dict(PrivateZone=True))
-    assert r53.resolve_zone(fake, zone_name="example.com") == (ZONE_ID, "example.com", False)
+    assert route53_records.resolve_zone(fake, zone_name="example.com") == (ZONE_ID, "example.com", False)
     fake.zones["ZPUB2"] = dict(Id="/hostedzone/ZPUB2", Name="example.com.", Config=dict(PrivateZone=False))
     with pytest.raises(ValueError, match="several public hosted zones"):
-        r53.resolve_zone(fake, zone_name="example.com")
+        route53_records.resolve_zone(fake, zone_name="example.com")
 
 
 def test_conflicting_records_refused_without_writes(fake):
@@ -743,13 +761,15 @@ def test_conflicting_records_refused_without_writes(fake):
         Name="vpn.example.com.", Type="CNAME", TTL=60, ResourceRecords=[dict(Value="x.example.com")]
     )
     with pytest.raises(LatencyRecordError, match="simple CNAME record"):
-        r53.ensure_latency_record(fake, params(), check_mode=False)
+        route53_latency.ensure_latency_record(fake, params(), check_mode=False)
     assert fake.writes() == []
 
 
 def test_two_regions_share_the_name(fake):
-    eu = r53.ensure_latency_record(fake, params(), check_mode=False)
-    us = r53.ensure_latency_record(fake, params(target=ENDPOINT_US, latency_region="us-east-1"), check_mode=False)
+    eu = route53_latency.ensure_latency_record(fake, params(), check_mode=False)
+    us = route53_latency.ensure_latency_record(
+        fake, params(target=ENDPOINT_US, latency_region="us-east-1"), check_mode=False
+    )
     assert eu["health_check"]["id"] != us["health_check"]["id"]
     assert len(fake.rrsets) == 2 and len(fake.health_checks) == 2
 
@@ -759,31 +779,31 @@ def test_foreign_health_check_on_record_is_left_alone(fake):
         "HealthCheck"
     ]
     fake.rrsets[("vpn.example.com.", "CNAME", "eu-west-1")] = latency(hc=foreign["Id"])
-    result = r53.ensure_latency_record(fake, params(), check_mode=False)
+    result = route53_latency.ensure_latency_record(fake, params(), check_mode=False)
     assert result["health_check"]["id"] != foreign["Id"]
     assert foreign["Id"] in fake.health_checks
     assert result["actions"] == ["create_health_check", "update_record"]
 
 
 def test_absent_removes_record_then_health_check(fake):
-    r53.ensure_latency_record(fake, params(), check_mode=False)
+    route53_latency.ensure_latency_record(fake, params(), check_mode=False)
     fake.calls.clear()
-    check = r53.ensure_latency_record_absent(fake, params(state="absent", target=None), check_mode=True)
+    check = route53_latency.ensure_latency_record_absent(fake, params(state="absent", target=None), check_mode=True)
     assert check["changed"] and check["actions"] == ["delete_record", "delete_health_check"] and fake.writes() == []
-    result = r53.ensure_latency_record_absent(fake, params(state="absent", target=None), check_mode=False)
+    result = route53_latency.ensure_latency_record_absent(fake, params(state="absent", target=None), check_mode=False)
     assert result["changed"]
     assert fake.writes() == ["change_resource_record_sets", "delete_health_check"]
     assert fake.rrsets == {} and fake.health_checks == {}
     fake.calls.clear()
-    again = r53.ensure_latency_record_absent(fake, params(state="absent", target=None), check_mode=False)
+    again = route53_latency.ensure_latency_record_absent(fake, params(state="absent", target=None), check_mode=False)
     assert again["changed"] is False and fake.writes() == []
 
 
 def test_absent_removes_orphaned_health_check_without_record(fake):
     fake.fail_next["change_resource_record_sets"] = ["InvalidInput"]
     with pytest.raises(AnsibleRoute53Error):
-        r53.ensure_latency_record(fake, params(), check_mode=False)
-    result = r53.ensure_latency_record_absent(
+        route53_latency.ensure_latency_record(fake, params(), check_mode=False)
+    result = route53_latency.ensure_latency_record_absent(
         fake, params(state="absent", target=None, latency_region=None, set_identifier="eu-west-1"), check_mode=False
     )
     assert result["actions"] == ["delete_health_check"]
@@ -792,13 +812,15 @@ def test_absent_removes_orphaned_health_check_without_record(fake):
 
 def test_absent_needs_an_identifier(fake):
     with pytest.raises(LatencyRecordError, match="set_identifier or latency_region"):
-        r53.ensure_latency_record_absent(fake, params(state="absent", latency_region=None), check_mode=False)
+        route53_latency.ensure_latency_record_absent(
+            fake, params(state="absent", latency_region=None), check_mode=False
+        )
 
 
 def test_recreate_after_delete_takes_next_generation(fake):
-    r53.ensure_latency_record(fake, params(), check_mode=False)
-    r53.ensure_latency_record_absent(fake, params(state="absent"), check_mode=False)
-    result = r53.ensure_latency_record(fake, params(), check_mode=False)
+    route53_latency.ensure_latency_record(fake, params(), check_mode=False)
+    route53_latency.ensure_latency_record_absent(fake, params(state="absent"), check_mode=False)
+    result = route53_latency.ensure_latency_record(fake, params(), check_mode=False)
     assert result["health_check"]["caller_reference"].endswith("-2")
     assert fake.calls.count("create_health_check") == 3  # -1, refused -1 (deleted), -2
 
@@ -806,15 +828,15 @@ def test_recreate_after_delete_takes_next_generation(fake):
 def test_retries_on_prior_request_not_complete(fake, monkeypatch):
     monkeypatch.setattr("time.sleep", lambda s: None)
     fake.fail_next["change_resource_record_sets"] = ["PriorRequestNotComplete", "Throttling"]
-    result = r53.ensure_latency_record(fake, params(), check_mode=False)
+    result = route53_latency.ensure_latency_record(fake, params(), check_mode=False)
     assert result["changed"]
     assert fake.calls.count("change_resource_record_sets") == 3
 
 
 def test_health_status_only_when_asked(fake):
-    r53.ensure_latency_record(fake, params(), check_mode=False)
+    route53_latency.ensure_latency_record(fake, params(), check_mode=False)
     assert "get_health_check_status" not in fake.calls
-    result = r53.ensure_latency_record(fake, params(include_health_status=True), check_mode=False)
+    result = route53_latency.ensure_latency_record(fake, params(include_health_status=True), check_mode=False)
     assert result["health_check"]["observations"][0]["status_report"]["status"].startswith("Success")
 
 
@@ -828,7 +850,7 @@ def test_dns_answers(fake):
         Protocol="UDP",
         ResponseMetadata={},
     )
-    answers, wait = r53.dns_answers(
+    answers, wait = route53_dns_answer.dns_answers(
         fake,
         dict(
             zone="example.com",
@@ -851,9 +873,9 @@ def test_client_address_is_also_the_resolver_unless_one_is_given():
     """The probe address goes as both ResolverIP and EDNS0ClientSubnetIP: the answer must not depend on
     whether the default resolver (us-east-1) passes the client subnet on."""
     params = dict(record="vpn.example.com", type="CNAME", resolver_ip=None, client_ips=["203.0.113.1"])
-    (query,) = r53.dns_answer_queries(params, ZONE_ID)
+    (query,) = route53_dns_answer.dns_answer_queries(params, ZONE_ID)
     assert query["ResolverIP"] == "203.0.113.1" and query["EDNS0ClientSubnetIP"] == "203.0.113.1"
-    (query,) = r53.dns_answer_queries(dict(params, resolver_ip="192.0.2.53"), ZONE_ID)
+    (query,) = route53_dns_answer.dns_answer_queries(dict(params, resolver_ip="192.0.2.53"), ZONE_ID)
     assert query["ResolverIP"] == "192.0.2.53" and query["EDNS0ClientSubnetIP"] == "203.0.113.1"
 
 
@@ -912,7 +934,7 @@ def wait_params(**conditions):
 def test_dns_answers_waits_until_the_answer_moves(fake, condition, answers, rounds):
     clock = FakeTime()
     asked = answering_in_turn(fake, answers)
-    result, wait = r53.dns_answers(fake, wait_params(**condition), clock=clock.clock, sleep=clock.sleep)
+    result, wait = route53_dns_answer.dns_answers(fake, wait_params(**condition), clock=clock.clock, sleep=clock.sleep)
     assert len(asked) == rounds and wait == dict(
         met=True, unmet=[], timeout=150, elapsed=wait["elapsed"], rounds=rounds
     )
@@ -923,7 +945,7 @@ def test_dns_answers_waits_until_the_answer_moves(fake, condition, answers, roun
 def test_dns_answers_wait_ends_at_the_timeout_without_failing(fake):
     clock = FakeTime()
     answering_in_turn(fake, [EU])
-    result, wait = r53.dns_answers(fake, wait_params(differs=[EU]), clock=clock.clock, sleep=clock.sleep)
+    result, wait = route53_dns_answer.dns_answers(fake, wait_params(differs=[EU]), clock=clock.clock, sleep=clock.sleep)
     assert wait["met"] is False and wait["unmet"] == ["203.0.113.1"]
     assert clock.now == 150 and wait["elapsed"] == 150
     assert result[0]["expected_met"] is False and result[0]["expected"] == dict(equals=None, differs=[EU])
@@ -933,7 +955,7 @@ def test_dns_answers_without_conditions_asks_once(fake):
     clock = FakeTime()
     asked = answering_in_turn(fake, [EU, US])
     params = dict(wait_params(), wait_for=[])
-    _result, wait = r53.dns_answers(fake, params, clock=clock.clock, sleep=clock.sleep)
+    _result, wait = route53_dns_answer.dns_answers(fake, params, clock=clock.clock, sleep=clock.sleep)
     assert len(asked) == 1 and wait is None and clock.sleeps == []
 
 
@@ -945,7 +967,7 @@ def test_dns_answers_without_conditions_asks_once(fake):
     ],
 )
 def test_wait_conditions_are_checked(wait_for, message):
-    problems = r53.check_wait_conditions(dict(client_ips=["203.0.113.1"], wait_for=wait_for))
+    problems = route53_dns_answer.check_wait_conditions(dict(client_ips=["203.0.113.1"], wait_for=wait_for))
     assert len(problems) == 1 and message in problems[0]
 
 
@@ -953,7 +975,7 @@ def test_wait_polls_get_change_until_insync(fake, monkeypatch):
     monkeypatch.setattr("time.sleep", lambda s: None)
     fake.pending_polls = 2
     fake.fail_next["get_change"] = ["Throttling"]
-    r53.ensure_latency_record(fake, params(), check_mode=False)
+    route53_latency.ensure_latency_record(fake, params(), check_mode=False)
     assert fake.calls.count("get_change") == 4  # throttled, PENDING, PENDING, INSYNC
 
 
@@ -961,20 +983,20 @@ def test_wait_timeout_is_an_error(fake, monkeypatch):
     monkeypatch.setattr("time.sleep", lambda s: None)
     fake.pending_polls = 100
     with pytest.raises(AnsibleRoute53Error, match="Timeout trying to wait for the record change"):
-        r53.ensure_latency_record(fake, params(wait_timeout=9), check_mode=False)
+        route53_latency.ensure_latency_record(fake, params(wait_timeout=9), check_mode=False)
     assert fake.calls.count("get_change") == 10  # at 0, 1, ... 9 s (module_utils/polling.py)
 
 
 def test_no_wait(fake):
-    r53.ensure_latency_record(fake, params(wait=False), check_mode=False)
+    route53_latency.ensure_latency_record(fake, params(wait=False), check_mode=False)
     assert "get_change" not in fake.calls
 
 
 def test_replace_without_record_deletes_the_old_check_once(fake):
     fake.fail_next["change_resource_record_sets"] = ["InvalidInput"]
     with pytest.raises(AnsibleRoute53Error):
-        r53.ensure_latency_record(fake, params(), check_mode=False)
-    result = r53.ensure_latency_record(
+        route53_latency.ensure_latency_record(fake, params(), check_mode=False)
+    result = route53_latency.ensure_latency_record(
         fake, params(health_check=dict(request_interval=10, replace=True)), check_mode=False
     )
     assert result["actions"] == ["create_health_check", "create_record", "delete_health_check"]
@@ -982,12 +1004,12 @@ def test_replace_without_record_deletes_the_old_check_once(fake):
 
 
 def test_leftover_from_interrupted_replace_is_deleted(fake):
-    r53.ensure_latency_record(fake, params(), check_mode=False)
+    route53_latency.ensure_latency_record(fake, params(), check_mode=False)
     # an interrupted replace: a newer health check of this unit exists that no record uses
-    prefix = r53.caller_reference_prefix(ZONE_ID, "vpn.example.com", "CNAME", "eu-west-1")
-    config = r53.desired_health_check_config(hc_params(request_interval=10), FQDN)
+    prefix = route53_names.caller_reference_prefix(ZONE_ID, "vpn.example.com", "CNAME", "eu-west-1")
+    config = route53_health.desired_health_check_config(hc_params(request_interval=10), FQDN)
     leftover = fake.create_health_check(CallerReference=prefix + "2", HealthCheckConfig=config)["HealthCheck"]
-    result = r53.ensure_latency_record(
+    result = route53_latency.ensure_latency_record(
         fake, params(health_check=dict(request_interval=10, replace=True)), check_mode=False
     )
     assert result["health_check"]["id"] == leftover["Id"]  # reused, not a third one
@@ -1048,8 +1070,8 @@ def _health_check(prefix, config, hc_id="11111111-2222-3333-4444-555555555555"):
 
 
 def _desired():
-    prefix = r53.caller_reference_prefix(ZONE_ID, "vpn.example.com", "CNAME", "eu-west-1")
-    config = r53.desired_health_check_config(hc_params(), FQDN)
+    prefix = route53_names.caller_reference_prefix(ZONE_ID, "vpn.example.com", "CNAME", "eu-west-1")
+    config = route53_health.desired_health_check_config(hc_params(), FQDN)
     return prefix, config
 
 
@@ -1067,7 +1089,7 @@ def test_lost_create_health_check_is_retried_with_the_same_caller_reference(stub
         "change_resource_record_sets",
         dict(ChangeInfo=dict(Id="/change/C1", Status="PENDING", SubmittedAt="2026-01-01T00:00:00Z")),
     )
-    result = r53.ensure_latency_record(client, _by_id(), check_mode=False)
+    result = route53_latency.ensure_latency_record(client, _by_id(), check_mode=False)
     assert result["actions"] == ["create_health_check", "create_record"]
     assert result["record"]["health_check_id"] == made["Id"]
 
@@ -1103,7 +1125,7 @@ def test_lost_record_create_converges_instead_of_already_exists(stubbed):
         "list_resource_record_sets",
         dict(ResourceRecordSets=[_our_record(made["Id"])], IsTruncated=False, MaxItems="100"),
     )
-    result = r53.ensure_latency_record(client, _by_id(), check_mode=False)
+    result = route53_latency.ensure_latency_record(client, _by_id(), check_mode=False)
     assert result["changed"] is True and result["actions"] == ["create_record"]
     assert result["record"]["health_check_id"] == made["Id"] and result["change_info"] == {}
 
@@ -1120,7 +1142,7 @@ def test_record_created_by_someone_else_meanwhile_is_still_an_error(stubbed):
         "list_resource_record_sets", dict(ResourceRecordSets=[other], IsTruncated=False, MaxItems="100")
     )
     with pytest.raises(AnsibleRoute53Error):
-        r53.ensure_latency_record(client, _by_id(), check_mode=False)
+        route53_latency.ensure_latency_record(client, _by_id(), check_mode=False)
 
 
 def test_lost_record_delete_converges_instead_of_not_found(stubbed):
@@ -1136,14 +1158,14 @@ def test_lost_record_delete_converges_instead_of_not_found(stubbed):
     stubber.add_client_error("change_resource_record_sets", service_error_code="InvalidChangeBatch")
     stubber.add_response("list_resource_record_sets", dict(ResourceRecordSets=[], IsTruncated=False, MaxItems="100"))
     stubber.add_response("delete_health_check", {}, dict(HealthCheckId=made["Id"]))
-    result = r53.ensure_latency_record_absent(client, _by_id(state="absent"), check_mode=False)
+    result = route53_latency.ensure_latency_record_absent(client, _by_id(state="absent"), check_mode=False)
     assert result["actions"] == ["delete_record", "delete_health_check"]
 
 
 def test_new_check_invisible_to_the_next_run_is_not_created_twice(fake):
     """Right after a create, GetHealthCheck and ListHealthChecks may not know the check yet (eventual
     consistency): the next run computes the same caller reference and CreateHealthCheck returns that check."""
-    first = r53.ensure_latency_record(fake, params(), check_mode=False)
+    first = route53_latency.ensure_latency_record(fake, params(), check_mode=False)
     hidden = {"get_health_check": 1, "list_health_checks": 1}
     real_get, real_list = fake.get_health_check, fake.list_health_checks
 
@@ -1161,7 +1183,7 @@ def test_new_check_invisible_to_the_next_run_is_not_created_twice(fake):
 
     fake.get_health_check, fake.list_health_checks = get_health_check, list_health_checks
     fake.calls.clear()
-    again = r53.ensure_latency_record(fake, params(), check_mode=False)
+    again = route53_latency.ensure_latency_record(fake, params(), check_mode=False)
     assert len(fake.health_checks) == 1
     assert again["health_check"]["id"] == first["health_check"]["id"]
     assert fake.writes() == ["create_health_check"]  # answered with the existing check; the record is unchanged

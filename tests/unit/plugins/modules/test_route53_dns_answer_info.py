@@ -147,3 +147,9 @@ def test_documentation_matches_argument_spec(monkeypatch):
         assert doc[name].get("elements") == value.get("elements"), name
     yaml.safe_load(module.EXAMPLES)
     yaml.safe_load(module.RETURN)
+
+
+def test_each_run_gets_a_new_argument_spec():
+    """AnsibleModule hands the defaults ([]) out as they are: each run needs its own."""
+    first, second = module.argument_spec(), module.argument_spec()
+    assert first == second and first["client_ips"]["default"] is not second["client_ips"]["default"]

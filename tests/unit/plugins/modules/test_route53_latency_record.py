@@ -153,3 +153,10 @@ def test_documentation_matches_argument_spec(monkeypatch):
     assert _argspec(captured["argument_spec"]) == documented
     yaml.safe_load(module.EXAMPLES)
     yaml.safe_load(module.RETURN)
+
+
+def test_each_run_gets_a_new_argument_spec(fake, capsys, monkeypatch):
+    """AnsibleModule fills the health_check default ({}) in place: one run's values must not become the
+    next run's documented default."""
+    run(BASE, fake, capsys, monkeypatch, check_mode=True)
+    assert module.argument_spec()["health_check"]["default"] == {}
