@@ -2,7 +2,7 @@
 
 Starts its own sandbox (a subprocess on a free loopback port), writes an inventory (bench/inventory.py),
 runs ``ansible-playbook site.yml`` with one fork per Region, then runs it again, and prints one JSON
-object on stdout (the contract of design.md):
+object on stdout (its keys are stable; bench/README.md, "Output", says what each means):
 
     wall_s, critical_path_s, ratio, api_calls, write_calls, rerun_wall_s, rerun_api_calls, rerun_write_calls
 

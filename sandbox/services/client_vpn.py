@@ -12,7 +12,7 @@ settled lazily (sandbox.lifecycle) from deadlines taken from ``sandbox.clock``
 ``vpn_route_delete``, ``vpn_authorization``, ``vpn_revoke``,
 ``vpn_endpoint_delete``).
 
-Rules enforced are those of aws-facts.md and the EC2 API reference, with the
+Rules enforced are those of docs/aws-rules.md and the EC2 API reference, with the
 error codes EC2 documents (errors-overview: ``InvalidClientVpn*``,
 ``ClientVpn*LimitExceeded``, ``ClientVpnEndpointAssociationExists``,
 ``ConcurrentMutationLimitExceeded``).  Where AWS does not document a code the

@@ -1,6 +1,6 @@
 """The OpenVPN client file ExportClientVpnClientConfiguration returns.
 
-Shaped like the files AWS hands out (aws-facts.md): ``client``, ``dev tun``,
+Shaped like the files AWS hands out (docs/aws-rules.md): ``client``, ``dev tun``,
 ``proto``, ``remote <endpoint>.prod.clientvpn.<region>.amazonaws.com <port>``,
 ``remote-random-hostname``, ``resolv-retry infinite``, ``nobind``,
 ``remote-cert-tls server``, ``cipher AES-256-GCM``, ``verb 3``, an inline

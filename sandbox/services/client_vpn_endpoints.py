@@ -93,7 +93,7 @@ def _check_directory(call, directory_id):
     if directory is None:
         raise _bad(f"Directory {directory_id} does not exist in this Region")
     if directory.get("IsReplica"):
-        # Client VPN cannot use a replicated Region of a multi-Region Managed AD directly (aws-facts.md);
+        # Client VPN cannot use a replicated Region of a multi-Region Managed AD directly (docs/aws-rules.md);
         # AWS documents no dedicated code, so this is InvalidParameterValue with a clear message.
         raise _bad(
             f"Directory {directory_id} is a replicated Region of a multi-Region directory; Client VPN cannot "
