@@ -6,8 +6,9 @@ from unittest.mock import MagicMock
 import pytest
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import ds_region as module
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import AnsibleDSError
-from ansible_collections.multiregion.client_vpn.plugins.modules import ds_region as module
+from ansible_collections.multiregion.client_vpn.plugins.modules import ds_region as region_module
 
 WRITES = ("add_region", "remove_region", "update_number_of_domain_controllers")
 
@@ -248,7 +249,7 @@ def test_main_creates_a_client_in_the_replica_region(capsys, monkeypatch):
     )
     with patch_module_args(dict(region="us-east-1", directory_id="d-1234567890", replica_region="us-west-2")):
         with pytest.raises(SystemExit):
-            module.main()
+            region_module.main()
     result = json.loads(capsys.readouterr().out)
     assert made == [None, "us-west-2"]
     assert dc_waits == [("replica", "us-west-2")]  # the controllers are waited for in the replica Region
@@ -259,7 +260,7 @@ def test_main_requires_one_directory_option(capsys, monkeypatch):
     monkeypatch.setattr(AnsibleAWSModule, "client", lambda self, service, **kw: MagicMock())
     with patch_module_args(dict(replica_region="us-west-2")):
         with pytest.raises(SystemExit):
-            module.main()
+            region_module.main()
     assert "one of the following is required: directory_id, directory_name" in capsys.readouterr().out
 
 
