@@ -210,74 +210,31 @@ directory:
       sample: {"Project": "client-vpn"}
 """
 
-try:
-    import botocore  # pylint: disable=unused-import
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import DirectoryKind
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import build_connect_directory_params
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import connect_directory
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import create_client
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import ensure_directory
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import predicted_directory
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds_directory_module import AD_CONNECTOR
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds_directory_module import run_directory_module
 
-DIRECTORY_TYPE = "ADConnector"
-IMMUTABLE_OPTIONS = ("short_name", "size", "description", "vpc_id", "subnet_ids", "customer_user_name")
-
-
-def predicted_connector(params):
-    settings = {
-        "size": params.get("size") or "Small",
-        "connect_settings": {
-            "vpc_id": params.get("vpc_id"),
-            "subnet_ids": sorted(params.get("subnet_ids") or []),
-            "customer_user_name": params.get("customer_user_name"),
-        },
-    }
-    return predicted_directory(params, DIRECTORY_TYPE, settings, ("short_name", "description"))
-
-
-AD_CONNECTOR = DirectoryKind(
-    directory_type=DIRECTORY_TYPE,
-    label="AD Connector",
-    required_for_create=["password", "customer_user_name", "customer_dns_ips", "vpc_id", "subnet_ids"],
-    immutable_options=IMMUTABLE_OPTIONS,
-    predict=predicted_connector,
-    create=lambda client, params: connect_directory(client, build_connect_directory_params(params)),
+ARGUMENT_SPEC = dict(
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    name=dict(type="str", required=True),
+    short_name=dict(type="str"),
+    password=dict(type="str", no_log=True),
+    customer_user_name=dict(type="str"),
+    customer_dns_ips=dict(type="list", elements="str"),
+    size=dict(type="str", choices=["Small", "Large"], default="Small"),
+    description=dict(type="str"),
+    vpc_id=dict(type="str"),
+    subnet_ids=dict(type="list", elements="str"),
+    tags=dict(type="dict", aliases=["resource_tags"]),
+    purge_tags=dict(type="bool", default=True),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=1800),
 )
 
 
 def main():
-    argument_spec = dict(
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        name=dict(type="str", required=True),
-        short_name=dict(type="str"),
-        password=dict(type="str", no_log=True),
-        customer_user_name=dict(type="str"),
-        customer_dns_ips=dict(type="list", elements="str"),
-        size=dict(type="str", choices=["Small", "Large"], default="Small"),
-        description=dict(type="str"),
-        vpc_id=dict(type="str"),
-        subnet_ids=dict(type="list", elements="str"),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=1800),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_module(
-        module,
-        ensure_directory,
-        aws_client(module, "ds"),
-        module.params,
-        module.check_mode,
-        AD_CONNECTOR,
-        create_client(module),
-    )
+    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    run_directory_module(module, AD_CONNECTOR)
 
 
 if __name__ == "__main__":

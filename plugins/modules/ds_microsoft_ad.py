@@ -226,72 +226,30 @@ directory:
       sample: {"Project": "client-vpn"}
 """
 
-try:
-    import botocore  # pylint: disable=unused-import
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import DirectoryKind
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import build_microsoft_ad_params
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import create_client
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import create_microsoft_ad
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import ensure_directory
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import predicted_directory
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds_directory_module import MICROSOFT_AD
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds_directory_module import run_directory_module
 
-DIRECTORY_TYPE = "MicrosoftAD"
-IMMUTABLE_OPTIONS = ("short_name", "edition", "description", "vpc_id", "subnet_ids", "network_type")
-
-
-def predicted_microsoft_ad(params):
-    """What the directory will look like once created (for check mode and diff)."""
-    settings = {
-        "edition": params.get("edition") or "Enterprise",
-        "vpc_settings": {"vpc_id": params.get("vpc_id"), "subnet_ids": sorted(params.get("subnet_ids") or [])},
-    }
-    return predicted_directory(params, DIRECTORY_TYPE, settings, ("short_name", "description", "network_type"))
-
-
-MICROSOFT_AD = DirectoryKind(
-    directory_type=DIRECTORY_TYPE,
-    label="directory",
-    required_for_create=["password", "vpc_id", "subnet_ids"],
-    immutable_options=IMMUTABLE_OPTIONS,
-    predict=predicted_microsoft_ad,
-    create=lambda client, params: create_microsoft_ad(client, build_microsoft_ad_params(params)),
-    check_password=True,
-    replicable=True,
+ARGUMENT_SPEC = dict(
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    name=dict(type="str", required=True),
+    short_name=dict(type="str"),
+    password=dict(type="str", no_log=True),
+    edition=dict(type="str", choices=["Enterprise", "Standard"], default="Enterprise"),
+    description=dict(type="str"),
+    vpc_id=dict(type="str"),
+    subnet_ids=dict(type="list", elements="str"),
+    network_type=dict(type="str", choices=["Dual-stack", "IPv4", "IPv6"]),
+    tags=dict(type="dict", aliases=["resource_tags"]),
+    purge_tags=dict(type="bool", default=True),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=3600),
 )
 
 
 def main():
-    argument_spec = dict(
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        name=dict(type="str", required=True),
-        short_name=dict(type="str"),
-        password=dict(type="str", no_log=True),
-        edition=dict(type="str", choices=["Enterprise", "Standard"], default="Enterprise"),
-        description=dict(type="str"),
-        vpc_id=dict(type="str"),
-        subnet_ids=dict(type="list", elements="str"),
-        network_type=dict(type="str", choices=["Dual-stack", "IPv4", "IPv6"]),
-        tags=dict(type="dict", aliases=["resource_tags"]),
-        purge_tags=dict(type="bool", default=True),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=3600),
-    )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    run_module(
-        module,
-        ensure_directory,
-        aws_client(module, "ds"),
-        module.params,
-        module.check_mode,
-        MICROSOFT_AD,
-        create_client(module),
-    )
+    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    run_directory_module(module, MICROSOFT_AD)
 
 
 if __name__ == "__main__":
