@@ -15,13 +15,16 @@ ROLES = sorted(
 
 
 def options(role):
-    """``{option: {entry point: spec}}`` over every entry point of the role."""
-    found = {}
+    """``(option, entry point, spec)`` for every option of every entry point of the role, sorted."""
     specs = yaml.safe_load((role / "meta" / "argument_specs.yml").read_text(encoding="utf-8"))["argument_specs"]
-    for entry_point, spec in specs.items():
-        for name, option in (spec.get("options") or {}).items():
-            found.setdefault(name, {})[entry_point] = option
-    return found
+    return sorted(
+        (
+            (name, entry_point, option)
+            for entry_point, spec in specs.items()
+            for name, option in (spec.get("options") or {}).items()
+        ),
+        key=lambda found: found[:2],
+    )
 
 
 def defaults(role):
@@ -35,7 +38,7 @@ def test_every_role_is_checked():
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda role: role.name)
 def test_every_default_is_a_documented_option(role):
-    assert sorted(set(defaults(role)) - set(options(role))) == []
+    assert sorted(set(defaults(role)) - {name for name, _entry_point, _option in options(role)}) == []
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda role: role.name)
@@ -43,8 +46,7 @@ def test_each_documented_default_is_the_applied_one(role):
     values = defaults(role)
     disagreements = [
         f"{name} ({entry_point}): the spec says {option['default']!r}, defaults/main.yml {values.get(name, '(nothing)')!r}"
-        for name, entry_points in sorted(options(role).items())
-        for entry_point, option in sorted(entry_points.items())
+        for name, entry_point, option in options(role)
         if "default" in option and (name not in values or values[name] != option["default"])
     ]
     assert disagreements == []
@@ -55,8 +57,7 @@ def test_each_applied_default_is_documented(role):
     values = defaults(role)
     undocumented = [
         f"{name} ({entry_point})"
-        for name, entry_points in sorted(options(role).items())
-        for entry_point, option in sorted(entry_points.items())
+        for name, entry_point, option in options(role)
         if name in values and "default" not in option
     ]
     assert undocumented == []
