@@ -25,7 +25,6 @@ Conventions (shared by every ec2_client_vpn_* module):
 
 import hashlib
 import json
-import time
 import uuid
 
 try:
@@ -247,22 +246,9 @@ def wait_until_listed(read, missing, wait_timeout, settle=None, clock=None, slee
     each new read (an item that shows up may still be in progress).  Reads are spaced as
     ``polling.wait`` spaces its polls; the caller reports what is still missing at the deadline.
     """
-    clock = clock or time.monotonic
-    sleep = sleep or time.sleep
-    start = clock()
-    slept = 0.0
-    while True:
-        items = read()
-        if not missing(items):
-            return items
-        elapsed = max(clock() - start, slept)
-        delay = polling.next_delay(elapsed, (wait_timeout or 0) - elapsed)
-        if delay <= 0:
-            return items
-        sleep(delay)
-        slept += delay
-        if settle is not None:
-            settle()
+    return polling.poll_until(
+        read, lambda items: not missing(items), wait_timeout or 0, clock=clock, sleep=sleep, between=settle
+    )
 
 
 def error_code(error):

@@ -45,6 +45,7 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn 
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import wait_for
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import run_module
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.results import snake_with_tags
 
 # Tokens tried by one create: each further one follows an answer naming an endpoint deleted since.
 MAX_CREATE_TOKENS = 5
@@ -511,14 +512,6 @@ def compare_tags(current_tags, params):
 # ---------------------------------------------------------------------------
 
 
-def format_endpoint(endpoint):
-    if not endpoint:
-        return {}
-    result = camel_dict_to_snake_dict(endpoint, ignore_list=["Tags"])
-    result["tags"] = boto3_tag_list_to_ansible_dict(endpoint.get("Tags") or [])
-    return result
-
-
 def planned_endpoint(params):
     """What a new endpoint would look like (check mode)."""
     request = build_create_params(params)
@@ -616,7 +609,7 @@ def _created(client, endpoint_id, wait, wait_timeout):
     """The new endpoint as returned, after waiting (with ``wait``) for it to leave ``pending``."""
     if wait:
         wait_for(client, "client_vpn_endpoint_ready", wait_timeout, ClientVpnEndpointIds=[endpoint_id])
-    return format_endpoint(get_client_vpn_endpoint(client, endpoint_id))
+    return snake_with_tags(get_client_vpn_endpoint(client, endpoint_id))
 
 
 def ensure_present(client, params, check_mode):
@@ -668,7 +661,7 @@ def ensure_present(client, params, check_mode):
         if modify or to_set or to_unset:
             result["changed"] = True
         if check_mode:
-            result["client_vpn_endpoint"] = format_endpoint(endpoint)
+            result["client_vpn_endpoint"] = snake_with_tags(endpoint)
             return result
         if modify:
             modify_client_vpn_endpoint(client, endpoint_id, **modify)
@@ -678,7 +671,7 @@ def ensure_present(client, params, check_mode):
             create_tags(client, endpoint_id, ansible_dict_to_boto3_tag_list(to_set))
         if result["changed"]:
             endpoint = get_client_vpn_endpoint(client, endpoint_id)
-        result["client_vpn_endpoint"] = format_endpoint(endpoint)
+        result["client_vpn_endpoint"] = snake_with_tags(endpoint)
         return result
 
     # Create
@@ -704,7 +697,7 @@ def ensure_absent(client, params, check_mode):
     before = diff_view(current_settings(endpoint), boto3_tag_list_to_ansible_dict(endpoint.get("Tags") or []))
     result = {
         "changed": True,
-        "client_vpn_endpoint": format_endpoint(endpoint),
+        "client_vpn_endpoint": snake_with_tags(endpoint),
         "diff": {"before": before, "after": {}},
     }
     if check_mode:

@@ -355,26 +355,7 @@ def poll(waiter, wait_timeout, **params):
 
     Raises botocore's WaiterError like ``polling.wait``: "Max attempts exceeded" at the deadline.
     """
-    wait_timeout = max(0, int(wait_timeout or 0))
-    start = time.monotonic()
-    slept = 0.0
-    while True:
-        try:
-            waiter.wait(WaiterConfig={"Delay": 0, "MaxAttempts": 1}, **params)
-            return
-        except botocore.exceptions.WaiterError as error:
-            if not polling.timed_out(error) and not is_transient(error):
-                raise
-            elapsed = max(time.monotonic() - start, slept)
-            delay = polling.next_delay(elapsed, wait_timeout - elapsed)
-            if delay <= 0:
-                if polling.timed_out(error):
-                    raise
-                raise botocore.exceptions.WaiterError(
-                    name=error.kwargs.get("name"), reason=polling.TIMED_OUT, last_response=error.last_response
-                ) from error
-        time.sleep(delay)
-        slept += delay
+    polling.wait(waiter, wait_timeout, transient=is_transient, **params)
 
 
 def wait_for_directory(client, directory_id, state, wait_timeout, what="directory"):

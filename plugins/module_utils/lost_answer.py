@@ -22,6 +22,7 @@ try:
 except ImportError:
     pass  # Modules are responsible for handling this.
 
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import polling
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
 
 # How many times the write is made at most: the first call, then one more after the lookup found nothing.
@@ -53,22 +54,15 @@ def classify(error):
     return "unknown" if code.startswith("Internal") or code in ("ServiceUnavailable", "Unavailable") else "refused"
 
 
+def _lookup_delay(elapsed, remaining):
+    """Lookups ``LOOKUP_DELAY`` apart, never beyond the deadline."""
+    return min(LOOKUP_DELAY, remaining)
+
+
 def poll(lookup, timeout, clock=None, sleep=None):
     """Call ``lookup()`` until it returns something truthy or ``timeout`` seconds passed; return its last result."""
-    clock = clock or time.monotonic
-    sleep = sleep or time.sleep
-    start = clock()
-    slept = 0.0
-    while True:
-        found = lookup()
-        if found:
-            return found
-        remaining = max(0, timeout) - max(clock() - start, slept)
-        if remaining <= 0:
-            return found
-        delay = min(LOOKUP_DELAY, remaining)
-        sleep(delay)
-        slept += delay
+    # A negative timeout gives a remaining time of 0 or less, as 0 does: one lookup.
+    return polling.poll_until(lookup, bool, timeout, delay=_lookup_delay, clock=clock, sleep=sleep)
 
 
 def create_once(write, lookup, timeout, clock=None, sleep=None):

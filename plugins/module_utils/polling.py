@@ -11,7 +11,9 @@ a 40-minute Region add (800 reads).  ``wait`` runs a waiter one poll at a
 time and spaces the polls in proportion to the time already waited:
 ``next_delay`` is 5% of it, at least 1 s and at most 30 s.  A change is
 therefore seen within 5% of the wait (1 s for the short ones), and a
-30-minute directory costs 131 reads instead of 601.
+30-minute directory costs 131 reads instead of 601.  ``poll_until`` is that
+loop for any read (a describe until an item is listed, a lookup until it finds
+something), with the deadline bookkeeping in one place.
 """
 
 import time
@@ -40,30 +42,61 @@ def timed_out(error):
     return TIMED_OUT in str(error)
 
 
-def wait(waiter, wait_timeout, clock=None, sleep=None, **params):
+def poll_until(read, done, timeout, delay=next_delay, clock=None, sleep=None, between=None):
+    """Call ``read()`` until ``done(result)`` or ``timeout`` seconds passed; return its last result.
+
+    The reads are spaced by ``delay(elapsed, remaining)`` (``next_delay`` unless told), the last
+    read is the one at which that delay is 0 or less.  ``between()``, when given, runs after each
+    sleep, before the next read.  The elapsed time counts at least the time slept, so the deadline
+    holds even where sleeping is faked.  ``clock`` and ``sleep`` default to time.monotonic and
+    time.sleep, looked up at call time.
+    """
+    clock = clock or time.monotonic
+    sleep = sleep or time.sleep
+    start = clock()
+    slept = 0.0
+    while True:
+        result = read()
+        if done(result):
+            return result
+        elapsed = max(clock() - start, slept)
+        pause = delay(elapsed, timeout - elapsed)
+        if pause <= 0:
+            return result
+        sleep(pause)
+        slept += pause
+        if between is not None:
+            between()
+
+
+def wait(waiter, wait_timeout, clock=None, sleep=None, transient=None, **params):
     """Poll ``waiter`` (a botocore Waiter) until it succeeds or ``wait_timeout`` seconds passed.
 
     Raises botocore's WaiterError as ``waiter.wait`` does: at the deadline the
     last "Max attempts exceeded" error (its ``last_response`` is the last poll),
-    on a failure acceptor or an unexpected error code at once.  The elapsed time
-    counts at least the time slept, so the deadline holds even where sleeping is
-    faked.  ``clock`` and ``sleep`` default to time.monotonic and time.sleep, looked up at call time.
+    on a failure acceptor or an unexpected error code at once.  ``transient(error)``,
+    when given, names more WaiterErrors that mean "not yet" (a throttled read, ...);
+    when the last poll before the deadline is one of them, a "Max attempts exceeded"
+    WaiterError with its ``last_response`` is raised from it.  The polls are spaced
+    by ``poll_until``; ``clock`` and ``sleep`` are handed to it.
     """
-    clock = clock or time.monotonic
-    sleep = sleep or time.sleep
     wait_timeout = max(0, int(wait_timeout or 0))
-    start = clock()
-    slept = 0.0
-    while True:
+
+    def attempt():
+        """None when the waiter succeeded, the WaiterError of a poll that means "not yet"."""
         try:
             waiter.wait(WaiterConfig={"Delay": 0, "MaxAttempts": 1}, **params)
-            return
+            return None
         except botocore.exceptions.WaiterError as error:
-            if not timed_out(error):
-                raise
-            elapsed = max(clock() - start, slept)
-            delay = next_delay(elapsed, wait_timeout - elapsed)
-            if delay <= 0:
-                raise
-        sleep(delay)
-        slept += delay
+            if timed_out(error) or (transient is not None and transient(error)):
+                return error
+            raise
+
+    error = poll_until(attempt, lambda result: result is None, wait_timeout, clock=clock, sleep=sleep)
+    if error is None:
+        return
+    if timed_out(error):
+        raise error
+    raise botocore.exceptions.WaiterError(
+        name=error.kwargs.get("name"), reason=TIMED_OUT, last_response=error.last_response
+    ) from error

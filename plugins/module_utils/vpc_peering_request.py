@@ -26,10 +26,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_specifications
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
-from ansible_collections.amazon.aws.plugins.module_utils.transformation import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import lost_answer
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import polling
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.results import snake_with_tags
 
 # A peering in one of these states is the pair's peering (or on its way to be); the others are gone or refused.
 LIVE_STATES = ("initiating-request", "pending-acceptance", "provisioning", "active")
@@ -193,14 +193,6 @@ def build_request(params):
     return request
 
 
-def normalize(peering):
-    if not peering:
-        return {}
-    result = camel_dict_to_snake_dict(peering, ignore_list=["Tags"])
-    result["tags"] = boto3_tag_list_to_ansible_dict(peering.get("Tags") or [])
-    return result
-
-
 def _ensure_tags(client, peering, params, check_mode):
     if params.get("tags") is None:
         return False
@@ -233,7 +225,7 @@ def ensure_peering_request(client, write_client, params, check_mode, clock=None,
     before = {}
     if found:
         keep, extras = choose(found)
-        before = normalize(keep)
+        before = snake_with_tags(keep)
         for extra in extras:
             extra_id = extra["VpcPeeringConnectionId"]
             ours = extra.get("RequesterVpcInfo", {}).get("VpcId") == vpc_id
@@ -277,7 +269,7 @@ def ensure_peering_request(client, write_client, params, check_mode, clock=None,
         current = describe_peerings(client, VpcPeeringConnectionIds=[peering_id])
         if current:
             keep = current[0]
-    after = normalize(keep)
+    after = snake_with_tags(keep)
     return dict(
         changed=changed,
         peering_id=peering_id,

@@ -140,136 +140,13 @@ content:
   type: str
 """
 
-import os
-import tempfile
-
-from ansible.module_utils.common.text.converters import to_bytes
-from ansible.module_utils.common.text.converters import to_native
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import AnsibleClientVpnError
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import (
-    export_client_vpn_client_configuration,
-)
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import find_client_vpn_endpoint
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_config import ClientConfigError
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_config import build_client_config
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_config import mask_secrets
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_config import parse
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_config import remotes
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_config import split_certificates
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_config import strip_secrets
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
-
-FILE_MODE = 0o600
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_config import run_client_config_module
 
 
-def read_file(path):
-    """The text of a file, or None when it does not exist."""
-    try:
-        with open(path, "rb") as f:
-            return f.read().decode("utf-8")
-    except FileNotFoundError:
-        return None
-
-
-def render_config(client, params, read=read_file):
-    """(endpoint_id, content) of the client file for these parameters; makes read calls only."""
-    endpoint = find_client_vpn_endpoint(
-        client, name=params.get("name"), endpoint_id=params.get("client_vpn_endpoint_id")
-    )
-    if endpoint is None:
-        wanted = params.get("client_vpn_endpoint_id") or params.get("name")
-        raise AnsibleClientVpnError(message=f"Client VPN endpoint {wanted} not found")
-    endpoint_id = endpoint["ClientVpnEndpointId"]
-    exported = export_client_vpn_client_configuration(client, endpoint_id)
-
-    extra = list(params.get("extra_ca_certificates") or [])
-    for path in params.get("extra_ca_files") or []:
-        text = read(path)
-        if text is None:
-            raise ClientConfigError(f"extra CA file {path} does not exist")
-        extra.append(text)
-
-    content = build_client_config(
-        exported,
-        remote_host=params.get("remote_host"),
-        remote_random_hostname=params.get("remote_random_hostname", True),
-        extra_ca_pems=extra,
-        client_certificate=params.get("client_certificate"),
-        client_key=params.get("client_key"),
-    )
-    return endpoint_id, content
-
-
-def file_mode(path):
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except FileNotFoundError:
-        return None
-
-
-def write_atomically(module, dest, content):
-    """Write ``content`` to ``dest`` through a temporary file in the same directory, mode 0600 throughout."""
-    directory = os.path.dirname(os.path.abspath(dest))
-    # atomic_move gives the new file the mode of the file it replaces (or 0666 & ~umask when
-    # there is none): make sure the target is 0600 before the move so the key is never readable.
-    if os.path.exists(dest):
-        os.chmod(dest, FILE_MODE)
-    else:
-        os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".ansible-cvpn-")
-    try:
-        os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "wb") as f:
-            f.write(to_bytes(content))
-        module.atomic_move(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    os.chmod(dest, FILE_MODE)
-
-
-def run(module, client):
-    params = module.params
-    dest = params["dest"]
-    if not os.path.isdir(os.path.dirname(os.path.abspath(dest))):
-        module.fail_json(msg=f"The directory of dest ({dest}) does not exist")
-
-    endpoint_id, content = render_config(client, params)
-    before = read_file(dest)
-    mode = file_mode(dest)
-    content_changed = before != content
-    changed = content_changed or mode != FILE_MODE
-
-    if changed and not module.check_mode:
-        if content_changed:
-            write_atomically(module, dest, content)
-        else:
-            os.chmod(dest, FILE_MODE)
-
-    parsed = parse(content)
-    result = dict(
-        changed=changed,
-        dest=dest,
-        client_vpn_endpoint_id=endpoint_id,
-        remotes=[dict(host=host, port=port) for host, port in remotes(content)],
-        ca_certificates=len(split_certificates("".join(parsed["blocks"].get("ca", [])))),
-    )
-    if params["return_content"]:
-        result["content"] = strip_secrets(content)
-    if module._diff:
-        result["diff"] = dict(
-            before_header=dest,
-            after_header=dest,
-            before=mask_secrets(before) if before is not None else "",
-            after=mask_secrets(content),
-        )
-    return result
-
-
-def main():
-    argument_spec = dict(
+def argument_spec():
+    """A new dict per call: AnsibleModule writes the defaults it hands out (``{}``, ``[]``) in place."""
+    return dict(
         client_vpn_endpoint_id=dict(type="str"),
         name=dict(type="str"),
         dest=dict(type="path", required=True),
@@ -281,20 +158,16 @@ def main():
         client_key=dict(type="str", no_log=True),
         return_content=dict(type="bool", default=False),
     )
+
+
+def main():
     module = AnsibleAWSModule(
-        argument_spec=argument_spec,
+        argument_spec=argument_spec(),
         supports_check_mode=True,
         required_one_of=[["client_vpn_endpoint_id", "name"]],
         required_together=[["client_certificate", "client_key"]],
     )
-    client = aws_client(module, "ec2")
-    try:
-        result = run(module, client)
-    except ClientConfigError as e:
-        module.fail_json(msg=f"Cannot adapt the client configuration: {to_native(e)}")
-    except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
-    module.exit_json(**result)
+    run_client_config_module(module)
 
 
 if __name__ == "__main__":

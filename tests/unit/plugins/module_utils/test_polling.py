@@ -96,3 +96,59 @@ def test_zero_timeout_polls_once():
     with pytest.raises(botocore.exceptions.WaiterError):
         polling.wait(waiter, 0, clock=fake.clock, sleep=fake.sleep)
     assert len(waiter.polls) == 1 and fake.slept == []
+
+
+def throttled(error):
+    return "Throttling" in str(error)
+
+
+class ThrottledWaiter(FakeWaiter):
+    """A FakeWaiter whose "throttled" answer is a WaiterError that is neither a timeout nor a failure state."""
+
+    def wait(self, WaiterConfig, **params):
+        if self.script and self.script[0] == "throttled":
+            self.script.pop(0)
+            self.polls.append(params)
+            raise botocore.exceptions.WaiterError(
+                name="w", reason="An error occurred (Throttling): Rate exceeded", last_response={"n": 2}
+            )
+        return super().wait(WaiterConfig, **params)
+
+
+def test_a_transient_error_is_not_yet():
+    waiter, fake = ThrottledWaiter(["throttled", "pending", "done"]), FakeTime()
+    polling.wait(waiter, 60, clock=fake.clock, sleep=fake.sleep, transient=throttled)
+    assert len(waiter.polls) == 3 and fake.slept == [1.0, 1.0]
+
+
+def test_a_transient_error_is_raised_at_once_unless_named():
+    waiter, fake = ThrottledWaiter(["throttled"]), FakeTime()
+    with pytest.raises(botocore.exceptions.WaiterError, match="Throttling"):
+        polling.wait(waiter, 60, clock=fake.clock, sleep=fake.sleep)
+    assert fake.slept == []
+
+
+def test_a_transient_error_at_the_deadline_is_a_timeout():
+    waiter, fake = ThrottledWaiter(["throttled"]), FakeTime()
+    with pytest.raises(botocore.exceptions.WaiterError) as error:
+        polling.wait(waiter, 0, clock=fake.clock, sleep=fake.sleep, transient=throttled)
+    assert polling.timed_out(error.value) and error.value.last_response == {"n": 2}
+    assert error.value.kwargs["name"] == "w" and "Throttling" in str(error.value.__cause__)
+
+
+def test_poll_until_returns_the_first_done_read_or_the_last_at_the_deadline():
+    fake, between = FakeTime(), []
+    reads = iter([0, 0, 3])
+    assert polling.poll_until(lambda: next(reads), bool, 60, clock=fake.clock, sleep=fake.sleep) == 3
+    assert fake.slept == [1.0, 1.0]
+    fake = FakeTime()
+    result = polling.poll_until(
+        lambda: 0,
+        bool,
+        5,
+        delay=lambda e, r: min(2.0, r),
+        clock=fake.clock,
+        sleep=fake.sleep,
+        between=lambda: between.append(1),
+    )
+    assert result == 0 and fake.slept == [2.0, 2.0, 1.0] and len(between) == 3

@@ -4,6 +4,7 @@ from unittest.mock import MagicMock
 
 import pytest
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import client_vpn_sets
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import client_vpn_target_network
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import ds
 
 
@@ -22,15 +23,14 @@ def directory_waits(monkeypatch):
 
 
 @pytest.fixture
-def wait_for_calls(request, monkeypatch):
-    """Client VPN ``wait_for`` replaced by one MagicMock where the module under test calls it.
+def wait_for_calls(monkeypatch):
+    """Client VPN ``wait_for`` replaced by one MagicMock where the set modules' logic calls it.
 
-    That is client_vpn_sets (rules and routes) and the test file's ``module`` when it imports it.
+    That is client_vpn_sets (rules and routes) and client_vpn_target_network (associations).
     """
     recorder = MagicMock()
     monkeypatch.setattr(client_vpn_sets, "wait_for", recorder)
-    if hasattr(request.module.module, "wait_for"):
-        monkeypatch.setattr(request.module.module, "wait_for", recorder)
+    monkeypatch.setattr(client_vpn_target_network, "wait_for", recorder)
     return recorder
 
 

@@ -6,6 +6,7 @@ from unittest.mock import MagicMock
 import pytest
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds_directory_info import gather
 from ansible_collections.multiregion.client_vpn.plugins.modules import ds_directory_info as module
 
 MANAGED = {"DirectoryId": "d-1234567890", "Name": "corp.example.com", "Type": "MicrosoftAD", "Stage": "Active"}
@@ -48,7 +49,7 @@ def client():
     ],
 )
 def test_filters(client, p, ids):
-    result = module.gather(client, None, params(**p), "us-east-1")
+    result = gather(client, None, params(**p), "us-east-1")
     assert [d["directory_id"] for d in result] == ids
     client.describe_regions.assert_not_called()
 
@@ -62,7 +63,7 @@ def test_regions_and_domain_controllers_per_region(client):
         asked.append(name)
         return west
 
-    result = module.gather(
+    result = gather(
         client,
         client_for_region,
         params(names=["corp.example.com"], include_regions=True, include_domain_controllers=True),

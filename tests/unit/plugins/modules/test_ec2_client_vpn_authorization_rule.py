@@ -4,6 +4,7 @@ from unittest.mock import MagicMock
 
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import client_vpn_authorization_rule as logic
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import client_vpn_sets
 from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_client_vpn_authorization_rule as module
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules import module_stubs as stubs
@@ -52,13 +53,13 @@ def tokens(monkeypatch):
         made.append(f"token-{len(made) + 1}")
         return made[-1]
 
-    monkeypatch.setattr(module, "new_client_token", new_client_token)
+    monkeypatch.setattr(logic, "new_client_token", new_client_token)
     return made
 
 
 def test_check_mode_makes_no_write_call(wait_for_calls):
     client = stub_client([rule("10.0.0.0/16")])
-    result = module.ensure_authorization_rules(
+    result = logic.ensure_authorization_rules(
         client, params(rules=[{"destination_cidr": "10.1.0.0/16", "description": "new"}], purge=True), check_mode=True
     )
     assert result["changed"]
@@ -76,7 +77,7 @@ def test_authorize_all_users_and_group_with_the_right_parameters(wait_for_calls,
         {"destination_cidr": "10.9.0.0/24", "access_group_id": SID, "description": "admins"},
         {"destination_cidr": "10.0.0.0/16", "access_group_id": None, "description": None},
     ]
-    result = module.ensure_authorization_rules(client, params(rules=declared), check_mode=False)
+    result = logic.ensure_authorization_rules(client, params(rules=declared), check_mode=False)
     assert result["changed"]
     assert write_calls(client, WRITES) == [
         (
@@ -103,7 +104,7 @@ def test_authorize_all_users_and_group_with_the_right_parameters(wait_for_calls,
 @pytest.mark.parametrize("check_mode", [False, True])
 def test_idempotent_run_is_one_read(wait_for_calls, check_mode):
     client = stub_client([rule("10.0.0.0/16", description="vpc")])
-    result = module.ensure_authorization_rules(
+    result = logic.ensure_authorization_rules(
         client, params(rules=[{"destination_cidr": "10.0.0.0/16", "description": "vpc"}]), check_mode=check_mode
     )
     assert not result["changed"] and write_calls(client, WRITES) == [] and not wait_for_calls.called
@@ -115,7 +116,7 @@ def test_idempotent_run_is_one_read(wait_for_calls, check_mode):
 def test_description_change_revokes_waits_then_authorizes(wait_for_calls):
     client = stub_client([rule("10.9.0.0/24", SID, "old")], [rule("10.9.0.0/24", SID, "new")])
     declared = [{"destination_cidr": "10.9.0.0/24", "access_group_id": SID, "description": "new"}]
-    module.ensure_authorization_rules(client, params(rules=declared, wait=False), check_mode=False)
+    logic.ensure_authorization_rules(client, params(rules=declared, wait=False), check_mode=False)
     names = [name for name, args, kwargs in client.method_calls if name in WRITES]
     assert names == ["revoke_client_vpn_ingress", "authorize_client_vpn_ingress"]
     assert client.revoke_client_vpn_ingress.call_args.kwargs == dict(
@@ -126,7 +127,7 @@ def test_description_change_revokes_waits_then_authorizes(wait_for_calls):
 
 def test_revoke_all_users_rule_uses_revoke_all_groups(wait_for_calls):
     client = stub_client([rule("10.0.0.0/16")], [])
-    result = module.ensure_authorization_rules(client, params(rules=None, state="absent"), check_mode=False)
+    result = logic.ensure_authorization_rules(client, params(rules=None, state="absent"), check_mode=False)
     assert result["changed"]
     assert client.revoke_client_vpn_ingress.call_args.kwargs == dict(
         ClientVpnEndpointId=EID, TargetNetworkCidr="10.0.0.0/16", RevokeAllGroups=True
@@ -136,7 +137,7 @@ def test_revoke_all_users_rule_uses_revoke_all_groups(wait_for_calls):
 def test_failed_rule_after_wait_is_an_error(wait_for_calls):
     client = stub_client([], [rule("10.0.0.0/16", status="failed")])
     with pytest.raises(AnsibleAWSError, match="10.0.0.0/16 for all users: failed"):
-        module.ensure_authorization_rules(client, params(rules=[{"destination_cidr": "10.0.0.0/16"}]), check_mode=False)
+        logic.ensure_authorization_rules(client, params(rules=[{"destination_cidr": "10.0.0.0/16"}]), check_mode=False)
 
 
 def test_concurrent_mutation_limit_is_retried(wait_for_calls):
@@ -145,7 +146,7 @@ def test_concurrent_mutation_limit_is_retried(wait_for_calls):
         client_error("ConcurrentMutationLimitExceeded"),
         {"Status": {"Code": "authorizing"}},
     ]
-    result = module.ensure_authorization_rules(
+    result = logic.ensure_authorization_rules(
         client, params(rules=[{"destination_cidr": "10.0.0.0/16"}]), check_mode=False
     )
     assert result["changed"] and client.authorize_client_vpn_ingress.call_count == 2
@@ -155,7 +156,7 @@ def test_aws_error_names_the_rule(wait_for_calls):
     client = stub_client([])
     client.authorize_client_vpn_ingress.side_effect = client_error("ClientVpnAuthorizationRuleLimitExceeded")
     with pytest.raises(AnsibleAWSError) as err:
-        module.ensure_authorization_rules(client, params(rules=[{"destination_cidr": "10.0.0.0/16"}]), check_mode=False)
+        logic.ensure_authorization_rules(client, params(rules=[{"destination_cidr": "10.0.0.0/16"}]), check_mode=False)
     assert err.value.message == "Failed to authorize Client VPN ingress 10.0.0.0/16 for all users"
     assert err.value.exception.response["Error"]["Code"] == "ClientVpnAuthorizationRuleLimitExceeded"
 
@@ -163,7 +164,7 @@ def test_aws_error_names_the_rule(wait_for_calls):
 def test_already_revoked_is_not_an_error(wait_for_calls):
     client = stub_client([rule("10.0.0.0/16")], [])
     client.revoke_client_vpn_ingress.side_effect = client_error("InvalidClientVpnEndpointAuthorizationRuleNotFound")
-    result = module.ensure_authorization_rules(client, params(rules=None, state="absent"), check_mode=False)
+    result = logic.ensure_authorization_rules(client, params(rules=None, state="absent"), check_mode=False)
     assert result["changed"]
 
 
@@ -172,7 +173,7 @@ def test_already_revoked_is_not_an_error(wait_for_calls):
 def test_missing_endpoint_absent_is_unchanged_and_empty(wait_for_calls, check_mode, declared):
     """A missing or deleted endpoint (AWS: InvalidClientVpnEndpointId.NotFound) has no rule to revoke."""
     client = stub_client([], endpoint=False)
-    result = module.ensure_authorization_rules(client, params(rules=declared, state="absent"), check_mode=check_mode)
+    result = logic.ensure_authorization_rules(client, params(rules=declared, state="absent"), check_mode=check_mode)
     assert result == {
         "changed": False,
         "authorization_rules": [],
@@ -188,7 +189,7 @@ def test_missing_endpoint_absent_is_unchanged_and_empty(wait_for_calls, check_mo
 def test_missing_endpoint_present_fails_clearly(wait_for_calls, check_mode):
     client = stub_client([], endpoint=False)
     with pytest.raises(AnsibleAWSError) as err:
-        module.ensure_authorization_rules(
+        logic.ensure_authorization_rules(
             client, params(rules=[{"destination_cidr": "10.0.0.0/16"}]), check_mode=check_mode
         )
     assert err.value.message == f"Client VPN endpoint {EID} does not exist"
@@ -207,7 +208,7 @@ def test_many_rules_bounded_to_ten_in_flight(wait_for_calls):
     declared = [{"destination_cidr": f"10.{i}.0.0/16"} for i in range(21)]
     after = [rule(r["destination_cidr"]) for r in declared]
     client = stub_client([], after)
-    module.ensure_authorization_rules(client, params(rules=declared, wait=False), check_mode=False)
+    logic.ensure_authorization_rules(client, params(rules=declared, wait=False), check_mode=False)
     assert client.authorize_client_vpn_ingress.call_count == 21
     assert wait_for_calls.call_count == 2
 
@@ -258,7 +259,7 @@ def test_a_new_rule_missing_from_the_first_describes_is_waited_for(wait_for_call
     """EC2 is eventually consistent: a rule just authorized and not yet listed is no failure."""
     answers = [[], [], [], [rule("10.0.0.0/16", status="authorizing")], [rule("10.0.0.0/16")]]
     client = answers_client(answers)
-    result = module.ensure_authorization_rules(client, params(rules=[{"destination_cidr": "10.0.0.0/16"}]), False)
+    result = logic.ensure_authorization_rules(client, params(rules=[{"destination_cidr": "10.0.0.0/16"}]), False)
     assert result["changed"] and [r["status"]["code"] for r in result["authorization_rules"]] == ["active"]
     assert len(answers) == 1  # read until it was listed, then until it was no longer in progress
 
@@ -272,7 +273,7 @@ def test_a_lost_answer_is_retried_with_the_rules_token(wait_for_calls):
         {"Status": {"Code": "authorizing"}},
     ]
     declared = [{"destination_cidr": "10.0.0.0/16"}, {"destination_cidr": "10.1.0.0/16"}]
-    module.ensure_authorization_rules(client, params(rules=declared), check_mode=False)
+    logic.ensure_authorization_rules(client, params(rules=declared), check_mode=False)
     sent = [kwargs["ClientToken"] for name, kwargs in write_calls(client, WRITES)]
     assert len(sent) == 3 and sent[0] == sent[1] != sent[2]
 
@@ -281,5 +282,5 @@ def test_a_rule_the_first_describe_missed_is_no_failure(wait_for_calls):
     """AWS answers a rule the stale describe missed with InvalidClientVpnDuplicateAuthorizationRule: it exists."""
     client = stub_client([], [rule("10.0.0.0/16")])
     client.authorize_client_vpn_ingress.side_effect = client_error("InvalidClientVpnDuplicateAuthorizationRule")
-    result = module.ensure_authorization_rules(client, params(rules=[{"destination_cidr": "10.0.0.0/16"}]), False)
+    result = logic.ensure_authorization_rules(client, params(rules=[{"destination_cidr": "10.0.0.0/16"}]), False)
     assert [r["destination_cidr"] for r in result["authorization_rules"]] == ["10.0.0.0/16"]

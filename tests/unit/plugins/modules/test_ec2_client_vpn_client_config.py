@@ -7,7 +7,10 @@ import stat
 from unittest.mock import MagicMock
 
 import pytest
-from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_client_vpn_client_config as mod
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import client_vpn_config as mod
+from ansible_collections.multiregion.client_vpn.plugins.modules import (
+    ec2_client_vpn_client_config as client_config_module,
+)
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import run_main
 
 EID = "cvpn-endpoint-0123456789abcdef0"
@@ -137,7 +140,7 @@ def test_main_never_outputs_the_client_key(tmp_path, capsys, monkeypatch):
     dest = str(tmp_path / "vpn.ovpn")
     args = dict(name="vpn", dest=dest, remote_host="vpn.example.com", client_certificate=cert(5), client_key=KEY)
     for extra in ({}, {"_ansible_diff": True, "return_content": True, "_ansible_verbosity": 4}):
-        result = run_main(mod, dict(args, **extra), client(), capsys, monkeypatch)
+        result = run_main(client_config_module, dict(args, **extra), client(), capsys, monkeypatch)
         assert not result.get("failed"), result
         assert "TOPSECRET" not in json.dumps(result)
         assert "invocation" in result  # what would carry the key if it were not no_log

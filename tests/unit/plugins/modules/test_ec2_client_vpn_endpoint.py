@@ -8,6 +8,7 @@ import botocore.exceptions
 import pytest
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import client_vpn_endpoint as mod
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import AnsibleClientVpnError
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.results import snake_with_tags
 from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_client_vpn_endpoint as endpoint_module
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import run_main
 from botocore.stub import Stubber
@@ -729,7 +730,7 @@ def test_lookup_by_id_renames(waits):
 
 
 def test_format_endpoint_snake_and_tags():
-    out = mod.format_endpoint(endpoint(Tags=[{"Key": "Name", "Value": "vpn"}, {"Key": "CamelKey", "Value": "v"}]))
+    out = snake_with_tags(endpoint(Tags=[{"Key": "Name", "Value": "vpn"}, {"Key": "CamelKey", "Value": "v"}]))
     assert out["dns_name"].startswith("*.cvpn-endpoint")
     assert out["tags"] == {"Name": "vpn", "CamelKey": "v"}
     assert out["authentication_options"][0]["active_directory"]["directory_id"] == "d-1234567890"

@@ -3,7 +3,9 @@
 from unittest.mock import MagicMock
 
 import botocore.exceptions
-from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_client_vpn_info as mod
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import client_vpn_info as mod
+from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_client_vpn_info as info_module
+from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import run_main
 
 
 def endpoint(eid, name, state="available"):
@@ -122,3 +124,9 @@ def test_includes_of_a_deleted_endpoint_are_empty_lists():
     assert [e["client_vpn_endpoint_id"] for e in out] == ["e1", "e3"]
     assert out[1]["target_networks"] == [] and out[1]["routes"] == []
     assert len(out[0]["routes"]) == 1
+
+
+def test_main_exits_unchanged_with_the_endpoints(capsys, monkeypatch):
+    result = run_main(info_module, dict(names=["b"]), Client(EPS).mock, capsys, monkeypatch)
+    assert result["changed"] is False
+    assert [e["client_vpn_endpoint_id"] for e in result["client_vpn_endpoints"]] == ["e2"]

@@ -4,6 +4,7 @@ from unittest.mock import MagicMock
 
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import client_vpn_route as logic
 from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_client_vpn_route as module
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules import module_stubs as stubs
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import ENDPOINT_ID as EID
@@ -62,14 +63,14 @@ def tokens(monkeypatch):
         made.append(f"token-{len(made) + 1}")
         return made[-1]
 
-    monkeypatch.setattr(module, "new_client_token", new_client_token)
+    monkeypatch.setattr(logic, "new_client_token", new_client_token)
     return made
 
 
 def test_check_mode_makes_no_write_call(wait_for_calls):
     client = stub_client(AUTOMATIC + [route("10.20.0.0/16", "subnet-a")])
     declared = [{"destination_cidr": "10.30.0.0/16", "target_subnet": "subnet-b", "description": "x"}]
-    result = module.ensure_routes(client, params(routes=declared, purge=True), check_mode=True)
+    result = logic.ensure_routes(client, params(routes=declared, purge=True), check_mode=True)
     assert result["changed"] and write_calls(client, WRITES) == [] and not wait_for_calls.called
     assert result["removed"] == [{"destination_cidr": "10.20.0.0/16", "target_subnet": "subnet-a", "description": None}]
     assert result["diff"]["after"]["routes"] == [
@@ -81,7 +82,7 @@ def test_check_mode_makes_no_write_call(wait_for_calls):
 def test_create_with_the_right_parameters_and_wait(wait_for_calls, tokens):
     client = stub_client(AUTOMATIC, AUTOMATIC + [route("0.0.0.0/0", "subnet-a", "Internet")])
     declared = [{"destination_cidr": "0.0.0.0/0", "target_subnet": "subnet-a", "description": "Internet"}]
-    result = module.ensure_routes(client, params(routes=declared), check_mode=False)
+    result = logic.ensure_routes(client, params(routes=declared), check_mode=False)
     assert write_calls(client, WRITES) == [
         (
             "create_client_vpn_route",
@@ -101,8 +102,8 @@ def test_create_with_the_right_parameters_and_wait(wait_for_calls, tokens):
 def test_automatic_routes_never_deleted_nor_recreated(wait_for_calls):
     client = stub_client(AUTOMATIC)
     declared = [{"destination_cidr": "10.10.0.0/16", "target_subnet": "subnet-a", "description": "mine"}]
-    assert not module.ensure_routes(client, params(routes=declared, purge=True), check_mode=False)["changed"]
-    assert not module.ensure_routes(client, params(routes=None, state="absent"), check_mode=False)["changed"]
+    assert not logic.ensure_routes(client, params(routes=declared, purge=True), check_mode=False)["changed"]
+    assert not logic.ensure_routes(client, params(routes=None, state="absent"), check_mode=False)["changed"]
     assert write_calls(client, WRITES) == []
 
 
@@ -110,7 +111,7 @@ def test_automatic_routes_never_deleted_nor_recreated(wait_for_calls):
 def test_idempotent_run_is_one_read(wait_for_calls, check_mode):
     client = stub_client(AUTOMATIC + [route("10.20.0.0/16", "subnet-a", "Branch")])
     declared = [{"destination_cidr": "10.20.0.0/16", "target_subnet": "subnet-a", "description": "Branch"}]
-    result = module.ensure_routes(client, params(routes=declared, purge=True), check_mode=check_mode)
+    result = logic.ensure_routes(client, params(routes=declared, purge=True), check_mode=check_mode)
     assert not result["changed"] and write_calls(client, WRITES) == [] and not wait_for_calls.called
     # DescribeClientVpnRoutes alone: it also says whether the endpoint exists.
     assert paginated(client) == ["describe_client_vpn_routes"]
@@ -122,7 +123,7 @@ def test_idempotent_run_is_one_read(wait_for_calls, check_mode):
 def test_missing_endpoint_absent_is_unchanged_and_empty(wait_for_calls, check_mode, declared):
     """A missing or deleted endpoint (AWS: InvalidClientVpnEndpointId.NotFound) has no route to delete."""
     client = stub_client([], endpoint=False)
-    result = module.ensure_routes(client, params(routes=declared, state="absent"), check_mode=check_mode)
+    result = logic.ensure_routes(client, params(routes=declared, state="absent"), check_mode=check_mode)
     assert result == {
         "changed": False,
         "routes": [],
@@ -139,7 +140,7 @@ def test_missing_endpoint_present_fails_clearly(wait_for_calls, check_mode):
     client = stub_client([], endpoint=False)
     declared = [{"destination_cidr": "10.20.0.0/16", "target_subnet": "subnet-a"}]
     with pytest.raises(AnsibleAWSError) as err:
-        module.ensure_routes(client, params(routes=declared), check_mode=check_mode)
+        logic.ensure_routes(client, params(routes=declared), check_mode=check_mode)
     assert err.value.message == f"Client VPN endpoint {EID} does not exist"
     assert paginated(client) == ["describe_client_vpn_routes"]
     assert write_calls(client, WRITES) == []
@@ -147,7 +148,7 @@ def test_missing_endpoint_present_fails_clearly(wait_for_calls, check_mode):
 
 def test_purge_deletes_with_target_subnet(wait_for_calls):
     client = stub_client(AUTOMATIC + [route("10.20.0.0/16", "subnet-b")], AUTOMATIC)
-    module.ensure_routes(client, params(routes=[], purge=True), check_mode=False)
+    logic.ensure_routes(client, params(routes=[], purge=True), check_mode=False)
     assert write_calls(client, WRITES) == [
         (
             "delete_client_vpn_route",
@@ -159,7 +160,7 @@ def test_purge_deletes_with_target_subnet(wait_for_calls):
 def test_description_change_deletes_waits_creates(wait_for_calls):
     client = stub_client([route("10.20.0.0/16", "subnet-a", "old")], [route("10.20.0.0/16", "subnet-a", "new")])
     declared = [{"destination_cidr": "10.20.0.0/16", "target_subnet": "subnet-a", "description": "new"}]
-    module.ensure_routes(client, params(routes=declared, wait=False), check_mode=False)
+    logic.ensure_routes(client, params(routes=declared, wait=False), check_mode=False)
     assert [name for name, kwargs in write_calls(client, WRITES)] == [
         "delete_client_vpn_route",
         "create_client_vpn_route",
@@ -172,7 +173,7 @@ def test_unassociated_subnet_error_names_the_route(wait_for_calls):
     client.create_client_vpn_route.side_effect = client_error("InvalidClientVpnActiveAssociationNotFound")
     declared = [{"destination_cidr": "10.20.0.0/16", "target_subnet": "subnet-z"}]
     with pytest.raises(AnsibleAWSError) as err:
-        module.ensure_routes(client, params(routes=declared), check_mode=False)
+        logic.ensure_routes(client, params(routes=declared), check_mode=False)
     assert err.value.message == "Failed to create Client VPN route 10.20.0.0/16 via subnet-z"
 
 
@@ -183,7 +184,7 @@ def test_throttling_and_concurrency_are_retried(wait_for_calls):
         client_error("ConcurrentMutationLimitExceeded"),
         {"Status": {"Code": "creating"}},
     ]
-    module.ensure_routes(
+    logic.ensure_routes(
         client, params(routes=[{"destination_cidr": "10.20.0.0/16", "target_subnet": "subnet-a"}]), check_mode=False
     )
     assert client.create_client_vpn_route.call_count == 3
@@ -192,14 +193,14 @@ def test_throttling_and_concurrency_are_retried(wait_for_calls):
 def test_route_failed_after_wait_is_an_error(wait_for_calls):
     client = stub_client([], [route("10.20.0.0/16", "subnet-a", status="failed")])
     with pytest.raises(AnsibleAWSError, match="10.20.0.0/16 via subnet-a: failed"):
-        module.ensure_routes(
+        logic.ensure_routes(
             client, params(routes=[{"destination_cidr": "10.20.0.0/16", "target_subnet": "subnet-a"}]), check_mode=False
         )
 
 
 def test_pending_declared_route_is_waited_for(wait_for_calls):
     client = stub_client([route("10.20.0.0/16", "subnet-a", status="creating")], [route("10.20.0.0/16", "subnet-a")])
-    result = module.ensure_routes(
+    result = logic.ensure_routes(
         client, params(routes=[{"destination_cidr": "10.20.0.0/16", "target_subnet": "subnet-a"}]), check_mode=False
     )
     assert not result["changed"] and write_calls(client, WRITES) == [] and wait_for_calls.call_count == 1
@@ -240,7 +241,7 @@ def test_a_new_route_missing_from_the_first_describe_is_waited_for_and_a_lost_an
         {"Status": {"Code": "creating"}},
     ]
     declared = [{"destination_cidr": "0.0.0.0/0", "target_subnet": "subnet-a", "description": "Internet"}]
-    assert module.ensure_routes(client, params(routes=declared), check_mode=False)["changed"]
+    assert logic.ensure_routes(client, params(routes=declared), check_mode=False)["changed"]
     sent = [kwargs["ClientToken"] for name, kwargs in write_calls(client, WRITES)]
     assert len(sent) == 2 and sent[0] == sent[1]
 
@@ -252,4 +253,4 @@ def test_a_route_the_first_describe_missed_is_no_failure(wait_for_calls):
         "InvalidClientVpnDuplicateRoute", "CreateClientVpnRoute"
     )
     declared = [{"destination_cidr": "0.0.0.0/0", "target_subnet": "subnet-a"}]
-    assert module.ensure_routes(client, params(routes=declared), check_mode=False)["changed"]
+    assert logic.ensure_routes(client, params(routes=declared), check_mode=False)["changed"]

@@ -4,6 +4,7 @@ from unittest.mock import MagicMock
 
 import pytest
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import client_vpn_target_network as logic
 from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_client_vpn_target_network as module
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules import module_stubs as stubs
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import ENDPOINT_ID as EID
@@ -74,13 +75,13 @@ def tokens(monkeypatch):
         made.append(f"token-{len(made) + 1}")
         return made[-1]
 
-    monkeypatch.setattr(module, "new_client_token", new_client_token)
+    monkeypatch.setattr(logic, "new_client_token", new_client_token)
     return made
 
 
 def test_check_mode_makes_no_write_call(wait_for_calls):
     client = stub_client([assoc("subnet-a")])
-    result = module.ensure_target_networks(client, params(subnet_ids=["subnet-b", "subnet-c"]), check_mode=True)
+    result = logic.ensure_target_networks(client, params(subnet_ids=["subnet-b", "subnet-c"]), check_mode=True)
     assert result["changed"] and write_calls(client, WRITES) == [] and not wait_for_calls.called
     assert result["associated"] == ["subnet-b", "subnet-c"]
     assert result["disassociated"] == ["subnet-a"]
@@ -89,7 +90,7 @@ def test_check_mode_makes_no_write_call(wait_for_calls):
 
 def test_associate_and_wait(wait_for_calls, tokens):
     client = stub_client([], [assoc("subnet-a"), assoc("subnet-b")])
-    result = module.ensure_target_networks(client, params(subnet_ids=["subnet-b", "subnet-a"]), check_mode=False)
+    result = logic.ensure_target_networks(client, params(subnet_ids=["subnet-b", "subnet-a"]), check_mode=False)
     assert write_calls(client, WRITES) == [
         (
             "associate_client_vpn_target_network",
@@ -107,7 +108,7 @@ def test_associate_and_wait(wait_for_calls, tokens):
 @pytest.mark.parametrize("check_mode", [False, True])
 def test_idempotent_run_is_one_read(wait_for_calls, check_mode):
     client = stub_client([assoc("subnet-a"), assoc("subnet-b")])
-    result = module.ensure_target_networks(client, params(subnet_ids=["subnet-b", "subnet-a"]), check_mode=check_mode)
+    result = logic.ensure_target_networks(client, params(subnet_ids=["subnet-b", "subnet-a"]), check_mode=check_mode)
     assert not result["changed"] and write_calls(client, WRITES) == [] and not wait_for_calls.called
     # DescribeClientVpnTargetNetworks alone: it also says whether the endpoint exists; no DescribeSubnets.
     assert paginated(client) == ["describe_client_vpn_target_networks"]
@@ -117,13 +118,13 @@ def test_idempotent_run_is_one_read(wait_for_calls, check_mode):
 def test_two_subnets_in_one_az_refused_before_any_write(wait_for_calls):
     client = stub_client([])
     with pytest.raises(ValueError, match="subnet-a and subnet-a2 are both in us-east-1a"):
-        module.ensure_target_networks(client, params(subnet_ids=["subnet-a", "subnet-a2"]), check_mode=False)
+        logic.ensure_target_networks(client, params(subnet_ids=["subnet-a", "subnet-a2"]), check_mode=False)
     assert write_calls(client, WRITES) == []
 
 
 def test_replacement_in_same_az_disassociates_waits_then_associates(wait_for_calls, tokens):
     client = stub_client([assoc("subnet-a"), assoc("subnet-b")], [assoc("subnet-a2"), assoc("subnet-b")])
-    module.ensure_target_networks(client, params(subnet_ids=["subnet-a2", "subnet-b"], wait=False), check_mode=False)
+    logic.ensure_target_networks(client, params(subnet_ids=["subnet-a2", "subnet-b"], wait=False), check_mode=False)
     assert write_calls(client, WRITES) == [
         ("disassociate_client_vpn_target_network", dict(ClientVpnEndpointId=EID, AssociationId="cvpn-assoc-subnet-a")),
         (
@@ -136,7 +137,7 @@ def test_replacement_in_same_az_disassociates_waits_then_associates(wait_for_cal
 
 def test_absent_without_list_disassociates_everything(wait_for_calls):
     client = stub_client([assoc("subnet-a"), assoc("subnet-b", "associating"), assoc("subnet-c", "disassociated")], [])
-    result = module.ensure_target_networks(client, params(subnet_ids=None, state="absent"), check_mode=False)
+    result = logic.ensure_target_networks(client, params(subnet_ids=None, state="absent"), check_mode=False)
     assert [kwargs["AssociationId"] for name, kwargs in write_calls(client, WRITES)] == [
         "cvpn-assoc-subnet-a",
         "cvpn-assoc-subnet-b",
@@ -150,7 +151,7 @@ def test_already_disassociated_is_not_an_error(wait_for_calls):
     client.disassociate_client_vpn_target_network.side_effect = client_error(
         "InvalidClientVpnAssociationIdNotFound", "DisassociateClientVpnTargetNetwork"
     )
-    assert module.ensure_target_networks(client, params(subnet_ids=None, state="absent"), check_mode=False)["changed"]
+    assert logic.ensure_target_networks(client, params(subnet_ids=None, state="absent"), check_mode=False)["changed"]
 
 
 def test_association_failed_is_reported(wait_for_calls):
@@ -158,7 +159,7 @@ def test_association_failed_is_reported(wait_for_calls):
     failed["Status"]["Message"] = "no free addresses"
     client = stub_client([], [failed])
     with pytest.raises(AnsibleAWSError, match="subnet-a: association failed \\(no free addresses\\)"):
-        module.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
+        logic.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
 
 
 def test_concurrency_limit_retried_and_aws_error_named(wait_for_calls):
@@ -167,13 +168,13 @@ def test_concurrency_limit_retried_and_aws_error_named(wait_for_calls):
         client_error("ConcurrentMutationLimitExceeded"),
         {"AssociationId": "cvpn-assoc-subnet-a", "Status": {"Code": "associating"}},
     ]
-    module.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
+    logic.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
     assert client.associate_client_vpn_target_network.call_count == 2
 
     client = stub_client([])
     client.associate_client_vpn_target_network.side_effect = client_error("InvalidClientVpnSubnetId.OverlappingCidr")
     with pytest.raises(AnsibleAWSError) as err:
-        module.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
+        logic.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
     assert err.value.message == f"Failed to associate subnet subnet-a with Client VPN endpoint {EID}"
 
 
@@ -182,7 +183,7 @@ def test_concurrency_limit_retried_and_aws_error_named(wait_for_calls):
 def test_missing_endpoint_absent_is_unchanged_and_empty(wait_for_calls, check_mode, declared):
     """A missing or deleted endpoint (AWS: InvalidClientVpnEndpointId.NotFound) has nothing to disassociate."""
     client = stub_client([], endpoint=False)
-    result = module.ensure_target_networks(client, params(subnet_ids=declared, state="absent"), check_mode=check_mode)
+    result = logic.ensure_target_networks(client, params(subnet_ids=declared, state="absent"), check_mode=check_mode)
     assert result == {
         "changed": False,
         "associations": [],
@@ -198,7 +199,7 @@ def test_missing_endpoint_absent_is_unchanged_and_empty(wait_for_calls, check_mo
 def test_missing_endpoint_present_fails_clearly(wait_for_calls, check_mode):
     client = stub_client([], endpoint=False)
     with pytest.raises(AnsibleAWSError) as err:
-        module.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=check_mode)
+        logic.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=check_mode)
     assert err.value.message == f"Client VPN endpoint {EID} does not exist"
     assert paginated(client) == ["describe_client_vpn_target_networks"]
     assert write_calls(client, WRITES) == []
@@ -238,7 +239,7 @@ def test_a_new_association_missing_from_the_first_describes_is_waited_for(wait_f
         return pager
 
     client.get_paginator.side_effect = paginator
-    result = module.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
+    result = logic.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
     assert result["changed"] and [a["target_network_id"] for a in result["associations"]] == ["subnet-a"]
 
 
@@ -248,7 +249,7 @@ def test_a_lost_association_answer_is_retried_with_the_same_token(wait_for_calls
         client_error("InternalError"),
         {"AssociationId": "cvpn-assoc-subnet-a", "Status": {"Code": "associating"}},
     ]
-    module.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
+    logic.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
     sent = [kwargs["ClientToken"] for name, kwargs in write_calls(client, WRITES)]
     assert len(sent) == 2 and sent[0] == sent[1]
 
@@ -260,5 +261,5 @@ def test_an_association_the_first_describe_missed_is_no_failure(wait_for_calls):
     client.associate_client_vpn_target_network.side_effect = client_error(
         "InvalidClientVpnDuplicateAssociationException"
     )
-    result = module.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
+    result = logic.ensure_target_networks(client, params(subnet_ids=["subnet-a"]), check_mode=False)
     assert [a["target_network_id"] for a in result["associations"]] == ["subnet-a"]
