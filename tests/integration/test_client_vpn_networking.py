@@ -114,7 +114,7 @@ def test_target_network_second_run_makes_no_write_call(sandbox, run_playbook, en
     assert writes(sandbox) == ["AssociateClientVpnTargetNetwork"] * 2
     sandbox.clear_calls()
     run_playbook(PLAYBOOKS / "apply_target_network.yml", extra_vars=extra)
-    # One read: the list of associations also tells that the endpoint exists (issue 8).
+    # One read: the list of associations also tells that the endpoint exists.
     assert actions(sandbox) == ["DescribeClientVpnTargetNetworks"]
 
 

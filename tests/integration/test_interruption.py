@@ -1,4 +1,4 @@
-"""site.yml killed while it waits, then re-run: it converges without starting again what was started (issue 8).
+"""site.yml killed while it waits, then re-run: it converges without starting again what was started.
 
 1 Home + 1 Branch from bench/inventory.py. Every wait is held open (time scale 1.0) and ansible-playbook is
 SIGKILLed, its whole process tree (ansible's workers run in sessions of their own: killing the process group would

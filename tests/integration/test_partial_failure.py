@@ -1,4 +1,4 @@
-"""Failing Branches stall no other Region, and a re-run completes them (site.yml, 1 Home + 3 Branches; issue 8).
+"""Failing Branches stall no other Region, and a re-run completes them (site.yml, 1 Home + 3 Branches).
 
 One Branch fails before its peerings, another at its AD Connector; the Home and the third Branch deploy without
 waiting on them and answer DNS for every client, the failed Branches have no record; once the faults clear, a

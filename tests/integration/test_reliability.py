@@ -1,4 +1,4 @@
-"""site.yml on a bad day: throttled and losing answers; secrets at -vvvv; then teardown (issue 8).
+"""site.yml on a bad day: throttled and losing answers; secrets at -vvvv; then teardown.
 
 One deploy of 1 Home + 1 Branch from bench/inventory.py, shared by the tests below, with the sandbox's effects acting
 (time scale above 0: describes that miss new resources, waits, busy directories): the sandbox throttles 30% of
