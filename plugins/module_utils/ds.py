@@ -23,7 +23,6 @@ Layout:
 
 import datetime
 import re
-import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -444,6 +443,22 @@ def wait_for_domain_controllers(client, directory_id, region_name, wait_timeout)
         ) from e
 
 
+def _call_while(call, refused, timeout):
+    """``call()`` again (spaced by ``polling.poll_until``) while it raises an AnsibleDSError that ``refused(error)``
+    names, for up to ``timeout`` seconds.  Returns its result, or that error when the deadline came first; any
+    other error is raised at once."""
+
+    def attempt():
+        try:
+            return call()
+        except AnsibleDSError as e:
+            if refused(e):
+                return e
+            raise
+
+    return polling.poll_until(attempt, lambda result: not isinstance(result, AnsibleDSError), timeout)
+
+
 def add_region_when_free(client, directory_id, region_name, vpc_id, subnet_ids, wait_timeout):
     """AddRegion, waiting (within ``wait_timeout``) while the directory refuses it as busy.
 
@@ -452,9 +467,8 @@ def add_region_when_free(client, directory_id, region_name, vpc_id, subnet_ids, 
     Returns False when AWS answers that the directory is already in that Region (an add made by an earlier
     call that DescribeRegions did not show yet), True when this call added it.
     """
-    start = time.monotonic()
-    slept = 0.0
-    while True:
+
+    def add():
         try:
             add_region(client, directory_id, region_name, vpc_id, subnet_ids)
             return True
@@ -462,20 +476,18 @@ def add_region_when_free(client, directory_id, region_name, vpc_id, subnet_ids, 
             code, dummy = error_code_and_message(e)
             if code == "DirectoryAlreadyInRegionException":
                 return False
-            if not is_transient(e):
-                raise
-            elapsed = max(time.monotonic() - start, slept)
-            delay = polling.next_delay(elapsed, wait_timeout - elapsed)
-            if delay <= 0:
-                raise AnsibleDSError(
-                    message=(
-                        f"Directory {directory_id} was still busy (another Region being added?) after {wait_timeout}"
-                        f" seconds; Region {region_name} was not added. Re-run later or raise wait_timeout."
-                    ),
-                    exception=e.exception,
-                ) from e
-        time.sleep(delay)
-        slept += delay
+            raise
+
+    result = _call_while(add, is_transient, wait_timeout)
+    if isinstance(result, AnsibleDSError):
+        raise AnsibleDSError(
+            message=(
+                f"Directory {directory_id} was still busy (another Region being added?) after {wait_timeout}"
+                f" seconds; Region {region_name} was not added. Re-run later or raise wait_timeout."
+            ),
+            exception=result.exception,
+        ) from result
+    return result
 
 
 # ---------------------------------------------------------------------------
@@ -796,18 +808,9 @@ def create_directory_once(client, params, kind, create_client=None, lookup_timeo
         except AnsibleDSError as e:
             if not _create_may_have_happened(e):
                 raise
-            start = time.monotonic()
-            slept = 0.0
-            while True:
-                found = _created_by_us(client, params, kind)
-                if found:
-                    return found["DirectoryId"]
-                elapsed = max(time.monotonic() - start, slept)
-                delay = polling.next_delay(elapsed, lookup_timeout - elapsed)
-                if delay <= 0:
-                    break
-                time.sleep(delay)
-                slept += delay
+            found = until_listed(lambda: _created_by_us(client, params, kind), lookup_timeout)
+            if found:
+                return found["DirectoryId"]
             if attempt >= CREATE_ATTEMPTS:
                 raise AnsibleDSError(
                     message=(
@@ -823,18 +826,7 @@ def until_listed(fetch, timeout=None):
     """``fetch()`` until it returns something, for up to ``timeout`` seconds: a resource just created may be
     missing from describes for a while (eventual consistency).  None if it never shows up."""
     timeout = CREATE_LOOKUP_TIMEOUT if timeout is None else timeout
-    start = time.monotonic()
-    slept = 0.0
-    while True:
-        found = fetch()
-        if found:
-            return found
-        elapsed = max(time.monotonic() - start, slept)
-        delay = polling.next_delay(elapsed, timeout - elapsed)
-        if delay <= 0:
-            return None
-        time.sleep(delay)
-        slept += delay
+    return polling.poll_until(fetch, bool, timeout) or None
 
 
 def describe_new_directory(client, directory_id, timeout=None):
@@ -851,21 +843,15 @@ def delete_directory_when_released(client, directory_id, timeout=None):
     (AUTHORIZED_APPLICATIONS_TIMEOUT), then that error is raised.
     """
     timeout = AUTHORIZED_APPLICATIONS_TIMEOUT if timeout is None else timeout
-    start = time.monotonic()
-    slept = 0.0
-    while True:
-        try:
-            return delete_directory(client, directory_id)
-        except AnsibleDSError as e:
-            code, message = error_code_and_message(e)
-            if code != "ClientException" or not AUTHORIZED_APPLICATIONS.search(message):
-                raise
-            elapsed = max(time.monotonic() - start, slept)
-            delay = polling.next_delay(elapsed, timeout - elapsed)
-            if delay <= 0:
-                raise
-        time.sleep(delay)
-        slept += delay
+    result = _call_while(lambda: delete_directory(client, directory_id), _applications_authorized, timeout)
+    if isinstance(result, AnsibleDSError):
+        raise result
+    return result
+
+
+def _applications_authorized(error):
+    code, message = error_code_and_message(error)
+    return code == "ClientException" and bool(AUTHORIZED_APPLICATIONS.search(message))
 
 
 def _ensure_directory_present(client, params, check_mode, kind, create_client=None):
