@@ -161,12 +161,11 @@ pytest-no-units:
 		PYTEST_ARGS="$(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15) $(PYTEST_ARGS)"
 
 # Cheapest first, so that a broken change fails early: the unit tests (seconds), the static gates (lint and
-# sanity at the same time: each keeps about one core busy), then molecule (the whole life cycle once: deploy,
-# idempotence without a write call, verify, failover drill, teardown leaving nothing) beside the other pytest
-# suites (the longest by far): their two workers leave about a third of a core idle while their deployments
-# wait on the sandbox's clock, and molecule, mostly waiting on its own sandbox, fits in it. It stops at the
-# first phase that fails and always ends with each phase's time (hacking/run_phases.sh). CI (.ci/run) runs it.
-TEST_PHASES := units changelog-lint lint+sanity molecule+pytest-no-units
+# sanity at the same time: each keeps about one core busy), then
+# molecule (the whole life cycle once: deploy, idempotence without a write call, verify, failover drill,
+# teardown leaving nothing), then the other pytest suites (the longest by far). It stops at the first
+# phase that fails and always ends with each phase's time (hacking/run_phases.sh). CI (.ci/run) runs it.
+TEST_PHASES := units changelog-lint lint+sanity molecule pytest-no-units
 
 test: venv
 	@MAKE="$(MAKE)" hacking/run_phases.sh $(TEST_PHASES)
