@@ -68,7 +68,16 @@ $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
 	ln -sfn ../../../.. $@
 
-venv: $(VENV)/.requirements.stamp $(COLLECTION_LINK)
+# The AnsiballZ bytecode cache (hacking/bytecode_cache.py): installed in the venv, active where the variable below
+# names a directory. Every target run from this Makefile has it: the modules of the suites' thousands of
+# playbook tasks are compiled once per source instead of once per module start.
+$(VENV)/.bytecode-cache.stamp: hacking/bytecode_cache.py | $(VENV)/.requirements.stamp
+	$(BIN)/python hacking/bytecode_cache.py --install
+	touch $@
+
+export MULTIREGION_BYTECODE_CACHE ?= $(abspath tests/output/bytecode-cache)
+
+venv: $(VENV)/.requirements.stamp $(VENV)/.bytecode-cache.stamp $(COLLECTION_LINK)
 
 # --- running -----------------------------------------------------------------
 
