@@ -18,6 +18,7 @@ import shutil
 import sys
 import sysconfig
 import zipimport
+from importlib.util import MAGIC_NUMBER
 
 try:
     from _imp import _fix_co_filename
@@ -31,8 +32,6 @@ PTH_LINE = f'import os; os.environ.get("{VARIABLE}") and __import__("{MODULE}")\
 
 def cache_path(directory, pathname, source):
     """The cache file of ``source``, compiled as ``pathname`` (its path inside any archive)."""
-    from importlib.util import MAGIC_NUMBER
-
     inner = pathname.rsplit(".zip" + os.sep, 1)[-1]
     digest = hashlib.sha256(MAGIC_NUMBER + inner.encode("utf-8", "surrogateescape") + b"\0" + source)
     return os.path.join(directory, digest.hexdigest())
