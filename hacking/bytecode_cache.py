@@ -4,6 +4,10 @@ Ansible runs every module from a zip archive, and zipimport neither reads nor wr
 process compiles ``ansible.module_utils`` and the collections' module_utils from source again, about a sixth of
 the CPU an amazon.aws module costs here. The test suite starts thousands of modules.
 
+Each of those processes also parses botocore's service models anew, JSON of megabytes (EC2's is 4 MB, gzipped):
+another sixth of a module start. The parsed data is kept too, pickled, and given back as botocore's loader
+returns it (the same ``OrderedDict`` tree), keyed by the file's content.
+
 ``python hacking/bytecode_cache.py --install`` (``make venv`` runs it) copies this file into the venv's
 site-packages with a ``.pth`` line that imports it only where ``MULTIREGION_BYTECODE_CACHE`` names a directory;
 the Makefile sets that variable. Without it, Python is untouched. The code given back is the one ``compile``
@@ -12,8 +16,10 @@ interpreter's bytecode version, and takes the path of the archive it is loaded f
 """
 
 import hashlib
+import importlib.abc
 import marshal
 import os
+import pickle
 import shutil
 import sys
 import sysconfig
@@ -47,7 +53,7 @@ def caching(compile_source, directory):
                 code = marshal.load(cached)
         except (OSError, EOFError, ValueError, TypeError):
             code = compile_source(pathname, source)
-            _store(path, code)
+            _store(path, marshal.dumps(code))
             return code
         if _fix_co_filename is not None:
             _fix_co_filename(code, pathname)
@@ -56,16 +62,69 @@ def caching(compile_source, directory):
     return compile_cached
 
 
-def _store(path, code):
-    """Write ``code`` atomically: concurrent module processes read a whole file or none."""
+def loading(load_file, directory):
+    """botocore's ``JSONFileLoader._load_file``, reading and filling the cache in ``directory``."""
+
+    def load_file_cached(self, full_path, open_method):
+        try:
+            with open(full_path, "rb") as stored:
+                content = stored.read()
+        except OSError:
+            return load_file(self, full_path, open_method)  # missing: botocore's answer (None)
+        # The content as stored (gzipped or not) and how it is opened decide what it parses to.
+        suffix = os.path.splitext(full_path)[1].encode()
+        digest = hashlib.sha256(b"botocore\0" + suffix + b"\0" + content)
+        path = os.path.join(directory, "botocore-" + digest.hexdigest())
+        try:
+            with open(path, "rb") as cached:
+                return pickle.load(cached)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError, ImportError):
+            data = load_file(self, full_path, open_method)
+            if data is not None:
+                _store(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+            return data
+
+    return load_file_cached
+
+
+class BotocoreHook(importlib.abc.MetaPathFinder):
+    """Puts ``loading`` in place the moment ``botocore.loaders`` is imported (importing botocore here would cost
+    every Python process of the venv its import time)."""
+
+    def __init__(self, directory):
+        self.directory = directory
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != "botocore.loaders":
+            return None
+        for finder in sys.meta_path:
+            if finder is not self and hasattr(finder, "find_spec"):
+                spec = finder.find_spec(fullname, path, target)
+                if spec is not None and spec.loader is not None:
+                    break
+        else:
+            return None
+        exec_module = spec.loader.exec_module
+        directory = self.directory
+
+        def exec_and_patch(module):
+            exec_module(module)
+            module.JSONFileLoader._load_file = loading(module.JSONFileLoader._load_file, directory)
+
+        spec.loader.exec_module = exec_and_patch
+        return spec
+
+
+def _store(path, data):
+    """Write ``data`` atomically: concurrent module processes read a whole file or none."""
     temporary = f"{path}.{os.getpid()}"
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         with open(temporary, "wb") as out:
-            marshal.dump(code, out)
+            out.write(data)
         os.replace(temporary, path)
     except OSError:
-        pass  # a cache that cannot be written only costs the compilation
+        pass  # a cache that cannot be written only costs the work again
 
 
 def install(site_packages):
@@ -79,5 +138,7 @@ if __name__ == "__main__":
     if sys.argv[1:] != ["--install"]:
         sys.exit(f"usage: {sys.argv[0]} --install")
     install(sysconfig.get_paths()["purelib"])
-elif __name__ == MODULE and os.environ.get(VARIABLE) and hasattr(zipimport, "_compile_source"):
-    zipimport._compile_source = caching(zipimport._compile_source, os.environ[VARIABLE])
+elif __name__ == MODULE and os.environ.get(VARIABLE):
+    if hasattr(zipimport, "_compile_source"):
+        zipimport._compile_source = caching(zipimport._compile_source, os.environ[VARIABLE])
+    sys.meta_path.insert(0, BotocoreHook(os.environ[VARIABLE]))

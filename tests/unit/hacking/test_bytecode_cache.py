@@ -1,11 +1,16 @@
 """hacking/bytecode_cache.py: modules imported from a zip archive are compiled once per source, not per process."""
 
+import gzip
 import importlib
+import json
 import os
 import subprocess
 import sys
 import zipfile
 import zipimport
+from collections import OrderedDict
+
+from botocore.loaders import JSONFileLoader
 
 from hacking import bytecode_cache
 
@@ -88,12 +93,60 @@ def test_installed_it_acts_only_where_the_variable_is_set(tmp_path):
     bytecode_cache.install(str(site))
     assert (site / f"{bytecode_cache.MODULE}.pth").read_text() == bytecode_cache.PTH_LINE
     probe = (
-        "import site, sys, zipimport; site.addsitedir(sys.argv[1]); "
-        "print(zipimport._compile_source.__name__, 'multiregion_bytecode_cache' in sys.modules)"
+        "import site, sys, zipimport; site.addsitedir(sys.argv[1]); import botocore.session; "
+        "print(zipimport._compile_source.__name__, 'multiregion_bytecode_cache' in sys.modules, "
+        "botocore.loaders.JSONFileLoader._load_file.__name__, "
+        "len(botocore.session.get_session().get_service_model('ds').operation_names))"
     )
     env = {k: v for k, v in os.environ.items() if k != bytecode_cache.VARIABLE}
     off = subprocess.run([sys.executable, "-c", probe, str(site)], env=env, capture_output=True, text=True, check=True)
-    assert off.stdout.split() == ["_compile_source", "False"]
+    operations = off.stdout.split()[-1]
+    assert off.stdout.split() == ["_compile_source", "False", "_load_file", operations]
     env[bytecode_cache.VARIABLE] = str(tmp_path / "cache")
-    on = subprocess.run([sys.executable, "-c", probe, str(site)], env=env, capture_output=True, text=True, check=True)
-    assert on.stdout.split() == ["compile_cached", "True"]
+    for _ in range(2):  # filling the cache, then reading it: the same model both times
+        on = subprocess.run([sys.executable, "-c", probe, str(site)], env=env, capture_output=True, text=True)
+        assert on.stdout.split() == ["compile_cached", "True", "load_file_cached", operations], on.stderr
+    assert any(entry.name.startswith("botocore-") for entry in (tmp_path / "cache").iterdir())
+
+
+MODEL = {"version": "2.0", "operations": {"B": {"name": "B"}, "A": {"name": "A", "http": {"method": "POST"}}}}
+
+
+def counting_loader(parsed):
+    def load_file(self, full_path, open_method):
+        if not os.path.isfile(full_path):
+            return None
+        parsed.append(full_path)
+        return JSONFileLoader._load_file(self, full_path, open_method)
+
+    return load_file
+
+
+def test_a_botocore_model_is_parsed_once_and_given_back_as_botocore_returns_it(tmp_path):
+    model = tmp_path / "service-2.json.gz"
+    model.write_bytes(gzip.compress(json.dumps(MODEL).encode()))
+    parsed = []
+    load = bytecode_cache.loading(counting_loader(parsed), str(tmp_path / "cache"))
+    first = load(JSONFileLoader(), str(model), gzip.open)
+    second = load(JSONFileLoader(), str(model), gzip.open)
+    assert parsed == [str(model)], "parsed once"
+    assert second == first == MODEL and second is not first
+    # botocore's loader parses into OrderedDicts, in the file's order: so does the cache.
+    assert type(second) is OrderedDict and type(second["operations"]["A"]["http"]) is OrderedDict
+    assert list(second["operations"]) == ["B", "A"]
+    assert load(JSONFileLoader(), str(tmp_path / "missing.json"), open) is None
+
+
+def test_a_changed_or_unreadable_model_is_parsed_again(tmp_path):
+    model = tmp_path / "paginators-1.json"
+    model.write_text(json.dumps(MODEL))
+    parsed = []
+    cache = tmp_path / "cache"
+    load = bytecode_cache.loading(counting_loader(parsed), str(cache))
+    load(JSONFileLoader(), str(model), open)
+    model.write_text(json.dumps({**MODEL, "version": "2.1"}))
+    assert load(JSONFileLoader(), str(model), open)["version"] == "2.1"
+    for entry in cache.iterdir():
+        entry.write_bytes(b"not a pickle")
+    assert load(JSONFileLoader(), str(model), open)["version"] == "2.1"
+    assert len(parsed) == 3
