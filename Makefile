@@ -1,5 +1,5 @@
 # multiregion.client_vpn: developer entry points.
-#   make test      units + changelog lint + lint + sanity + molecule + the other pytest suites (what CI runs)
+#   make test      units + changelog lint + lint + sanity + the other pytest suites, molecule among them (what CI runs)
 #   make sandbox   start the local AWS emulator in the foreground
 #   make mutants   mutation testing (mutmut) of the rules: plugins, filters, the sandbox (not in `make test`)
 # Every target uses the tools of the project venv ($(VENV)), which `make venv`
@@ -171,11 +171,12 @@ pytest-no-units:
 		PYTEST_ARGS="$(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15) $(PYTEST_ARGS)"
 
 # Cheapest first, so that a broken change fails early: the unit tests (seconds), the static gates (lint and
-# sanity at the same time: each keeps about one core busy), then
-# molecule (the whole life cycle once: deploy, idempotence without a write call, verify, failover drill,
-# teardown leaving nothing), then the other pytest suites (the longest by far). It stops at the first
-# phase that fails and always ends with each phase's time (hacking/run_phases.sh). CI (.ci/run) runs it.
-TEST_PHASES := units changelog-lint lint+sanity molecule pytest-no-units
+# sanity at the same time: each keeps about one core busy), then the other pytest suites (the longest by far),
+# molecule among them (tests/integration/test_molecule.py: the whole life cycle once, deploy, idempotence
+# without a write call, verify, failover drill, teardown leaving nothing): as a phase of its own it kept one
+# core busy and left the other idle. It stops at the first phase that fails and always ends with each phase's
+# time (hacking/run_phases.sh). CI (.ci/run) runs it.
+TEST_PHASES := units changelog-lint lint+sanity pytest-no-units
 
 test: venv
 	@MAKE="$(MAKE)" hacking/run_phases.sh $(TEST_PHASES)
