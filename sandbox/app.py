@@ -33,6 +33,7 @@ THROTTLE_CODES = {
     "ds": ("ThrottlingException", 400),
     "acm": ("ThrottlingException", 400),
     "route53": ("Throttling", 400),
+    "ds-data": ("ThrottlingException", 429),
 }
 
 # What a lost answer looks like (the write was done): a 500 that botocore retries, per signing service.
@@ -41,6 +42,7 @@ LOST_CODES = {
     "ds": ("ServiceException", 500),
     "acm": ("InternalFailure", 500),
     "route53": ("InternalFailure", 500),
+    "ds-data": ("InternalServerException", 500),
 }
 
 # Fault kinds: ``error`` refuses the call; the other two perform it and lose its answer.
@@ -260,10 +262,13 @@ class Sandbox:
             params = protocol.parse_query_params(op.input_shape, flat)
         elif kind == "json":
             params = json.loads(body or b"{}")
-        else:
+        else:  # rest-xml, rest-json: members bound to the URI and the query string, then the body's
             query = {k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
             params = protocol.parse_rest_params(op, path_params, query)
-            if body.strip():
+            if kind == "rest-json":
+                params.update(protocol.parse_json_body(op.input_shape, body))
+                protocol.validate_input(op.input_shape, params)
+            elif body.strip():
                 params["_body"] = protocol.xml_to_dict(body.decode("utf-8"))
                 params.update(protocol.parse_xml_body(op.input_shape, body.decode("utf-8")))
         protocol.check_required(op.input_shape, params)
@@ -379,7 +384,8 @@ def _respond(start_response, status, headers, body):
     return [body]
 
 
-_REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 404: "Not Found", 409: "Conflict"}
+_REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 403: "Forbidden", 404: "Not Found"}
+_REASONS.update({409: "Conflict", 429: "Too Many Requests"})
 _REASONS.update({500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable"})
 
 

@@ -18,6 +18,8 @@ DURATIONS = {
     "region_remove": 20 * 60,
     "connector_create": 8 * 60,
     "connector_delete": 3 * 60,
+    # EnableDirectoryDataAccess / DisableDirectoryDataAccess (Enabling -> Enabled, Disabling -> Disabled).
+    "directory_data_access": 3 * 60,
     "vpn_association": 8 * 60,
     "vpn_disassociation": 3 * 60,
     "vpn_route": 90,

@@ -2,14 +2,17 @@
 
 The sandbox's own handlers receive parameters parsed by the operation's input
 shape and return plain dicts that are serialised by its output shape, so what
-a client reads is shaped exactly as botocore expects from AWS.  Only the three
+a client reads is shaped exactly as botocore expects from AWS.  Only the
 protocols the emulated services speak are covered: ``ec2`` (query in, XML out),
-``json`` (Directory Service, ACM) and ``rest-xml`` (Route 53).
+``json`` (Directory Service, ACM), ``rest-xml`` (Route 53) and ``rest-json``
+(Directory Service Data: URI and query string members, a JSON body, errors with
+the model's HTTP status and its extra members such as ``Reason``).
 """
 
 import base64
 import datetime
 import json
+import re
 import uuid
 from functools import lru_cache
 from urllib.parse import parse_qs
@@ -23,13 +26,14 @@ ROUTE53_XMLNS = "https://route53.amazonaws.com/doc/2013-04-01/"
 
 
 class AwsError(Exception):
-    """An error AWS would return: its code, message and HTTP status."""
+    """An error AWS would return: its code, message, HTTP status and the error shape's other members (``fields``)."""
 
-    def __init__(self, code, message, status=400):
+    def __init__(self, code, message, status=400, fields=None):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.status = status
+        self.fields = fields or {}
 
 
 class InvalidParameter(AwsError):
@@ -42,7 +46,13 @@ def service_model(service):
     return botocore.session.get_session().get_service_model(service)
 
 
-SPOKEN = ("ec2", "json", "rest-xml")
+SPOKEN = ("ec2", "json", "rest-xml", "rest-json")
+
+
+def modeled_error(service, code, message, **fields):
+    """An AwsError with the HTTP status the model gives that error (rest-json services answer 403, 404, 409, ...)."""
+    status = service_model(service).shape_for(code).metadata.get("error", {}).get("httpStatusCode", 400)
+    return AwsError(code, message, status, fields)
 
 
 def wire_protocol(service):
@@ -136,6 +146,13 @@ def parse_rest_params(op, path_params, query):
     return out
 
 
+def parse_json_body(shape, body):
+    """rest-json: the members of a JSON request body (those without a ``location``)."""
+    data = json.loads(body or b"{}")
+    members = shape.members if shape is not None else {}
+    return {k: v for k, v in data.items() if k in members and not members[k].serialization.get("location")}
+
+
 def flat_form(body, query_string):
     flat = {k: v[-1] for k, v in parse_qs(query_string or "", keep_blank_values=True).items()}
     flat.update({k: v[-1] for k, v in parse_qs(body or "", keep_blank_values=True).items()})
@@ -152,6 +169,58 @@ def check_required(shape, params, path=""):
     for name, member in shape.members.items():
         if name in params and member.type_name == "structure":
             check_required(member, params[name], f"{path}{name}.")
+
+
+def validate_input(shape, params, path=""):
+    """Smithy services (rest-json) check every member against the model first: ValidationException.
+
+    Required members, lengths of strings, lists and maps, ``pattern``, ``enum``,
+    numeric ranges and unions (exactly one member) -- botocore checks only some
+    of these on the client side.
+    """
+    if shape is None:
+        return
+    for name in shape.required_members:
+        if params.get(name) is None:
+            raise _invalid(f"{path}{name}", "not be null")
+    for name, value in params.items():
+        if name in shape.members and value is not None:
+            _validate_value(shape.members[name], value, f"{path}{name}")
+    if shape.metadata.get("union") and len([v for v in params.values() if v is not None]) != 1:
+        raise _invalid(path.rstrip("/") or "/", "have exactly one member set")
+
+
+def _validate_value(shape, value, path):
+    meta = shape.metadata
+    kind = shape.type_name
+    if kind == "structure":
+        return validate_input(shape, value, f"{path}/")
+    size = len(value) if kind in ("string", "list", "map") else value if kind in ("integer", "long") else None
+    low, high = meta.get("min"), meta.get("max")
+    if size is not None and ((low is not None and size < low) or (high is not None and size > high)):
+        what = "have length" if kind in ("string", "list", "map") else "be"
+        bounds = f"greater than or equal to {low}" if high is None else f"between {low or 0} and {high}"
+        raise _invalid(path, f"{what} {bounds}", shape, value)
+    if kind == "string" and meta.get("pattern") and not re.search(meta["pattern"], value, re.ASCII):
+        raise _invalid(path, f"satisfy regular expression pattern: {meta['pattern']}", shape, value)
+    if kind == "string" and shape.enum and value not in shape.enum:
+        raise _invalid(path, f"satisfy enum value set: [{', '.join(shape.enum)}]", shape, value)
+    if kind == "list":
+        for index, item in enumerate(value):
+            _validate_value(shape.member, item, f"{path}/{index}")
+    if kind == "map":
+        for key, item in value.items():
+            _validate_value(shape.key, key, f"{path}/{key}")
+            _validate_value(shape.value, item, f"{path}/{key}")
+
+
+def _invalid(path, constraint, shape=None, value=None):
+    """AWS's message; the value is not echoed for a member the model marks ``sensitive`` (names, secrets)."""
+    shown = "" if value is None or shape is None or shape.metadata.get("sensitive") else f" '{value}'"
+    return AwsError(
+        "ValidationException",
+        f"1 validation error detected: Value{shown} at '{path}' failed to satisfy constraint: Member must {constraint}",
+    )
 
 
 # ---------------------------------------------------------------- serialising
@@ -220,6 +289,9 @@ def _json_value(shape, value):
     return value
 
 
+_JSON_TYPES = {"json": "application/x-amz-json-1.1", "rest-json": "application/json"}
+
+
 def serialize_response(service, action, data, request_id):
     """(status, headers, body) for a successful call, shaped by the output shape."""
     model = service_model(service)
@@ -235,9 +307,11 @@ def serialize_response(service, action, data, request_id):
             )
         body = f'<?xml version="1.0" encoding="UTF-8"?><{action}Response xmlns="{EC2_XMLNS}"><requestId>{request_id}</requestId>{inner}</{action}Response>'
         return 200, {"Content-Type": "text/xml"}, body
-    if protocol == "json":
+    if protocol in ("json", "rest-json"):
+        # Every member goes in the body: no emulated rest-json output has header or status-code members.
         body = json.dumps(_json_value(shape, data) if shape is not None else {})
-        return 200, {"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": request_id}, body
+        headers = {"Content-Type": _JSON_TYPES[protocol], "x-amzn-RequestId": request_id}
+        return op.http.get("responseCode", 200), headers, body
     if protocol == "rest-xml":
         inner = ""
         if shape is not None:
@@ -266,9 +340,9 @@ def serialize_error(service, error, request_id):
         )
         return error.status, {"Content-Type": "text/xml"}, body
     if protocol in ("json", "rest-json"):
-        body = json.dumps({"__type": error.code, "message": error.message, "Message": error.message})
+        body = json.dumps({"__type": error.code, "message": error.message, "Message": error.message, **error.fields})
         headers = {
-            "Content-Type": "application/x-amz-json-1.1",
+            "Content-Type": _JSON_TYPES[protocol],
             "x-amzn-RequestId": request_id,
             "x-amzn-ErrorType": error.code,
         }

@@ -13,7 +13,12 @@ security groups, tags, aliases, SSO, settings); the sandbox adds:
 - multi-Region replication: AddRegion / DescribeRegions / RemoveRegion, the
   replicated directory visible in each additional Region (DescribeDirectories,
   DescribeDomainControllers, UpdateNumberOfDomainControllers there);
-- the AD Connector's connection check (see :func:`_connector_outcome`);
+- the AD Connector's connection check (see :func:`_connector_outcome`) against
+  the directory's users (``ds_state.Domain``: built-in ones, those created
+  through Directory Service Data, passwords set by ResetUserPassword);
+- Directory Service Data access: Enable/Disable/DescribeDirectoryDataAccess
+  (``Enabling`` -> ``Enabled`` and ``Disabling`` -> ``Disabled`` after
+  ``DURATIONS["directory_data_access"]``); the Data API itself is ``ds_data.py``;
 - realism (``sandbox/realism.py``): a new directory or Region is missing from
   DescribeDirectories / DescribeRegions for a while and a deleted one stays
   listed (``consistency``); a replica's domain controllers show up in its
@@ -261,9 +266,10 @@ def _connector_outcome(state, connector):
     that moment, of one Managed Microsoft AD in the connector's account and
     Region (its primary Region or a replicated one) whose Name equals the
     connector's Name.  Reachability is assumed for any VPC of the Region (no
-    security group or peering model).  The service account must be that
-    directory's ``Admin`` with its current password: other AD users are not
-    modelled.
+    security group or peering model).  The service account must be an enabled
+    user of that directory with the connector's password as its current one
+    (``Admin``, or a user created through Directory Service Data whose password
+    ResetUserPassword set).
     """
     moment = connector.ready_at
     region = connector.primary_region
@@ -293,7 +299,7 @@ def _connector_outcome(state, connector):
     if len(found) != 1:
         return "Failed", "Connectivity issues detected: the DNS addresses belong to different domains."
     directory = state.get(connector.account_id, found.pop())
-    if (connector.connector_user or "").lower() != "admin" or not connector.same_secret_as(directory):
+    if not connector.same_secret_as(directory):
         return "Failed", (
             "Invalid credentials: the service account could not authenticate to the directory. "
             "Verify the user name and password."
@@ -433,7 +439,7 @@ def create_microsoft_ad(call):
         ],
     )
     _check_common(p, "MicrosoftAD", call.account_id, call.region)
-    if "admin" in password.lower():
+    if _contains_account_name(password, "Admin"):
         raise _err(
             "InvalidParameterException", "Invalid directory password. The password must not contain the word 'admin'."
         )
@@ -461,7 +467,7 @@ def create_microsoft_ad(call):
         moto_dir.short_name = p["Name"].split(".")[0].upper()
     ready_at = call.clock.done_at("directory_create")
     directory = st.Directory(call.clock, call.account_id, directory_id, "MicrosoftAD", p["Name"], call.region, ready_at)
-    directory.set_secret(password)
+    directory.domain = st.Domain(directory_id, p["Name"], moto_dir.short_name, password)
     entry = st.RegionEntry(
         call.clock, call.region, "Primary", vpc_id, subnet_ids, zones, moto_dir.security_group_id, ready_at
     )
@@ -883,9 +889,21 @@ def update_number_of_domain_controllers(call):
     return {}
 
 
+def _contains_account_name(password, user_name):
+    """AD's complexity rule beside the character classes: a password may not contain the account name (3+ characters).
+
+    AWS words it for the directory's password as "must not contain the word admin".
+    """
+    return len(user_name) >= 3 and user_name.lower() in password.lower()
+
+
 @_handler("ResetUserPassword")
 def reset_user_password(call):
-    """Only the ``Admin`` user of a Managed Microsoft AD is modelled (it is what AD Connectors authenticate with)."""
+    """Set a user's password (the only way one is set) and enable the user, as AWS documents.
+
+    Only users in the OU named after the NetBIOS name (``Admin`` and those created through Directory Service Data)
+    can be reset; AWS's own users cannot.
+    """
     _begin(call)
     p = call.params
     directory = _managed_ad(call, p["DirectoryId"], action="ResetUserPassword")
@@ -893,13 +911,77 @@ def reset_user_password(call):
         raise _err("UnsupportedOperationException", "Users are managed from the directory's primary Region.")
     if directory.stage(call.region) not in ("Active", "Updating"):
         raise _err("DirectoryUnavailableException", f"Directory {directory.directory_id} is not Active.")
-    if p["UserName"].lower() != "admin":
-        raise _err("UserDoesNotExistException", f"User {p['UserName']} does not exist in the sandbox's directory.")
+    user = directory.domain.find(p["UserName"], "USER")
+    if user is None:
+        raise _err(
+            "UserDoesNotExistException", f"User {p['UserName']} does not exist in directory {directory.directory_id}."
+        )
+    if user.writable != "ou":
+        raise _err(
+            "UnsupportedOperationException",
+            f"The password of {user.name} cannot be reset: it is outside the directory's organizational unit.",
+        )
+    password = p["NewPassword"]
     try:
-        validate_args([("password", p["NewPassword"])])
+        validate_args([("password", password)])
     except JsonRESTError:
         raise _err("InvalidPasswordException", "The new password does not meet the password policy.") from None
-    directory.set_secret(p["NewPassword"])
+    if _contains_account_name(password, user.name):
+        raise _err("InvalidPasswordException", "The new password must not contain the user's account name.")
+    user.set_password(password)
+    user.enabled = True
+    return {}
+
+
+# ------------------------------------------------------- Directory Service Data access
+
+
+def _data_access_directory(call, action):
+    """The Managed Microsoft AD whose Directory Service Data access ``action`` reads or changes (primary Region)."""
+    _begin(call)
+    directory = _managed_ad(call, call.params["DirectoryId"], "DirectoryDoesNotExistException", action)
+    if call.region != directory.primary_region:
+        raise _err(
+            "UnsupportedOperationException",
+            f"Directory Service Data is managed from the directory's primary Region ({directory.primary_region}).",
+        )
+    return directory
+
+
+@_handler("DescribeDirectoryDataAccess")
+def describe_directory_data_access(call):
+    return {"DataAccessStatus": _data_access_directory(call, "DescribeDirectoryDataAccess").data_access_status()}
+
+
+@_handler("EnableDirectoryDataAccess")
+def enable_directory_data_access(call):
+    return _switch_data_access(call, "EnableDirectoryDataAccess", "Enabling", "Enabled")
+
+
+@_handler("DisableDirectoryDataAccess")
+def disable_directory_data_access(call):
+    return _switch_data_access(call, "DisableDirectoryDataAccess", "Disabling", "Disabled")
+
+
+def _switch_data_access(call, action, entering, target):
+    """Start ``entering`` -> ``target`` on an Active directory whose access is settled the other way."""
+    directory = _data_access_directory(call, action)
+    stage = directory.stage(call.region)
+    if stage != "Active":
+        raise _err("DirectoryUnavailableException", f"Directory {directory.directory_id} is {stage}, not Active.")
+    status = directory.data_access_status()
+    if status in (entering, target):
+        raise _err(
+            "DirectoryInDesiredStateException",
+            f"Directory Service Data access of directory {directory.directory_id} is already {status}.",
+        )
+    if status not in ("Enabled", "Disabled"):
+        raise _err(
+            "DirectoryUnavailableException",
+            f"Directory Service Data access of directory {directory.directory_id} is {status}: try again later.",
+        )
+    directory.data_access = entering
+    directory.data_access_until = call.clock.done_at("directory_data_access")
     return {}
 
 

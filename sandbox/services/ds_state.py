@@ -5,9 +5,11 @@ backend of its primary Region and answers as if it were Active at once.  This
 module adds what AWS has on top: lazily derived stages (``Creating`` ->
 ``Active``, ``Deleting`` -> gone), multi-Region replication (a Region entry per
 Region with its own VPC settings, security group and domain controllers), and
-the AD Connector's connection check.  Everything here lives in memory only; the
-admin and service-account passwords are kept to validate AD Connectors and are
-never returned, logged or serialised.
+the AD Connector's connection check, and each Managed Microsoft AD's domain (its
+users and groups, as Directory Service Data and AD Connectors see them).
+Everything here lives in memory only; users' passwords are kept as salted hashes
+and an AD Connector's service-account password as AWS keeps it, to sign in with;
+none is ever returned, logged or serialised.
 
 The state is :class:`DsState`, one per sandbox (``sandbox.state.ds``); its
 objects keep the sandbox clock they were made with to derive their stages.
@@ -15,9 +17,15 @@ Everything runs under the sandbox lock (handlers take it; interfaces called
 from elsewhere take ``sandbox.lock``).
 """
 
+import base64
 import datetime
+import hashlib
+import hmac
 import ipaddress
+import os
 import time
+from dataclasses import dataclass
+from dataclasses import field
 
 from moto.moto_api._internal import mock_random
 
@@ -63,6 +71,8 @@ CREATION = {"Creating": ("Created", "ready_at")}
 REGION_LIFECYCLE = {"Creating": ("Active", "ready_at"), "Updating": ("Active", "updating_until")}
 DIRECTORY_DELETION = {"Deleting": (GONE, "deleting_at")}
 REMOVAL = {"Deleting": (GONE, "removing_at")}
+# EnableDirectoryDataAccess / DisableDirectoryDataAccess (Directory Service Data).
+DATA_ACCESS = {"Enabling": ("Enabled", "data_access_until"), "Disabling": ("Disabled", "data_access_until")}
 
 
 def gone(resource, table):
@@ -171,8 +181,12 @@ class Directory:
         self.deleting_since = None
         self.regions = {}
         self.launched = utcnow()
-        # In memory only, to validate AD Connectors: never serialised.
+        # AD Connector: its service account's password, kept (as AWS keeps it) to sign in with; never serialised.
         self._secret = None
+        # Managed Microsoft AD: its users and groups (one domain for every Region), and Directory Service Data access.
+        self.domain = None
+        self.data_access = "Disabled"
+        self.data_access_until = None
         # AD Connector only.
         self.connector_outcome = None  # (stage, reason) once decided
         self.connector_user = None
@@ -201,17 +215,136 @@ class Directory:
             return "Active" if created(self) else "Creating"
         return entry.status(self)
 
+    def data_access_status(self):
+        """DescribeDirectoryDataAccess's DataAccessStatus now."""
+        return settle(self.data_access, DATA_ACCESS, vars(self), self.clock.now())
+
     def set_secret(self, value):
         self._secret = value
 
-    def secret_matches(self, value):
-        return self._secret is not None and value == self._secret
-
     def same_secret_as(self, other):
-        return other.secret_matches(self._secret)
+        """Whether this AD Connector's service account signs in to directory ``other``.
+
+        Any enabled user of ``other``'s domain whose current password is the
+        connector's will do (``Admin`` with the directory's password included).
+        """
+        return other.domain is not None and other.domain.authenticates(self.connector_user, self._secret)
 
     def __repr__(self):  # never show the secret
         return f"Directory({self.directory_id}, {self.type}, {self.primary_region})"
+
+
+# ------------------------------------------------------------------ the domain
+
+# RIDs ([MS-DTYP] 2.4.2.4 well-known ones, then what AWS creates); the customer's objects from FIRST_RID on.
+FIRST_RID = 1104
+# Built-in objects: (kind, name, RID, container, writable, enabled or (GroupType, GroupScope), members).  The
+# container ``{users}`` is OU=Users in the OU named after the NetBIOS name, where the customer's objects go too.
+# ``writable``: "ou" = every Directory Service Data write (the customer's OU), "delegated" = membership changes only
+# (the AWS Delegated Groups OU), "" = none (AD's and AWS's own objects).
+GLOBAL, UNIVERSAL, DELEGATED = ("Security", "Global"), ("Security", "Universal"), "OU=AWS Delegated Groups"
+BUILTIN = (
+    ("USER", "Administrator", 500, "CN=Users", "", True, ()),
+    ("USER", "Guest", 501, "CN=Users", "", False, ()),
+    ("USER", "krbtgt", 502, "CN=Users", "", False, ()),
+    ("GROUP", "Domain Admins", 512, "CN=Users", "", GLOBAL, ("Administrator",)),
+    ("GROUP", "Domain Users", 513, "CN=Users", "", GLOBAL, ()),
+    ("GROUP", "Domain Guests", 514, "CN=Users", "", GLOBAL, ()),
+    ("GROUP", "Domain Computers", 515, "CN=Users", "", GLOBAL, ()),
+    ("GROUP", "Domain Controllers", 516, "CN=Users", "", GLOBAL, ()),
+    ("GROUP", "Schema Admins", 518, "CN=Users", "", UNIVERSAL, ("Administrator",)),
+    ("GROUP", "Enterprise Admins", 519, "CN=Users", "", UNIVERSAL, ("Administrator",)),
+    ("GROUP", "Group Policy Creator Owners", 520, "CN=Users", "", GLOBAL, ("Administrator",)),
+    ("USER", "Admin", 1100, "{users}", "ou", True, ()),
+    ("USER", "AWS_{tag}", 1101, "OU=AWS Reserved", "", True, ()),
+    ("GROUP", "AWS Delegated Administrators", 1102, DELEGATED, "delegated", GLOBAL, ("Admin",)),
+    ("GROUP", "AWS Delegated Server Administrators", 1103, DELEGATED, "delegated", GLOBAL, ()),
+)
+
+
+@dataclass(eq=False)
+class AdObject:
+    """A user or group.  ``attributes``: lower-case LDAP name -> (name as given, AttributeValue)."""
+
+    kind: str  # "USER" | "GROUP"
+    name: str
+    rid: int
+    container: str
+    writable: str = "ou"
+    enabled: bool = False
+    group_type: str = None
+    group_scope: str = None
+    attributes: dict = field(default_factory=dict)
+    members: list = field(default_factory=list)
+    _password: tuple = field(default=None, repr=False)  # (salt, PBKDF2 digest): never the password itself
+
+    def set_password(self, password):
+        salt = os.urandom(16)
+        self._password = (salt, _digest(password, salt))
+
+    def password_is(self, password):
+        return self._password is not None and hmac.compare_digest(
+            _digest(password, self._password[0]), self._password[1]
+        )
+
+
+def _digest(password, salt):
+    return hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 1000)
+
+
+class Domain:
+    """The users and groups of one Managed Microsoft AD: one domain, whichever Region reads it.
+
+    SIDs are ``S-1-5-21-<three numbers from the directory ID>-<RID>``: deterministic, unique per object.
+    """
+
+    def __init__(self, directory_id, realm, short_name, admin_password):
+        digest = hashlib.sha256(directory_id.encode()).digest()
+        self.sid_prefix = "S-1-5-21-" + "-".join(str(int.from_bytes(digest[i : i + 4], "big")) for i in (0, 4, 8))
+        self.realm = realm
+        self.base = ",".join(f"DC={part}" for part in realm.split("."))
+        self.users = f"OU=Users,OU={short_name}"
+        self.objects = []
+        self.next_rid = FIRST_RID
+        self.tokens = {}  # Directory Service Data ClientToken -> (request fingerprint, answer)
+        tag = base64.b32encode(digest[12:19]).decode().rstrip("=")[:11]
+        for kind, name, rid, container, writable, state, members in BUILTIN:
+            obj = AdObject(kind, name.format(tag=tag), rid, container.format(users=self.users), writable)
+            if kind == "USER":
+                obj.enabled = state
+            else:
+                obj.group_type, obj.group_scope = state
+                obj.members = [self.find(member) for member in members]
+            self.objects.append(obj)
+        self.find("Admin").set_password(admin_password)
+
+    def find(self, name, kind=None):
+        """The object named ``name`` (sAMAccountNames are unique in a domain, whatever the case), or None."""
+        wanted = name.lower()
+        return next((o for o in self.objects if o.name.lower() == wanted and kind in (None, o.kind)), None)
+
+    def create(self, kind, name, **fields):
+        obj = AdObject(kind, name, self.next_rid, self.users, **fields)
+        self.next_rid += 1
+        self.objects.append(obj)
+        return obj
+
+    def delete(self, obj):
+        self.objects.remove(obj)
+        for group in self.objects:
+            if obj in group.members:
+                group.members.remove(obj)
+
+    def sid(self, obj):
+        return f"{self.sid_prefix}-{obj.rid}"
+
+    def dn(self, obj):
+        return f"CN={obj.name},{obj.container},{self.base}"
+
+    def authenticates(self, user_name, password):
+        """Whether ``user_name`` signs in with ``password``: an enabled user whose current password it is."""
+        user = self.find(user_name or "", "USER")
+        return bool(user and user.enabled and password is not None and user.password_is(password))
 
 
 @registry.state("ds")

@@ -157,32 +157,32 @@ def plain_client(sandbox, service, region="us-east-1"):
 
 
 def test_unknown_service_fails_loudly_in_its_error_shape(sandbox):
-    # ds-data (rest-json) is in botocore but emulated by neither moto nor the sandbox: moto's dispatcher used to
-    # crash on it and answer an HTML 500, which botocore retries and cannot parse.
-    client = sandbox.client("ds-data")
+    # Braket (rest-json) is in botocore but emulated by neither moto nor the sandbox: moto's dispatcher used to
+    # crash on such a service and answer an HTML 500, which botocore retries and cannot parse.
+    client = sandbox.client("braket")
     with pytest.raises(botocore.exceptions.ClientError) as err:
-        client.describe_user(DirectoryId="d-1234567890", SAMAccountName="Admin")
+        client.search_devices(filters=[{"name": "deviceArn", "values": ["arn-1234567890"]}])
     assert err.value.response["Error"]["Code"] == "NotImplementedBySandbox"
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
-    assert "ds-data:DescribeUser" in err.value.response["Error"]["Message"]
+    assert "braket:SearchDevices" in err.value.response["Error"]["Message"]
     # Answered once (a 501 is not retried) and logged like any call, without its parameters.
     (call,) = sandbox.calls()
     assert (call["service"], call["action"], call["status"], call["error_code"], call["write"]) == (
-        "ds-data",
-        "DescribeUser",
+        "braket",
+        "SearchDevices",
         501,
         "NotImplementedBySandbox",
         False,
     )
-    assert "d-1234567890" not in repr(call)
+    assert "arn-1234567890" not in repr(call)
 
 
 def test_unknown_service_write_is_logged_as_a_write(sandbox):
-    client = sandbox.client("ds-data")
+    client = sandbox.client("braket")
     with pytest.raises(botocore.exceptions.ClientError) as err:
-        client.create_user(DirectoryId="d-1234567890", SAMAccountName="jdoe")
+        client.tag_resource(resourceArn="arn-1234567890", tags={"a": "b"})
     assert err.value.response["Error"]["Code"] == "NotImplementedBySandbox"
-    assert [(c["action"], c["write"], c["status"]) for c in sandbox.calls()] == [("CreateUser", True, 501)]
+    assert [(c["action"], c["write"], c["status"]) for c in sandbox.calls()] == [("TagResource", True, 501)]
 
 
 def test_fault_kind_is_validated(sandbox):

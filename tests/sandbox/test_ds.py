@@ -584,6 +584,74 @@ def test_reset_admin_password_is_what_connectors_check(sandbox):
     assert "N3w#Secret!" not in repr(sandbox.calls())
 
 
+def data_api(sandbox, directory_id):
+    """Directory Service Data, enabled on the directory (at once: time scale 0)."""
+    sandbox.client("ds", HOME).enable_directory_data_access(DirectoryId=directory_id)
+    return sandbox.client("ds-data", HOME)
+
+
+def test_reset_user_password_rules(sandbox):
+    directory_id, _ = create_mad(sandbox)
+    data = data_api(sandbox, directory_id)
+    data.create_user(DirectoryId=directory_id, SAMAccountName="svc-vpn")
+    ds = sandbox.client("ds", HOME)
+    for user, new, code in (
+        ("nobody", "N3w#Secret!", "UserDoesNotExistException"),
+        ("svc-vpn", "weakweak1", "InvalidPasswordException"),  # two classes of four
+        ("svc-vpn", "Sh0rt#", "InvalidPasswordException"),  # fewer than 8 characters
+        ("svc-vpn", "My#SVC-vpn1", "InvalidPasswordException"),  # contains the account name
+        ("Administrator", "N3w#Secret!", "UnsupportedOperationException"),  # AWS's, outside the directory's OU
+    ):
+        with pytest.raises(botocore.exceptions.ClientError) as exc:
+            ds.reset_user_password(DirectoryId=directory_id, UserName=user, NewPassword=new)
+        assert (user, new, error_code(exc)) == (user, new, code)
+        assert new not in str(exc.value)
+    assert data.describe_user(DirectoryId=directory_id, SAMAccountName="svc-vpn")["Enabled"] is False
+    for _ in range(2):  # a reset enables the user, also after DisableUser
+        ds.reset_user_password(DirectoryId=directory_id, UserName="SVC-VPN", NewPassword="N3w#Secret!")
+        assert data.describe_user(DirectoryId=directory_id, SAMAccountName="svc-vpn")["Enabled"] is True
+        data.disable_user(DirectoryId=directory_id, SAMAccountName="svc-vpn")
+    assert "N3w#Secret!" not in repr(sandbox.calls())
+
+
+def test_reset_user_password_needs_an_active_directory(sandbox):
+    sandbox.set_time_scale(scale_for("directory_create", 30))
+    directory_id, _ = create_mad(sandbox)
+    with pytest.raises(botocore.exceptions.ClientError) as exc:
+        sandbox.client("ds", HOME).reset_user_password(
+            DirectoryId=directory_id, UserName="Admin", NewPassword="N3w#Secret!"
+        )
+    assert error_code(exc) == "DirectoryUnavailableException"
+
+
+def test_connector_signs_in_as_any_enabled_user_with_its_current_password(sandbox):
+    directory_id, net = create_mad(sandbox)
+    branch = add_branch(sandbox, directory_id)
+    dns = {region: describe(sandbox, region, directory_id)["DnsIpAddrs"] for region in (HOME, BRANCH)}
+    data = data_api(sandbox, directory_id)
+    data.create_user(DirectoryId=directory_id, SAMAccountName="svc-connector")
+    ds = sandbox.client("ds", HOME)
+    secret = "Svc#Passw0rd"
+
+    def connector(password=secret, region=HOME, n=net):
+        return connect(sandbox, region, n, dns[region], user="svc-connector", password=password)
+
+    connectors = {"no_password_yet": connector()}  # a created user has no password and is disabled
+    ds.reset_user_password(DirectoryId=directory_id, UserName="svc-connector", NewPassword=secret)
+    connectors["reset_password"] = connector()
+    connectors["replica_region"] = connector(region=BRANCH, n=branch)  # one domain for every Region
+    connectors["wrong_password"] = connector("Wr0ng#Passw0rd")
+    data.disable_user(DirectoryId=directory_id, SAMAccountName="svc-connector")
+    connectors["disabled_user"] = connector()
+    expected = {"reset_password": "Active", "replica_region": "Active"}
+    for case, connector_id in connectors.items():
+        region = BRANCH if case == "replica_region" else HOME
+        final = describe(sandbox, region, connector_id)
+        assert (case, final["Stage"]) == (case, expected.get(case, "Failed"))
+        assert final["Stage"] == "Active" or "Invalid credentials" in final["StageReason"]
+    assert secret not in repr(sandbox.calls()) and "Wr0ng#Passw0rd" not in repr(sandbox.calls())
+
+
 def test_connector_fails_when_replica_controllers_are_not_up_yet(sandbox):
     directory_id, _ = create_mad(sandbox)
     sandbox.set_time_scale(scale_for("region_add", 4))  # the Region takes far longer than the connector
