@@ -443,7 +443,7 @@ def wait_for_domain_controllers(client, directory_id, region_name, wait_timeout)
         ) from e
 
 
-def _call_while(call, refused, timeout):
+def call_while(call, refused, timeout):
     """``call()`` again (spaced by ``polling.poll_until``) while it raises an AnsibleDSError that ``refused(error)``
     names, for up to ``timeout`` seconds.  Returns its result, or that error when the deadline came first; any
     other error is raised at once."""
@@ -478,7 +478,7 @@ def add_region_when_free(client, directory_id, region_name, vpc_id, subnet_ids, 
                 return False
             raise
 
-    result = _call_while(add, is_transient, wait_timeout)
+    result = call_while(add, is_transient, wait_timeout)
     if isinstance(result, AnsibleDSError):
         raise AnsibleDSError(
             message=(
@@ -843,7 +843,7 @@ def delete_directory_when_released(client, directory_id, timeout=None):
     (AUTHORIZED_APPLICATIONS_TIMEOUT), then that error is raised.
     """
     timeout = AUTHORIZED_APPLICATIONS_TIMEOUT if timeout is None else timeout
-    result = _call_while(lambda: delete_directory(client, directory_id), _applications_authorized, timeout)
+    result = call_while(lambda: delete_directory(client, directory_id), _applications_authorized, timeout)
     if isinstance(result, AnsibleDSError):
         raise result
     return result
