@@ -21,6 +21,10 @@ ones are skipped naming it (the ``incremental`` marker, tests/conftest.py).
 4. failover drill on eu-west-1: drained once (its probe reaches another Region), restored; exactly two
    health check updates.
 5. client_config: a 0600 file whose remote lines name the VPN name.
+   offboarding (playbooks/offboard.yml) with users and sessions in the directory and on the endpoints: the user
+   is disabled (data access turned on for it) and its sessions end in every Region, no one else's; a second run
+   writes nothing; a Region that refuses leaves the others done and the re-run finishes it; an unknown name
+   changes nothing.
 6. a Branch added (us-east-2, it splits two existing pairs the other way round): the run writes only
    what AWS needs to add a Region (its side of each peering, one route, one rule, two Client VPN routes
    in each existing Region; one AddRegion; one health check and one record), existing records, checks
@@ -292,6 +296,90 @@ def test_client_config(life):
     assert remotes and all(r[1] == VPN_NAME for r in remotes)
     assert "remote-random-hostname" in lines
     assert "<ca>" in lines
+    assert sandbox.write_calls() == []
+
+
+def _offboarding_setup(sandbox, users, sessions):
+    """Directory users (data access then switched off again) and their sessions, as real clients would leave them.
+
+    ``sessions``: (Region, user) pairs, one connection each. Returns each Region's endpoint ID.
+    """
+    ds = sandbox.client("ds", HOME)
+    (directory,) = [d for d in ds.describe_directories()["DirectoryDescriptions"] if d["Type"] == "MicrosoftAD"]
+    directory_id = directory["DirectoryId"]
+    data = sandbox.client("ds-data", HOME)
+    if ds.describe_directory_data_access(DirectoryId=directory_id)["DataAccessStatus"] != "Enabled":
+        ds.enable_directory_data_access(DirectoryId=directory_id)
+    for user in users:
+        data.create_user(DirectoryId=directory_id, SAMAccountName=user)
+        ds.reset_user_password(DirectoryId=directory_id, UserName=user, NewPassword="Us3r-" + secrets.token_hex(8))
+    # offboard.yml turns it on again: disabling a user needs it.
+    ds.disable_directory_data_access(DirectoryId=directory_id)
+    endpoints = {}
+    for region in REGIONS:
+        (endpoint,) = sandbox.client("ec2", region).describe_client_vpn_endpoints()["ClientVpnEndpoints"]
+        endpoints[region] = endpoint["ClientVpnEndpointId"]
+    for region, user in sessions:
+        sandbox.control("POST", "client-vpn/connections", {"ClientVpnEndpointId": endpoints[region], "Username": user})
+    return directory_id, endpoints
+
+
+def _active_sessions(sandbox, endpoints):
+    """{Region: sorted user names of the active connections}."""
+    active = {}
+    for region, endpoint_id in endpoints.items():
+        ec2 = sandbox.client("ec2", region)
+        connections = ec2.describe_client_vpn_connections(ClientVpnEndpointId=endpoint_id)["Connections"]
+        active[region] = sorted(c["Username"] for c in connections if c["Status"]["Code"] == "active")
+    return active
+
+
+def test_offboarding_disables_the_user_and_ends_their_sessions_in_every_region(life):
+    sandbox = life.sandbox
+    east, west, eu = HOME, "us-west-2", "eu-west-1"
+    sessions = [(east, "jdoe"), (east, "jdoe"), (eu, "jdoe"), (east, "alice"), (east, "bob"), (west, "bob")]
+    directory_id, endpoints = _offboarding_setup(sandbox, ["jdoe", "alice", "bob"], sessions)
+    data = sandbox.client("ds-data", HOME)
+
+    sandbox.clear_calls()
+    job = life.job("playbooks/offboard.yml", {"offboard_user": "jdoe"})
+    writes = sorted((c["region"], c["action"]) for c in sandbox.write_calls())
+    assert writes == sorted(
+        [
+            (HOME, "EnableDirectoryDataAccess"),
+            (HOME, "DisableUser"),
+            (east, "TerminateClientVpnConnections"),
+            (eu, "TerminateClientVpnConnections"),
+        ]
+    ), writes
+    assert data.describe_user(DirectoryId=directory_id, SAMAccountName="jdoe")["Enabled"] is False
+    assert data.describe_user(DirectoryId=directory_id, SAMAccountName="alice")["Enabled"] is True
+    assert _active_sessions(sandbox, endpoints) == {east: ["alice", "bob"], west: ["bob"], eu: []}
+    for region, ended in ((east, 2), (eu, 1), (west, 0)):
+        assert f"{region}: {ended} session(s) of jdoe ended" in job.stdout, job.stdout[-3000:]
+
+    sandbox.clear_calls()
+    job = life.job("playbooks/offboard.yml", {"offboard_user": "jdoe"})
+    assert sandbox.write_calls() == [], "offboarding twice changes nothing"
+    assert all(f"{region}: 0 session(s) of jdoe ended" in job.stdout for region in REGIONS)
+
+    # One Region refuses: the others are done, and running it again finishes that Region only.
+    refused = {"service": "ec2", "region": west, "action": "TerminateClientVpnConnections", "count": 1}
+    refused.update(code="UnauthorizedOperation", status=403, message="Injected: not authorized")
+    sandbox.control("POST", "faults", {"rules": [refused]})
+    life.job("playbooks/offboard.yml", {"offboard_user": "bob"}, status="failed")
+    sandbox.control("DELETE", "faults")
+    assert data.describe_user(DirectoryId=directory_id, SAMAccountName="bob")["Enabled"] is False
+    assert _active_sessions(sandbox, endpoints) == {east: ["alice"], west: ["bob"], eu: []}
+    sandbox.clear_calls()
+    life.job("playbooks/offboard.yml", {"offboard_user": "bob"})
+    assert [(c["region"], c["action"]) for c in sandbox.write_calls()] == [(west, "TerminateClientVpnConnections")]
+    assert _active_sessions(sandbox, endpoints) == {east: ["alice"], west: [], eu: []}
+
+    # A name the directory does not know offboards nobody.
+    sandbox.clear_calls()
+    job = life.job("playbooks/offboard.yml", {"offboard_user": "jdoe2"}, status="failed")
+    assert "jdoe2 is not a user of" in job.stdout
     assert sandbox.write_calls() == []
 
 
