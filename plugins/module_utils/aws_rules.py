@@ -31,6 +31,12 @@ SESSION_TIMEOUT_HOURS = (8, 10, 12, 24)
 DNS_SERVERS_MAX = 2
 LOGIN_BANNER_MAX = 1400
 SELF_SERVICE_PORTAL = ("enabled", "disabled")
+# The client connect handler: a Lambda function of the endpoint's own Region whose name begins with
+# "AWSClientVPN-" (Client VPN administrator guide, "Client connect handler"); an alias or version may follow.
+CLIENT_CONNECT_HANDLER = re.compile(
+    r"^arn:aws[a-z-]*:lambda:(?P<region>[a-z0-9-]+):\d{12}:function:(?P<name>[A-Za-z0-9_-]+)(:[A-Za-z0-9_$-]+)?$"
+)
+CLIENT_CONNECT_HANDLER_PREFIX = "AWSClientVPN-"
 # A subnet associated with an endpoint.
 SUBNET_PREFIX_MAX = 27
 
@@ -138,6 +144,19 @@ def session_timeout_problems(hours):
     if hours not in SESSION_TIMEOUT_HOURS or not _is_int(hours):
         return [f"{hours!r} must be one of {', '.join(map(str, SESSION_TIMEOUT_HOURS))}"]
     return []
+
+
+def client_connect_handler_problems(arn, region):
+    """A Lambda function ARN Client VPN can call from an endpoint in ``region``."""
+    match = CLIENT_CONNECT_HANDLER.match(arn) if isinstance(arn, str) else None
+    if match is None:
+        return [f"{arn!r} is not the ARN of a Lambda function"]
+    problems = []
+    if match["region"] != region:
+        problems.append(f"is a function of {match['region']}: the endpoint calls a function of its own Region")
+    if not match["name"].startswith(CLIENT_CONNECT_HANDLER_PREFIX):
+        problems.append(f"function {match['name']}: the name must begin with {CLIENT_CONNECT_HANDLER_PREFIX}")
+    return problems
 
 
 def set_identifier_problems(value):

@@ -92,6 +92,12 @@ def _region_problems(region, seen_names):
     problems.extend(f"{where}: client_cidr {p}" for p in client_problems)
     client = _network(region.get("client_cidr"))
 
+    handler = region.get("client_connect_handler")
+    if handler and name:
+        problems.extend(
+            f"{where}: client_connect_handler {p}" for p in aws_rules.client_connect_handler_problems(handler, name)
+        )
+
     probe = region.get("probe_ip")
     if probe:
         try:

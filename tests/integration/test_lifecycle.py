@@ -32,8 +32,8 @@ ones are skipped naming it (the ``incremental`` marker, tests/conftest.py).
    deployment equals a clean deployment of four Regions (tests/lib/resources.py). For the three first
    Regions this run is the first re-run: nothing but the new Region's writes.
 7. re-run of the grown inventory at -vvvv: no changed result, no write call, no secret, the PKI kept.
-8. settings changed in place (banner, session timeout, no DNS servers, an AD group rule): only
-   ModifyClientVpnEndpoint and the new rule, in every Region.
+8. settings changed in place (banner, session timeout, no DNS servers, reconnect at the timeout, client route
+   enforcement, an AD group rule): only ModifyClientVpnEndpoint and the new rule, in every Region.
 9. teardown: without confirmation nothing is called; one Branch removes that Region and its traces in
    the others; the global_dns role alone removes a record left for it; the Home refuses while Branches
    remain; the full teardown leaves nothing owned and the pre-existing zone as it was; a second teardown
@@ -95,6 +95,8 @@ SETTINGS = {
     "session_timeout_hours": 12,
     "dns_servers": [],
     "vpn_authorization_groups": [{"cidr": "10.10.5.0/24", "group_sid": GROUP_SID, "description": "Finance servers"}],
+    "disconnect_on_session_timeout": False,
+    "client_route_enforcement": True,
 }
 # Each endpoint has both subnets of its Region associated: a route to a peered VPC goes through each.
 SUBNETS_PER_ENDPOINT = 2
@@ -510,6 +512,8 @@ def test_settings_change_in_place(life):
         assert endpoint["ClientLoginBannerOptions"] == {"Enabled": True, "BannerText": "Authorized use only"}
         assert endpoint["SessionTimeoutHours"] == 12
         assert endpoint.get("DnsServers", []) == []
+        assert endpoint["DisconnectOnSessionTimeout"] is False
+        assert endpoint["ClientRouteEnforcementOptions"] == {"Enforced": True}
         rules = sandbox.client("ec2", region).describe_client_vpn_authorization_rules(
             ClientVpnEndpointId=endpoint["ClientVpnEndpointId"]
         )["AuthorizationRules"]

@@ -51,6 +51,12 @@ def test_valid_topology_has_no_problem():
     assert topology_problems(BASE_REGIONS, BASE_SETTINGS) == []
 
 
+def test_a_client_connect_handler_of_the_region_is_accepted():
+    arn = "arn:aws:lambda:us-west-2:123456789012:function:AWSClientVPN-posture:live"
+    regions, settings = _mutate_region(1, client_connect_handler=arn)
+    assert topology_problems(regions, settings) == []
+
+
 def test_existing_network_by_id_is_accepted():
     regions = copy.deepcopy(BASE_REGIONS)
     regions[1] = {
@@ -132,6 +138,20 @@ CASES = {
     ),
     "client ipv6": (lambda: _mutate_region(1, client_cidr="fd00::/56"), "is not an IPv4 CIDR block"),
     "probe not ip": (lambda: _mutate_region(1, probe_ip="nowhere"), "probe_ip 'nowhere' is not an IP address"),
+    "handler not lambda": (
+        lambda: _mutate_region(1, client_connect_handler="arn:aws:sns:us-west-2:123456789012:topic"),
+        "us-west-2: client_connect_handler 'arn:aws:sns:us-west-2:123456789012:topic' is not the ARN of a Lambda",
+    ),
+    "handler of other region": (
+        lambda: _mutate_region(
+            1, client_connect_handler="arn:aws:lambda:us-east-1:123456789012:function:AWSClientVPN-check"
+        ),
+        "us-west-2: client_connect_handler is a function of us-east-1",
+    ),
+    "handler name": (
+        lambda: _mutate_region(1, client_connect_handler="arn:aws:lambda:us-west-2:123456789012:function:check"),
+        "us-west-2: client_connect_handler function check: the name must begin with AWSClientVPN-",
+    ),
     "vpn name apex": (lambda: _mutate_settings(vpn_name="example.com"), "is the zone apex"),
     "vpn name outside zone": (lambda: _mutate_settings(vpn_name="vpn.example.org"), "is not inside hosted_zone"),
     "vpn name invalid": (lambda: _mutate_settings(vpn_name="vpn_.example.com"), "is not a valid DNS name"),
