@@ -16,10 +16,8 @@ interpreter's bytecode version, and takes the path of the archive it is loaded f
 """
 
 import hashlib
-import importlib.abc
 import marshal
 import os
-import pickle
 import shutil
 import sys
 import sysconfig
@@ -66,6 +64,8 @@ def loading(load_file, directory):
     """botocore's ``JSONFileLoader._load_file``, reading and filling the cache in ``directory``."""
 
     def load_file_cached(self, full_path, open_method):
+        import pickle  # here, not at start-up: only processes that load botocore need it
+
         try:
             with open(full_path, "rb") as stored:
                 content = stored.read()
@@ -87,9 +87,11 @@ def loading(load_file, directory):
     return load_file_cached
 
 
-class BotocoreHook(importlib.abc.MetaPathFinder):
+class BotocoreHook:
     """Puts ``loading`` in place the moment ``botocore.loaders`` is imported (importing botocore here would cost
-    every Python process of the venv its import time)."""
+    every Python process of the venv its import time). A meta path finder needs only ``find_spec``: subclassing
+    importlib.abc.MetaPathFinder would import importlib.abc (40 ms, importlib.resources and typing) at every
+    interpreter start."""
 
     def __init__(self, directory):
         self.directory = directory
