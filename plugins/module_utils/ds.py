@@ -129,6 +129,18 @@ class DSErrorHandler(AWSErrorHandler):
         return is_boto3_error_code(["EntityDoesNotExistException", "DirectoryDoesNotExistException"])
 
 
+def all_pages(fetch, result_key, params):
+    """Every ``result_key`` item of the pages ``fetch(**params)`` answers, following NextToken."""
+    params = dict(params)
+    items = []
+    while True:
+        page = fetch(**params)
+        items.extend(page.get(result_key) or [])
+        if not page.get("NextToken"):
+            return items
+        params["NextToken"] = page["NextToken"]
+
+
 # ---------------------------------------------------------------------------
 # One wrapper per AWS call
 # ---------------------------------------------------------------------------
@@ -140,13 +152,7 @@ def describe_directories(client, directory_ids=None):
     params = {}
     if directory_ids:
         params["DirectoryIds"] = list(directory_ids)
-    result = []
-    while True:
-        page = client.describe_directories(**params)
-        result.extend(page.get("DirectoryDescriptions", []))
-        if not page.get("NextToken"):
-            return result
-        params["NextToken"] = page["NextToken"]
+    return all_pages(client.describe_directories, "DirectoryDescriptions", params)
 
 
 @DSErrorHandler.list_error_handler("describe directory", default_value=None)
@@ -159,14 +165,8 @@ def describe_directory(client, directory_id):
 @DSErrorHandler.common_error_handler("list directory tags")
 @ds_retry()
 def list_tags(client, directory_id):
-    params = {"ResourceId": directory_id}
-    tags = []
-    while True:
-        page = client.list_tags_for_resource(**params)
-        tags.extend(page.get("Tags", []))
-        if not page.get("NextToken"):
-            return boto3_tag_list_to_ansible_dict(tags)
-        params["NextToken"] = page["NextToken"]
+    tags = all_pages(client.list_tags_for_resource, "Tags", {"ResourceId": directory_id})
+    return boto3_tag_list_to_ansible_dict(tags)
 
 
 @DSErrorHandler.common_error_handler("add directory tags")
@@ -208,13 +208,7 @@ def describe_regions(client, directory_id, region_name=None):
     params = {"DirectoryId": directory_id}
     if region_name:
         params["RegionName"] = region_name
-    result = []
-    while True:
-        page = client.describe_regions(**params)
-        result.extend(page.get("RegionsDescription", []))
-        if not page.get("NextToken"):
-            return result
-        params["NextToken"] = page["NextToken"]
+    return all_pages(client.describe_regions, "RegionsDescription", params)
 
 
 # A DirectoryUnavailableException (another Region being added) is waited out by the caller within its timeout.
@@ -260,14 +254,7 @@ def describe_listed_domain_controllers(client, directory_id):
 
 
 def _domain_controllers(client, directory_id):
-    params = {"DirectoryId": directory_id}
-    result = []
-    while True:
-        page = client.describe_domain_controllers(**params)
-        result.extend(page.get("DomainControllers", []))
-        if not page.get("NextToken"):
-            return result
-        params["NextToken"] = page["NextToken"]
+    return all_pages(client.describe_domain_controllers, "DomainControllers", {"DirectoryId": directory_id})
 
 
 # ---------------------------------------------------------------------------

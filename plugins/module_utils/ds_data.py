@@ -37,6 +37,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.transformation import c
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import polling
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import AnsibleDSError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import DSErrorHandler
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import all_pages
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import call_while
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import ds_retry
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import error_code_and_message
@@ -161,13 +162,7 @@ def write(client, operation, description, tolerate=(), **params):
 
 def pages(client, operation, result_key, description, **params):
     """Every item of a paginated ds-data list; each page is retried by itself."""
-    items = []
-    while True:
-        page = call(client, operation, description, **params)
-        items.extend(page.get(result_key) or [])
-        if not page.get("NextToken"):
-            return items
-        params["NextToken"] = page["NextToken"]
+    return all_pages(lambda **page: call(client, operation, description, **page), result_key, params)
 
 
 # --- ds-data: users and groups, read and written alike ---------------------
