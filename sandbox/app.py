@@ -34,6 +34,7 @@ THROTTLE_CODES = {
     "acm": ("ThrottlingException", 400),
     "route53": ("Throttling", 400),
     "ds-data": ("ThrottlingException", 429),
+    "secretsmanager": ("ThrottlingException", 400),
 }
 
 # What a lost answer looks like (the write was done): a 500 that botocore retries, per signing service.
@@ -43,6 +44,7 @@ LOST_CODES = {
     "acm": ("InternalFailure", 500),
     "route53": ("InternalFailure", 500),
     "ds-data": ("InternalServerException", 500),
+    "secretsmanager": ("InternalServiceError", 500),
 }
 
 # Fault kinds: ``error`` refuses the call; the other two perform it and lose its answer.

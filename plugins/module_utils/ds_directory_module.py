@@ -10,6 +10,9 @@ Both modules converge a directory with ``ensure_directory`` (module_utils/ds). W
 predicted (check mode and diff) and made. ``run_directory_module`` is the body of both ``main()``.
 """
 
+import dataclasses
+
+from ansible_collections.multiregion.client_vpn.plugins.module_utils import secrets
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import DirectoryKind
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import build_connect_directory_params
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.ds import build_microsoft_ad_params
@@ -61,15 +64,71 @@ AD_CONNECTOR = DirectoryKind(
 )
 
 
+def with_password_from_secret(kind, read_password):
+    """``kind`` whose create takes the password from ``read_password()`` (called only when it creates) instead of
+    the ``password`` option, which a create then does not need."""
+    required = [name for name in kind.required_for_create if name != "password"] + ["password_secret"]
+
+    def create(client, params):
+        return kind.create(client, dict(params, password=read_password()))
+
+    return dataclasses.replace(kind, required_for_create=required, create=create)
+
+
+def _secret_reader(module):
+    """Read the connector's password from its secret (in the module's Region), hidden from every output."""
+
+    def read():
+        password = secrets.read_password(aws_client(module, "secretsmanager"), module.params["password_secret"])
+        module.no_log_values.add(password)
+        return password
+
+    return read
+
+
+def keeping_other_accounts(kind):
+    """``kind`` for which an existing connector's other service account is kept, with a warning, not an error."""
+    immutable = tuple(option for option in kind.immutable_options if option != "customer_user_name")
+    return dataclasses.replace(kind, immutable_options=immutable)
+
+
+def account_warnings(result, params):
+    """A warning when the connector logs in as another account than ``customer_user_name`` (which AWS cannot
+    change on an existing connector)."""
+    have = ((result.get("directory") or {}).get("connect_settings") or {}).get("customer_user_name")
+    want = params.get("customer_user_name")
+    if not have or not want or have.lower() == want.lower():
+        return []
+    return [
+        f"The AD Connector {result['directory'].get('directory_id')} logs in as {have}, not {want}: AWS cannot"
+        " change the service account of a connector. To use the new account, replace the connector (and the Client"
+        " VPN endpoint that authenticates through it)."
+    ]
+
+
+def ensure_directory_warning(client, params, check_mode, kind, create_client):
+    """``ensure_directory``, with ``account_warnings`` when a differing account is kept (account_mismatch=warn)."""
+    result = ensure_directory(client, params, check_mode, kind, create_client)
+    warnings = account_warnings(result, params)
+    if warnings:
+        result["warnings"] = warnings
+    return result
+
+
 def run_directory_module(module, kind):
     """The whole of ``main()`` after the module is built: converge the directory of ``kind``, exit or fail.
 
     Two clients: one for every call but the create, and ``create_client``'s, which never sends a create again
     by itself (CreateMicrosoftAD and ConnectDirectory have no idempotency token).
     """
+    if module.params.get("password_secret"):
+        kind = with_password_from_secret(kind, _secret_reader(module))
+    logic = ensure_directory
+    if module.params.get("account_mismatch") == "warn":
+        kind, logic = keeping_other_accounts(kind), ensure_directory_warning
     run_module(
         module,
-        ensure_directory,
+        logic,
         aws_client(module, "ds"),
         module.params,
         module.check_mode,

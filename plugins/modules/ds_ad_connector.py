@@ -50,13 +50,29 @@ options:
     type: str
   password:
     description:
-      - The password of the service account O(customer_user_name). Required to create the connector.
+      - The password of the service account O(customer_user_name). To create the connector, this or O(password_secret)
+        is required.
+    type: str
+  password_secret:
+    description:
+      - The name or ARN of an AWS Secrets Manager secret in the connector's Region that keeps the service account's
+        password, as a JSON object with a C(password) key (what M(multiregion.client_vpn.ds_service_account) writes) or
+        as the whole string.
+      - Read only when the module creates the connector; the password never reaches Ansible's variables or output.
     type: str
   customer_user_name:
     description:
       - The service account in the directory, allowed to read users and groups, create computer objects and join
         computers to the domain. Required to create the connector; fixed afterwards.
     type: str
+  account_mismatch:
+    description:
+      - What to do when the connector exists and logs in as another account than O(customer_user_name), which AWS
+        cannot change. V(fail) is an error (as for the other fixed settings); V(warn) keeps the connector as it is
+        and warns, for example while connectors made before a move to per-connector accounts are still in use.
+    type: str
+    choices: [fail, warn]
+    default: fail
   customer_dns_ips:
     description:
       - The IP addresses of the DNS servers or domain controllers of the directory. Required to create the connector.
@@ -116,6 +132,18 @@ EXAMPLES = r"""
     tags:
       Project: client-vpn
   register: connector
+
+- name: The same, its password read from the secret that multiregion.client_vpn.ds_service_account keeps
+  multiregion.client_vpn.ds_ad_connector:
+    region: us-west-2
+    name: corp.example.com
+    customer_user_name: cvpn-us-west-2
+    password_secret: vpn.example.com/ad-connector
+    customer_dns_ips: "{{ replica.dns_ip_addrs }}"
+    vpc_id: vpc-0123456789abcdef0
+    subnet_ids: [subnet-0123456789abcdef0, subnet-0fedcba9876543210]
+    # A connector made before with another account is kept, with a warning
+    account_mismatch: warn
 
 - name: Delete the connector
   multiregion.client_vpn.ds_ad_connector:
@@ -219,6 +247,8 @@ ARGUMENT_SPEC = dict(
     name=dict(type="str", required=True),
     short_name=dict(type="str"),
     password=dict(type="str", no_log=True),
+    password_secret=dict(type="str", no_log=False),
+    account_mismatch=dict(type="str", choices=["fail", "warn"], default="fail"),
     customer_user_name=dict(type="str"),
     customer_dns_ips=dict(type="list", elements="str"),
     size=dict(type="str", choices=["Small", "Large"], default="Small"),
@@ -233,7 +263,9 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = AnsibleAWSModule(
+        argument_spec=ARGUMENT_SPEC, mutually_exclusive=[["password", "password_secret"]], supports_check_mode=True
+    )
     run_directory_module(module, AD_CONNECTOR)
 
 

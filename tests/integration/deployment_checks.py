@@ -6,6 +6,7 @@ DNS) so that a failure names the part that is wrong.
 """
 
 import collections
+import json
 import stat
 from pathlib import Path
 
@@ -160,7 +161,9 @@ def assert_directory(sandbox, branches):
 
 
 def assert_connector(sandbox, branch, directory_id):
-    """One Active AD Connector in the Branch, on its replica's two domain controllers. Returns (id, DC IPs)."""
+    """One Active AD Connector in the Branch, on its replica's two domain controllers, logged in as its own service
+    account: an enabled user of the Home directory whose password is kept only in an owned secret of the Branch
+    (the sandbox makes a connector Active only when that password is the user's). Returns (id, DC IPs)."""
     ds = sandbox.client("ds", branch)
     controllers = ds.describe_domain_controllers(DirectoryId=directory_id)["DomainControllers"]
     dc_ips = sorted(dc["DnsIpAddr"] for dc in controllers)
@@ -171,7 +174,16 @@ def assert_connector(sandbox, branch, directory_id):
     assert (connector["Name"], connector["Size"], connector["Stage"]) == (DIRECTORY, "Small", "Active")
     # DescribeDirectories reports the DNS servers an AD Connector uses as its DnsIpAddrs.
     assert sorted(connector["DnsIpAddrs"]) == dc_ips
-    assert connector["ConnectSettings"]["CustomerUserName"] == "Admin"
+    account = f"cvpn-{branch}"
+    assert connector["ConnectSettings"]["CustomerUserName"] == account
+    user = sandbox.client("ds-data", HOME).describe_user(DirectoryId=directory_id, SAMAccountName=account)
+    assert user["Enabled"] is True
+    (secret,) = sandbox.client("secretsmanager", branch).list_secrets()["SecretList"]
+    assert secret["Name"] == f"{VPN_NAME}/ad-connector" and {"Key": OWNER_TAG, "Value": VPN_NAME} in secret["Tags"]
+    value = json.loads(
+        sandbox.client("secretsmanager", branch).get_secret_value(SecretId=secret["ARN"])["SecretString"]
+    )
+    assert value["username"] == account and len(value["password"]) == 32
     return connector["DirectoryId"], dc_ips
 
 

@@ -11,7 +11,8 @@ ones are skipped naming it (the ``incremental`` marker, tests/conftest.py).
    (the per-Region chains overlap); the network (VPCs, subnets, groups, route tables, a peering per pair
    requested by the round-robin split), the PKI (0700, keys 0600, the VPN name and its wildcard) imported
    in every Region, the directory replicated into every Branch, an AD Connector per Branch on its
-   replica's domain controllers, an endpoint per Region; the client file 0600.
+   replica's domain controllers logged in as its own service account (a directory user whose password only an
+   owned secret of that Branch keeps), an endpoint per Region; the client file 0600.
 2. verify: each probe address gets its own Region, the wildcard answers, no write call.
 3. the real client (tests/e2e/realclient.py: Samba AD, an OpenVPN server per Region, BIND, the OpenVPN
    client in network namespaces; skipped with the reason where the machine cannot, failed instead under
@@ -27,15 +28,16 @@ ones are skipped naming it (the ``incremental`` marker, tests/conftest.py).
    changes nothing.
 6. a Branch added (us-east-2, it splits two existing pairs the other way round): the run writes only
    what AWS needs to add a Region (its side of each peering, one route, one rule, two Client VPN routes
-   in each existing Region; one AddRegion; one health check and one record), existing records, checks
+   in each existing Region; one AddRegion; its service account: a user, its password, a secret; one health
+   check and one record), existing records, checks
    and endpoints unchanged, the PKI kept, existing peerings kept in their direction, and the grown
    deployment equals a clean deployment of four Regions (tests/lib/resources.py). For the three first
    Regions this run is the first re-run: nothing but the new Region's writes.
 7. re-run of the grown inventory at -vvvv: no changed result, no write call, no secret, the PKI kept.
 8. settings changed in place (banner, session timeout, no DNS servers, reconnect at the timeout, client route
    enforcement, an AD group rule): only ModifyClientVpnEndpoint and the new rule, in every Region.
-9. teardown: without confirmation nothing is called; one Branch removes that Region and its traces in
-   the others; the global_dns role alone removes a record left for it; the Home refuses while Branches
+9. teardown: without confirmation nothing is called; one Branch removes that Region, its service account and
+   secret, and its traces in the others; the global_dns role alone removes a record left for it; the Home refuses while Branches
    remain; the full teardown leaves nothing owned and the pre-existing zone as it was; a second teardown
    writes nothing.
 
@@ -417,12 +419,17 @@ def test_add_a_branch_writes_only_what_the_new_region_needs(life):
             if checks.writes_by(calls, service, region):
                 unexpected.append(f"{region}: {service} writes {dict(checks.writes_by(calls, service, region))}")
 
-    # Directory Service: the Home adds the new Region; the new Region connects; nothing else.
-    if dict(checks.writes_by(calls, "ds", HOME)) != {"AddRegion": 1}:
-        unexpected.append(f"{HOME}: Directory Service writes {dict(checks.writes_by(calls, 'ds', HOME))}")
+    # Directory Service: the Home adds the new Region; the new Region's service account is made in the directory
+    # (from the Home Region, where Directory Service Data answers) and kept in its own Region; it connects.
+    wanted = {("ds", HOME): {"AddRegion": 1, "ResetUserPassword": 1}, ("ds-data", HOME): {"CreateUser": 1}}
+    wanted[("secretsmanager", GROWN)] = {"CreateSecret": 1}
+    for (service, region), writes in wanted.items():
+        if dict(checks.writes_by(calls, service, region)) != writes:
+            unexpected.append(f"{region}: {service} writes {dict(checks.writes_by(calls, service, region))}")
     for branch in BRANCHES:
-        if checks.writes_by(calls, "ds", branch):
-            unexpected.append(f"{branch}: Directory Service writes {dict(checks.writes_by(calls, 'ds', branch))}")
+        for service in ("ds", "secretsmanager"):
+            if checks.writes_by(calls, service, branch):
+                unexpected.append(f"{branch}: {service} writes {dict(checks.writes_by(calls, service, branch))}")
     if dict(checks.writes_by(calls, "ds", GROWN)) != {"ConnectDirectory": 1}:
         unexpected.append(f"{GROWN}: Directory Service writes {dict(checks.writes_by(calls, 'ds', GROWN))}")
 
@@ -437,7 +444,8 @@ def test_add_a_branch_writes_only_what_the_new_region_needs(life):
     others = {
         (c["service"], c["action"], c["region"])
         for c in calls
-        if c["write"] and c["service"] not in ("ec2", "ds", "acm", "route53", "logs", "sts")
+        if c["write"]
+        and c["service"] not in ("ec2", "ds", "ds-data", "secretsmanager", "acm", "route53", "logs", "sts")
     }
     if others:
         unexpected.append(f"writes to other services: {sorted(others)}")
@@ -537,7 +545,13 @@ def test_teardown_of_one_branch_removes_that_region_only(life):
     assert all(GROWN_CIDRS[gone] in checks.routed_cidrs(sandbox, region)["route_table"] for region in kept)
     life.job("playbooks/teardown.yml", {"teardown_confirm": VPN_NAME}, limit=gone)
     after = {region: resources.owned(sandbox.client, region, VPN_NAME, checks.DIRECTORY) for region in GROWN_CIDRS}
+    # Its connector's secret too (counted by owned()), and the service account in the Home directory; the other
+    # Branches keep theirs.
     assert after[gone] == {key: 0 for key in after[gone]}
+    data = sandbox.client("ds-data", HOME)
+    home_directory_id = sandbox.client("ds", HOME).describe_directories()["DirectoryDescriptions"][0]["DirectoryId"]
+    accounts = {u["SAMAccountName"] for u in data.list_users(DirectoryId=home_directory_id)["Users"]}
+    assert f"cvpn-{gone}" not in accounts and {f"cvpn-{r}" for r in kept if r != HOME} <= accounts
     for region in kept:
         # Everything stays but the peering to the removed Region.
         assert after[region] == {**before[region], "peerings": before[region]["peerings"] - 1}, region

@@ -272,6 +272,7 @@ REGION_KINDS = (
     ("endpoints", "endpoint"),
     ("directories", "directory"),
     ("certificates", "certificate"),
+    ("secrets", "secret"),
 )
 
 
@@ -325,6 +326,9 @@ def owned(client, region, vpn_name, directory_name=None):
         for summary in _items(acm, "list_certificates", "CertificateSummaryList", Includes={"keyTypes": ACM_KEY_TYPES})
         if _owner(_certificate_tags(acm, summary["CertificateArn"]), vpn_name)
     ]
+    secretsmanager = client("secretsmanager", region)
+    listed = _items(secretsmanager, "list_secrets", "SecretList", IncludePlannedDeletion=True)
+    secrets = [secret for secret in listed if _owner(_tags(secret), vpn_name)]
     return {
         "vpcs": len(list(_items(ec2, "describe_vpcs", "Vpcs", Filters=tagged))),
         "subnets": len(list(_items(ec2, "describe_subnets", "Subnets", Filters=tagged))),
@@ -334,6 +338,7 @@ def owned(client, region, vpn_name, directory_name=None):
         "endpoints": len(endpoints),
         "directories": len(directories),
         "certificates": len(certificates),
+        "secrets": len(secrets),
     }
 
 

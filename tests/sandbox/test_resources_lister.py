@@ -36,7 +36,11 @@ def client(sandbox):
 
 
 def tag_spec(resource_type, **tags):
-    return [{"ResourceType": resource_type, "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
+    return [{"ResourceType": resource_type, "Tags": tag_list(**tags)}]
+
+
+def tag_list(**tags):
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
 
 
 def owner(value=VPN, **tags):
@@ -102,6 +106,12 @@ def test_owned_counts_what_carries_the_ownership_tag_or_the_collections_names(cl
     # Certificates: the tagged one counts, another VPN's does not.
     cert = server_certificate(acm, **owner(Name=f"{VPN} server"))
     other_cert = server_certificate(acm, **owner("other.example.com"))
+    # Secrets: the tagged one counts, also once scheduled for deletion; another VPN's does not.
+    secretsmanager = client("secretsmanager", REGION)
+    owned_secret = secretsmanager.create_secret(Name=f"{VPN}/ad-connector", SecretString="x", Tags=tag_list(**owner()))
+    secretsmanager.create_secret(
+        Name="other/ad-connector", SecretString="x", Tags=tag_list(**owner("other.example.com"))
+    )
     # The endpoint is found by its name "<VPN>-<Region>" (no ownership tag here); another name does not count.
     endpoints = [
         ec2.create_client_vpn_endpoint(
@@ -135,6 +145,7 @@ def test_owned_counts_what_carries_the_ownership_tag_or_the_collections_names(cl
         **NOTHING,
         "vpcs": 1,
         "certificates": 1,
+        "secrets": 1,
     }
     assert resources.leftovers(client, [REGION, ELSEWHERE], VPN, ZONE) == [
         f"{REGION}: VPC",
@@ -143,6 +154,7 @@ def test_owned_counts_what_carries_the_ownership_tag_or_the_collections_names(cl
         f"{REGION}: endpoint",
         f"{REGION}: peering",
         f"{REGION}: route table",
+        f"{REGION}: secret",
         f"{REGION}: security group",
         f"{REGION}: subnet",
     ]
@@ -154,6 +166,9 @@ def test_owned_counts_what_carries_the_ownership_tag_or_the_collections_names(cl
         ds.delete_directory(DirectoryId=directory)
     ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=peering)
     acm.delete_certificate(CertificateArn=cert)
+    secretsmanager.delete_secret(SecretId=owned_secret["ARN"], RecoveryWindowInDays=7)
+    assert f"{REGION}: secret" in resources.leftovers(client, [REGION], VPN, ZONE)
+    secretsmanager.delete_secret(SecretId=owned_secret["ARN"], ForceDeleteWithoutRecovery=True)
     assert resources.leftovers(client, [REGION], VPN, ZONE, directory_name=DIRECTORY) == [
         f"{REGION}: VPC",
         f"{REGION}: route table",
@@ -167,7 +182,12 @@ def test_owned_counts_what_carries_the_ownership_tag_or_the_collections_names(cl
     assert resources.owned(client, REGION, VPN, directory_name=DIRECTORY) == NOTHING
     assert resources.leftovers(client, [REGION, ELSEWHERE], VPN, ZONE, directory_name=DIRECTORY) == []
     # What another VPN owns is still there, and still its own.
-    assert resources.owned(client, REGION, "other.example.com") == {**NOTHING, "vpcs": 1, "certificates": 1}
+    assert resources.owned(client, REGION, "other.example.com") == {
+        **NOTHING,
+        "vpcs": 1,
+        "certificates": 1,
+        "secrets": 1,
+    }
     assert acm.describe_certificate(CertificateArn=other_cert)["Certificate"]["CertificateArn"] == other_cert
 
 
