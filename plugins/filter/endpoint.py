@@ -3,7 +3,8 @@
 # Copyright: Contributors to the multiregion.client_vpn project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Filters of the client_vpn_endpoint role: the other Regions an endpoint reaches, its authorization rules and routes."""
+"""Filters of the client_vpn_endpoint role: the other Regions an endpoint reaches, its authorization rules (those of
+the VPN access groups named in the inventory among them) and routes."""
 
 from collections.abc import Mapping
 
@@ -71,6 +72,42 @@ def endpoint_rules(peers, region, vpc_cidr=None, groups=(), authorize_all_users=
     return rules
 
 
+def access_group_rules(groups, found=(), strict=True):
+    """The rules of the VPN access groups: one per (group, CIDR), for the group's SID, in the shape of
+    ``endpoint_rules``' groups (``[{cidr, group_sid, description}]``), group by group in their order.
+
+    ``groups``: ``[{name, cidrs, description}]`` (inventory ``vpn_access_groups``); ``found``: the groups the directory
+    has, ``[{sam_account_name, sid}]`` (ds_data_info's ``groups``), names compared case-insensitively as Active
+    Directory does. A rule's description is its group's, else the group's name. A group not found is an error naming
+    it, unless ``strict`` is false (check mode, where a group the Home would create has no SID yet): its rules are
+    left out.
+    """
+    try:
+        sids = {group["sam_account_name"].lower(): group["sid"] for group in found or []}
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise AnsibleFilterError(f"access_group_rules: malformed directory groups {found!r}: {exc}") from exc
+    rules, missing = [], []
+    for group in groups or []:
+        name = group.get("name") if isinstance(group, Mapping) else None
+        cidrs = group.get("cidrs") if isinstance(group, Mapping) else None
+        if not isinstance(name, str) or not name or not isinstance(cidrs, list):
+            raise AnsibleFilterError(
+                f"access_group_rules: a VPN access group needs a name and a list of cidrs: {group!r}"
+            )
+        sid = sids.get(name.lower())
+        if sid is None:
+            missing.append(name)
+            continue
+        description = group.get("description") or name
+        rules.extend({"cidr": cidr, "group_sid": sid, "description": description} for cidr in cidrs)
+    if missing and strict:
+        raise AnsibleFilterError(
+            f"access_group_rules: the directory has no group {', '.join(missing)} (vpn_access_groups); create it, or"
+            " let the Home Region create it (manage_groups: true)"
+        )
+    return rules
+
+
 def endpoint_routes(peers, subnet_ids):
     """Routes: each peer's VPC CIDR through each associated subnet, peer by peer (AWS adds the local VPC's itself)."""
     try:
@@ -91,4 +128,9 @@ class FilterModule:
     """The client_vpn_endpoint role's rules and routes."""
 
     def filters(self):
-        return {"endpoint_peers": endpoint_peers, "endpoint_rules": endpoint_rules, "endpoint_routes": endpoint_routes}
+        return {
+            "endpoint_peers": endpoint_peers,
+            "endpoint_rules": endpoint_rules,
+            "access_group_rules": access_group_rules,
+            "endpoint_routes": endpoint_routes,
+        }

@@ -28,6 +28,8 @@ READS = {
     "subnets": "preflight_subnets",
     "log_group": "preflight_log_group",
     "hosted_zone": "preflight_hosted_zone",
+    "directory": "preflight_directory",
+    "access_groups": "preflight_access_groups",
 }
 
 

@@ -53,6 +53,12 @@ HEALTH_CHECK_REGIONS = frozenset(
 )
 TTL_MAX = 2147483647
 
+# Directory Service Data: a group's and a member's SAMAccountName (the GroupName and MemberName shapes of the ds-data
+# API: 1 to 64 and 1 to 63 characters, none of " / \ [ ] : ; | = , + * ? < > @).
+GROUP_NAME_MAX = 64
+MEMBER_NAME_MAX = 63
+_ACCOUNT_NAME_FORBIDDEN = re.compile(r'[":;|=+*?<>/\\,\[\]@]')
+
 # Tags (EC2, Directory Service, Route 53, ACM).
 TAG_KEY_MAX = 128
 TAG_VALUE_MAX = 256
@@ -231,4 +237,50 @@ def authorization_rule_problems(rule):
         problems.append(f"cidr {rule.get('cidr')!r} is not an IPv4 CIDR block")
     if not str(rule.get("group_sid") or "").strip():
         problems.append("group_sid is empty")
+    return problems
+
+
+def account_name_problems(name, maximum=GROUP_NAME_MAX):
+    """A group's or member's SAMAccountName as Directory Service Data takes it."""
+    if name is None:
+        return ["is required"]
+    if not isinstance(name, str) or not name.strip():
+        return [f"{name!r} is not a name (a non-empty string)"]
+    problems = []
+    if len(name) > maximum:
+        problems.append(f"{name!r} is {len(name)} characters; at most {maximum} are allowed")
+    forbidden = sorted(set(_ACCOUNT_NAME_FORBIDDEN.findall(name)))
+    if forbidden:
+        problems.append(f"{name!r} contains {' '.join(forbidden)}, which a SAMAccountName cannot")
+    return problems
+
+
+def access_group_problems(group):
+    """A VPN access group, {name, cidrs, description, members}: a valid group name, a non-empty list of IPv4
+    networks (each once: a rule is keyed by its network and group), a list of valid member names."""
+    if not isinstance(group, dict):
+        return [f"{group!r} is not a mapping of name, cidrs, description and members"]
+    problems = [f"name {p}" for p in account_name_problems(group.get("name"))]
+    cidrs = group.get("cidrs")
+    if not isinstance(cidrs, list) or not cidrs:
+        problems.append(f"cidrs {cidrs!r} must be a non-empty list of IPv4 CIDR blocks")
+        cidrs = []
+    seen = set()
+    for cidr in cidrs:
+        try:
+            # As authorization_rule_problems: host bits are accepted, the rule is keyed by the network.
+            net = ipaddress.ip_network(str(cidr), strict=False)
+        except ValueError:
+            net = None
+        if net is None or net.version != 4:
+            problems.append(f"cidrs: {cidr!r} is not an IPv4 CIDR block")
+        elif net in seen:
+            problems.append(f"cidrs: {net} is listed more than once")
+        else:
+            seen.add(net)
+    members = group.get("members")
+    if members is not None and not isinstance(members, list):
+        problems.append(f"members {members!r} must be a list of names")
+    for member in members if isinstance(members, list) else []:
+        problems.extend(f"members: {p}" for p in account_name_problems(member, MEMBER_NAME_MAX))
     return problems

@@ -786,30 +786,84 @@ def _group_entry(client, directory_id, group, include_members):
     return entry
 
 
+def _lookup(client, directory_id, kind, name, include_members):
+    """The user or group ``name`` in the module's return shape, or None when it does not exist."""
+    if kind == USER:
+        user = describe(client, USER, directory_id, name)
+        return normalize_object(user) if user is not None else None
+    group = describe(client, GROUP, directory_id, name, [DESCRIPTION])
+    return _group_entry(client, directory_id, group, include_members) if group is not None else None
+
+
+def _data_disabled(error):
+    return error_reason(error) == ("AccessDeniedException", "DATA_DISABLED")
+
+
+def _wait_until_listed(look, directory_id, timeout):
+    """``look()`` (the names still missing) again, spaced by ``polling.poll_until``, until it finds them all.
+
+    Data access not Enabled yet (DATA_DISABLED) counts as "not yet": a Region's lookup may start before the Home
+    has turned the access on and created the groups. The deadline is an error naming what was still awaited.
+    """
+
+    def attempt():
+        try:
+            return look()
+        except AnsibleDSDataError as e:
+            if _data_disabled(e):
+                return e
+            raise
+
+    result = polling.poll_until(attempt, lambda missing: missing == [], timeout)
+    if isinstance(result, AnsibleDSDataError):
+        raise AnsibleDSDataError(
+            message=(
+                f"Timed out after {timeout} seconds waiting for the Directory Service Data access of {directory_id}"
+                f" to be enabled (turn it on with {DATA_ACCESS_MODULE})."
+            ),
+            exception=result.exception,
+        )
+    if result:
+        names = ", ".join(f"{kind} {name}" for kind, name in result)
+        raise AnsibleDSDataError(
+            message=f"Timed out after {timeout} seconds waiting for {names} to exist in {directory_id}."
+        )
+    return result
+
+
 def gather(client, params):
     """The users and groups named by ``params`` (all of both when neither list is given), with their SIDs and the
-    groups' members; the names that do not exist in ``missing`` ({type, name} entries)."""
+    groups' members; the names that do not exist in ``missing`` ({type, name} entries).
+
+    With ``params["wait"]``, the named ones are looked up again (only those still missing) until every one exists
+    and the directory's data access is enabled, for up to ``params["wait_timeout"]`` seconds.
+    """
     directory_id = params["directory_id"]
     everything = params.get("users") is None and params.get("groups") is None
     include_members = params.get("include_members", True)
-    users, groups, missing = [], [], []
     if everything:
         users = [normalize_object(user) for user in list_all(client, USER, directory_id)]
         groups = [_group_entry(client, directory_id, g, include_members) for g in list_all(client, GROUP, directory_id)]
-        return dict(changed=False, users=users, groups=groups, missing=missing)
-    for name in _names(params.get("users")):
-        user = describe(client, USER, directory_id, name)
-        if user is None:
-            missing.append({"type": "user", "name": name})
-        else:
-            users.append(normalize_object(user))
-    for name in _names(params.get("groups")):
-        group = describe(client, GROUP, directory_id, name, [DESCRIPTION])
-        if group is None:
-            missing.append({"type": "group", "name": name})
-        else:
-            groups.append(_group_entry(client, directory_id, group, include_members))
-    return dict(changed=False, users=users, groups=groups, missing=missing)
+        return dict(changed=False, users=users, groups=groups, missing=[])
+    wanted = [(USER, name) for name in _names(params.get("users"))]
+    wanted += [(GROUP, name) for name in _names(params.get("groups"))]
+    found = {}
+
+    def look():
+        for kind, name in wanted:
+            if (kind, name) not in found:
+                entry = _lookup(client, directory_id, kind, name, include_members)
+                if entry is not None:
+                    found[(kind, name)] = entry
+        return [key for key in wanted if key not in found]
+
+    missing = _wait_until_listed(look, directory_id, params["wait_timeout"]) if params.get("wait") else look()
+    return dict(
+        changed=False,
+        users=[found[key] for key in wanted if key[0] == USER and key in found],
+        groups=[found[key] for key in wanted if key[0] == GROUP and key in found],
+        missing=[{"type": kind, "name": name} for kind, name in missing],
+    )
 
 
 def run_info_module(module):

@@ -199,6 +199,28 @@ def _settings_problems(settings):
     groups = settings.get("vpn_authorization_groups") or []
     for index, rule in enumerate(groups if isinstance(groups, list) else []):
         problems.extend(f"vpn_authorization_groups[{index}]: {p}" for p in aws_rules.authorization_rule_problems(rule))
+    problems.extend(_access_groups_problems(settings.get("vpn_access_groups")))
+    return problems
+
+
+def _access_groups_problems(groups):
+    """vpn_access_groups: each group's shape, and each name once (Active Directory compares them case-insensitively)."""
+    if groups in (None, ""):
+        return []
+    if not isinstance(groups, list):
+        return [f"vpn_access_groups must be a list of {{name, cidrs, description, members}}, got {groups!r}"]
+    problems, seen = [], {}
+    for index, group in enumerate(groups):
+        name = group.get("name") if isinstance(group, dict) else None
+        where = f"vpn_access_groups[{index}]" + (f" ({name})" if isinstance(name, str) and name else "")
+        problems.extend(f"{where}: {p}" for p in aws_rules.access_group_problems(group))
+        if isinstance(name, str) and name:
+            seen.setdefault(name.lower(), []).append(name)
+    problems.extend(
+        f"vpn_access_groups: {names[0]} is listed {len(names)} times (group names are compared case-insensitively)"
+        for names in seen.values()
+        if len(names) > 1
+    )
     return problems
 
 
@@ -288,7 +310,8 @@ def _branch_count_problems(regions, settings):
 
 # ----------------------------------------------------------------------------- read calls
 # Preflight's read-only look-ups (aws_az_info, ec2_vpc_net_info, ec2_vpc_subnet_info,
-# cloudwatchlogs_log_group_info, route53_info), registered per Region host, are judged here.
+# cloudwatchlogs_log_group_info, route53_info, and on the Home ds_directory_info and ds_data_info for
+# vpn_access_groups when manage_groups is false), registered per Region host, are judged here.
 
 
 # What each look-up's result holds when the read succeeded.
@@ -298,6 +321,8 @@ _READ_FIELDS = {
     "subnets": "subnets",
     "log_group": "log_groups",
     "hosted_zone": "HostedZones",
+    "directory": "directories",
+    "access_groups": "missing",
 }
 
 
@@ -378,8 +403,8 @@ def resource_problems(regions, reads, settings):
     """Every problem the read-only look-ups found, as sentences (listed with topology_problems').
 
     ``regions``: as for topology_problems (with ``host``); ``reads``: ``{host: {"zones", "vpc", "subnets",
-    "log_group", "hosted_zone": registered result}}``, a look-up that did not run being absent or skipped;
-    ``settings``: ``hosted_zone``, ``connection_log``.
+    "log_group", "hosted_zone", "directory", "access_groups": registered result}}``, a look-up that did not run
+    being absent or skipped; ``settings``: ``hosted_zone``, ``connection_log``, ``directory_name``.
     """
     problems, existing, seen = [], [], set()
     settings = settings or {}
@@ -429,4 +454,38 @@ def resource_problems(regions, reads, settings):
                     " (create it, or set create_hosted_zone: true)"
                 )
     problems.extend(_overlap_problems(existing, regions or []))
+    problems.extend(_access_group_existence_problems(regions or [], reads, settings))
     return problems
+
+
+def _access_group_existence_problems(regions, reads, settings):
+    """With manage_groups false, the groups of vpn_access_groups must exist in the Home directory: the Home's
+    look-ups of the directory and of the groups (none ran with manage_groups true)."""
+    home = next((r.get("host") for r in regions if r.get("role") == "home"), None)
+    name = settings.get("directory_name")
+    unmanaged = "manage_groups is false: the groups must exist, or set manage_groups: true to have the Home create them"
+    result, failure = _read(reads, home, "directory")
+    if failure:
+        return [f"vpn_access_groups: the directory {name} could not be looked up ({failure})"]
+    if result is None:
+        return []
+    directories = result.get("directories") or []
+    if not directories:
+        return [f"vpn_access_groups: the directory {name} does not exist yet, so neither do its groups ({unmanaged})"]
+    directory = directories[0]
+    where = f"the directory {name} ({directory.get('directory_id')})"
+    if directory.get("stage") != "Active":
+        return [f"vpn_access_groups cannot be checked: {where} is {directory.get('stage')} ({unmanaged})"]
+    lookup = (reads.get(home) or {}).get("access_groups")
+    if isinstance(lookup, dict) and lookup.get("reason") == "DATA_DISABLED":
+        return [
+            f"vpn_access_groups cannot be checked: the Directory Service Data access of {where} is not Enabled"
+            f" (turn it on with multiregion.client_vpn.ds_data_access; {unmanaged})"
+        ]
+    result, failure = _read(reads, home, "access_groups")
+    if failure:
+        return [f"vpn_access_groups could not be checked in {where} ({failure})"]
+    missing = [m.get("name") for m in (result or {}).get("missing") or [] if m.get("type") == "group"]
+    if missing:
+        return [f"vpn_access_groups: {where} has no group {', '.join(missing)} ({unmanaged})"]
+    return []

@@ -15,7 +15,7 @@ description:
   - Each one comes with its SID; a group's SID is what a Client VPN authorization rule for the group needs
     (C(AccessGroupId)). Groups come with their members (C(ListGroupMembers)) unless O(include_members=false).
   - A name that does not exist is no error, it is listed in RV(missing), so that a preflight can name every
-    missing user and group at once.
+    missing user and group at once; with O(wait=true) the module waits for it instead.
   - The directory's Directory Service Data access must be enabled (M(multiregion.client_vpn.ds_data_access)); when
     it is not, the module fails with a message saying so. Call it in the directory's primary Region.
 author:
@@ -43,6 +43,21 @@ options:
       - Read the members of each group (one C(ListGroupMembers) per group).
     type: bool
     default: true
+  wait:
+    description:
+      - Wait until every user and group named in O(users) and O(groups) exists and the directory's Directory
+        Service Data access is enabled, for example for groups that another host is creating at the same time (a
+        new object may also take a while to be seen by every domain controller).
+      - Only the names still missing are read again. The module fails when O(wait_timeout) passes first.
+      - Ignored when neither O(users) nor O(groups) is set.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - How many seconds to wait with O(wait=true).
+      - The module polls 1 second apart at first, then 5% of the time already waited apart (at most 30 seconds).
+    type: int
+    default: 600
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -60,6 +75,16 @@ EXAMPLES = r"""
   ansible.builtin.assert:
     that: directory_data.missing | length == 0
     fail_msg: "Missing in the directory: {{ directory_data.missing | map(attribute='name') | join(', ') }}"
+
+- name: The SIDs of groups the Home Region is creating, once they exist
+  multiregion.client_vpn.ds_data_info:
+    region: us-east-1
+    directory_id: d-1234567890
+    groups: [vpn-finance]
+    include_members: false
+    wait: true
+    wait_timeout: 1800
+  register: new_groups
 
 - name: Every user and group, without members
   multiregion.client_vpn.ds_data_info:
@@ -144,7 +169,7 @@ groups:
       description: Other attributes AWS returned.
       type: dict
 missing:
-  description: The names of O(users) and O(groups) that do not exist in the directory.
+  description: The names of O(users) and O(groups) that do not exist in the directory (V([]) with O(wait=true)).
   returned: always
   type: list
   elements: dict
@@ -167,6 +192,8 @@ ARGUMENT_SPEC = dict(
     users=dict(type="list", elements="str"),
     groups=dict(type="list", elements="str"),
     include_members=dict(type="bool", default=True),
+    wait=dict(type="bool", default=False),
+    wait_timeout=dict(type="int", default=600),
 )
 
 

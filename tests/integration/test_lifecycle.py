@@ -35,7 +35,8 @@ ones are skipped naming it (the ``incremental`` marker, tests/conftest.py).
    Regions this run is the first re-run: nothing but the new Region's writes.
 7. re-run of the grown inventory at -vvvv: no changed result, no write call, no secret, the PKI kept.
 8. settings changed in place (banner, session timeout, no DNS servers, reconnect at the timeout, client route
-   enforcement, an AD group rule): only ModifyClientVpnEndpoint and the new rule, in every Region.
+   enforcement, an AD group rule by SID, a VPN access group by name with its member): only ModifyClientVpnEndpoint
+   and the two new rules in every Region, the group and its membership in the Home directory.
 9. teardown: without confirmation nothing is called; one Branch removes that Region, its service account and
    secret, and its traces in the others; the global_dns role alone removes a record left for it; the Home refuses while Branches
    remain; the full teardown leaves nothing owned and the pre-existing zone as it was; a second teardown
@@ -92,11 +93,22 @@ UNRELATED = f"www.{checks.ZONE}"
 # overlap asserted in the deploy step is not a race between Ansible's speed and the simulated waits.
 TIME_SCALE = 0.01
 GROUP_SID = "S-1-5-21-1111111111-2222222222-3333333333-1104"
+ACCESS_GROUP = "VPN-Finance"
 SETTINGS = {
     "login_banner": "Authorized use only",
     "session_timeout_hours": 12,
     "dns_servers": [],
     "vpn_authorization_groups": [{"cidr": "10.10.5.0/24", "group_sid": GROUP_SID, "description": "Finance servers"}],
+    # By name: the Home creates the group with its member (alice, from the offboarding step), every Region authorizes
+    # the SID the directory gives it.
+    "vpn_access_groups": [
+        {
+            "name": ACCESS_GROUP,
+            "cidrs": ["10.10.6.0/24"],
+            "description": "Finance reports, by group name",
+            "members": ["alice"],
+        }
+    ],
     "disconnect_on_session_timeout": False,
     "client_route_enforcement": True,
 }
@@ -506,15 +518,28 @@ def test_rerun_of_the_grown_inventory_writes_nothing(life):
 
 
 def test_settings_change_in_place(life):
-    """Settings of the inventory model reach every endpoint in place: only modifications and the new rule."""
+    """Settings of the inventory model reach every endpoint in place: only modifications and the new rules; the group
+    named in vpn_access_groups is created in the Home directory with its member and authorized by its SID."""
     sandbox = life.sandbox
     sandbox.clear_calls()
     life.job("site.yml", SETTINGS)
     writes = sorted((c["action"], c["region"]) for c in sandbox.write_calls() if c["service"] == "ec2")
+    # In every Region: the endpoint modified, the rule by SID and the access group's rule authorized.
     assert writes == sorted(
-        [("ModifyClientVpnEndpoint", r) for r in GROWN_CIDRS] + [("AuthorizeClientVpnIngress", r) for r in GROWN_CIDRS]
+        [("ModifyClientVpnEndpoint", r) for r in GROWN_CIDRS]
+        + [("AuthorizeClientVpnIngress", r) for r in GROWN_CIDRS] * 2
     )
-    assert {c["service"] for c in sandbox.write_calls()} == {"ec2"}
+    # The directory: the group and its member, from the Home Region (data access is on since the offboarding step).
+    directory = sorted((c["service"], c["action"], c["region"]) for c in sandbox.write_calls() if c["service"] != "ec2")
+    assert directory == [("ds-data", "AddGroupMember", HOME), ("ds-data", "CreateGroup", HOME)], directory
+    ds = sandbox.client("ds", HOME)
+    (directory_id,) = [
+        d["DirectoryId"] for d in ds.describe_directories()["DirectoryDescriptions"] if d["Type"] == "MicrosoftAD"
+    ]
+    data = sandbox.client("ds-data", HOME)
+    group_sid = data.describe_group(DirectoryId=directory_id, SAMAccountName=ACCESS_GROUP)["SID"]
+    members = data.list_group_members(DirectoryId=directory_id, SAMAccountName=ACCESS_GROUP)["Members"]
+    assert [m["SAMAccountName"] for m in members] == ["alice"]
     for region in GROWN_CIDRS:
         endpoint = checks.endpoint_of(sandbox, region)
         assert endpoint["ClientLoginBannerOptions"] == {"Enabled": True, "BannerText": "Authorized use only"}
@@ -525,8 +550,11 @@ def test_settings_change_in_place(life):
         rules = sandbox.client("ec2", region).describe_client_vpn_authorization_rules(
             ClientVpnEndpointId=endpoint["ClientVpnEndpointId"]
         )["AuthorizationRules"]
-        groups = [(r["DestinationCidr"], r["GroupId"], r["Description"]) for r in rules if not r["AccessAll"]]
-        assert groups == [("10.10.5.0/24", GROUP_SID, "Finance servers")]
+        groups = sorted((r["DestinationCidr"], r["GroupId"], r["Description"]) for r in rules if not r["AccessAll"])
+        assert groups == [
+            ("10.10.5.0/24", GROUP_SID, "Finance servers"),
+            ("10.10.6.0/24", group_sid, "Finance reports, by group name"),
+        ], region
 
 
 def test_teardown_without_confirmation_calls_nothing(life):
@@ -562,8 +590,10 @@ def test_teardown_of_one_branch_removes_that_region_only(life):
         others = sorted(GROWN_CIDRS[r] for r in kept if r != region)
         assert routed["route_table"] == others, (region, routed)
         assert routed["client_vpn_route"] == sorted(others * SUBNETS_PER_ENDPOINT), (region, routed)
-        # The settings step's group rule (10.10.5.0/24) stays with the others.
-        assert routed["authorization_rule"] == sorted([*others, GROWN_CIDRS[region], "10.10.5.0/24"]), routed
+        # The settings step's group rules (10.10.5.0/24 by SID, 10.10.6.0/24 by group name) stay with the others.
+        assert routed["authorization_rule"] == sorted(
+            [*others, GROWN_CIDRS[region], "10.10.5.0/24", "10.10.6.0/24"]
+        ), routed
     # The Home directory lost its replica in the removed Region, not the others.
     ds = sandbox.client("ds", HOME)
     directory_id = ds.describe_directories()["DirectoryDescriptions"][0]["DirectoryId"]

@@ -9,6 +9,7 @@ call that fails is reported rather than taken for "exists".
 
 import re
 import shutil
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -56,11 +57,20 @@ def connector_size(inv):
     inv.group_vars["connector_size"] = "Medium"
 
 
+ACCESS_GROUPS = [{"name": "VPN-Finance", "cidrs": ["10.10.6.0/24"]}, {"name": "VPN-Ops", "cidrs": ["10.0.0.0/8"]}]
+
+
+def unmanaged_access_groups(inv):
+    """Groups the Home is not to create (manage_groups false) must exist already: here there is no directory."""
+    inv.group_vars.update(manage_groups=False, vpn_access_groups=ACCESS_GROUPS)
+
+
 # A topology rule, a host in both groups, an argument spec: one class of preflight problem each.
 CASES = [
     (two_homes, "exactly one Home Region is needed, found 2"),
     (home_and_branch, "us-east-1: in both groups home and branches"),
     (connector_size, "value of connector_size must be one of: Small, Large, got: Medium"),
+    (unmanaged_access_groups, "vpn_access_groups: the directory corp.example.com does not exist yet"),
 ]
 
 
@@ -206,3 +216,48 @@ def test_bench_inventory_beyond_the_quota_passes_preflight(sandbox, run_playbook
     proc = run_playbook(SITE, inventory=root, env=ONLY_PREFLIGHT)
     assert "PLAY [Preflight]" in proc.stdout and "additional Regions" not in proc.stdout
     assert sandbox.write_calls() == []
+
+
+def test_unmanaged_access_groups_are_read_in_the_home_directory(sandbox, run_playbook, tmp_path):
+    """manage_groups false: the groups are read in the existing Home directory; its data access off is a problem
+    (preflight turns nothing on), then, once on, the missing group is named. Read calls only."""
+    ec2, ds = sandbox.client("ec2", region="us-east-1"), sandbox.client("ds", region="us-east-1")
+    vpc = ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.99.{n}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"][
+            "SubnetId"
+        ]
+        for n, z in ((1, "a"), (2, "b"))
+    ]
+    settings = {"VpcId": vpc, "SubnetIds": subnets}
+    directory_id = ds.create_microsoft_ad(
+        Name="corp.example.com", ShortName="CORP", Password="Sandbox-Passw0rd!", VpcSettings=settings
+    )["DirectoryId"]
+    deadline = time.monotonic() + 30
+    while ds.describe_directories(DirectoryIds=[directory_id])["DirectoryDescriptions"][0]["Stage"] != "Active":
+        assert time.monotonic() < deadline, "the sandbox directory never became Active"
+        time.sleep(0.1)
+    inventory = Inventory(tmp_path / "inventory")
+    unmanaged_access_groups(inventory)
+    root = inventory.save()
+
+    sandbox.clear_calls()
+    proc = run_playbook(SITE, inventory=root, env=ONLY_PREFLIGHT, expect_rc=None)
+    assert_stopped_in_preflight(
+        proc,
+        "1 problem(s)",
+        f"vpn_access_groups cannot be checked: the Directory Service Data access of the directory corp.example.com"
+        f" ({directory_id}) is not Enabled",
+    )
+    assert sandbox.write_calls() == []
+
+    ds.enable_directory_data_access(DirectoryId=directory_id)
+    sandbox.client("ds-data", region="us-east-1").create_group(DirectoryId=directory_id, SAMAccountName="vpn-finance")
+    sandbox.clear_calls()
+    proc = run_playbook(SITE, inventory=root, env=ONLY_PREFLIGHT, expect_rc=None)
+    # Names are compared case-insensitively: VPN-Finance is the group vpn-finance.
+    assert_stopped_in_preflight(
+        proc, "1 problem(s)", f"the directory corp.example.com ({directory_id}) has no group VPN-Ops (manage_groups"
+    )
+    calls = sandbox.calls()
+    assert sandbox.write_calls() == [] and {"DescribeDirectories", "DescribeGroup"} <= {c["action"] for c in calls}

@@ -1,10 +1,12 @@
-"""The Regions an endpoint reaches (endpoint_peers), its authorization rules (endpoint_rules) and routes (endpoint_routes)."""
+"""The Regions an endpoint reaches (endpoint_peers), its authorization rules (endpoint_rules, with the VPN access
+groups' from access_group_rules) and routes (endpoint_routes)."""
 
 from collections.abc import Mapping
 
 import pytest
 from ansible.errors import AnsibleFilterError
 from ansible_collections.multiregion.client_vpn.plugins.filter.endpoint import FilterModule
+from ansible_collections.multiregion.client_vpn.plugins.filter.endpoint import access_group_rules
 from ansible_collections.multiregion.client_vpn.plugins.filter.endpoint import endpoint_peers
 from ansible_collections.multiregion.client_vpn.plugins.filter.endpoint import endpoint_routes
 from ansible_collections.multiregion.client_vpn.plugins.filter.endpoint import endpoint_rules
@@ -125,6 +127,53 @@ def test_a_group_without_a_cidr_or_sid_fails_clearly():
         endpoint_rules([{"region": "eu-west-1"}], "us-east-1", "10.10.0.0/16")
 
 
+ACCESS_GROUPS = [
+    {"name": "VPN-Finance", "cidrs": ["10.10.6.0/24", "10.20.6.0/24"], "description": "Finance servers", "members": []},
+    {"name": "vpn-ops", "cidrs": ["10.0.0.0/8"]},
+]
+# What ds_data_info answers: names as the directory spells them, in its order.
+FOUND = [
+    {"sam_account_name": "VPN-OPS", "sid": "S-1-5-21-1-1110"},
+    {"sam_account_name": "vpn-finance", "sid": "S-1-5-21-1-1111"},
+]
+
+
+def test_access_group_rules_are_one_per_group_and_cidr_for_its_sid():
+    assert access_group_rules(ACCESS_GROUPS, FOUND) == [
+        {"cidr": "10.10.6.0/24", "group_sid": "S-1-5-21-1-1111", "description": "Finance servers"},
+        {"cidr": "10.20.6.0/24", "group_sid": "S-1-5-21-1-1111", "description": "Finance servers"},
+        {"cidr": "10.0.0.0/8", "group_sid": "S-1-5-21-1-1110", "description": "vpn-ops"},
+    ]
+    assert access_group_rules([], FOUND) == [] and access_group_rules(None, None) == []
+
+
+def test_access_group_rules_feed_endpoint_rules_after_the_raw_sid_rules():
+    groups = GROUPS + access_group_rules(ACCESS_GROUPS[1:], FOUND)
+    rules = endpoint_rules(PEERS, "us-east-1", None, groups, False)
+    assert [(r["destination_cidr"], r["access_group_id"], r["description"]) for r in rules] == [
+        ("10.0.0.0/8", "S-1-5-21-1-512", "admins"),
+        ("10.20.0.0/16", "S-1-5-21-1-1105", ""),
+        ("10.0.0.0/8", "S-1-5-21-1-1110", "vpn-ops"),
+    ]
+
+
+def test_a_group_the_directory_lacks_is_an_error_naming_it_unless_not_strict():
+    with pytest.raises(AnsibleFilterError, match="the directory has no group VPN-Finance, vpn-ops"):
+        access_group_rules(ACCESS_GROUPS, [])
+    # Check mode: a group the Home would create has no SID yet; its rules are left out.
+    assert access_group_rules(ACCESS_GROUPS, FOUND[:1], strict=False) == [
+        {"cidr": "10.0.0.0/8", "group_sid": "S-1-5-21-1-1110", "description": "vpn-ops"}
+    ]
+
+
+def test_malformed_access_groups_fail_clearly():
+    for groups in (["VPN-Finance"], [{"name": "VPN-Finance"}], [{"cidrs": ["10.0.0.0/8"]}]):
+        with pytest.raises(AnsibleFilterError, match="needs a name and a list of cidrs"):
+            access_group_rules(groups, FOUND)
+    with pytest.raises(AnsibleFilterError, match="malformed directory groups"):
+        access_group_rules(ACCESS_GROUPS, [{"name": "VPN-Finance"}])
+
+
 def test_routes_are_every_peer_through_every_subnet_peer_by_peer():
     assert endpoint_routes(PEERS, ["subnet-a", "subnet-b"]) == [
         {"destination_cidr": "10.30.0.0/16", "target_subnet": "subnet-a", "description": "eu-west-1 VPC (peering)"},
@@ -145,5 +194,6 @@ def test_the_filters_are_registered():
     assert FilterModule().filters() == {
         "endpoint_peers": endpoint_peers,
         "endpoint_rules": endpoint_rules,
+        "access_group_rules": access_group_rules,
         "endpoint_routes": endpoint_routes,
     }

@@ -260,6 +260,32 @@ CASES = [
         group("vpn_authorization_groups", [{"cidr": "10.0.0.0/8"}]),
         "missing required arguments: group_sid found in vpn_authorization_groups",
     ),
+    (
+        "access-group-name",
+        group("vpn_access_groups", [{"name": "VPN:Finance", "cidrs": ["10.10.6.0/24"]}]),
+        "vpn_access_groups[0] (VPN:Finance): name 'VPN:Finance' contains :, which a SAMAccountName cannot",
+    ),
+    (
+        "access-group-no-cidrs",
+        group("vpn_access_groups", [{"name": "VPN-Finance", "cidrs": []}]),
+        "vpn_access_groups[0] (VPN-Finance): cidrs [] must be a non-empty list of IPv4 CIDR blocks",
+    ),
+    (
+        "access-group-no-name",
+        group("vpn_access_groups", [{"cidrs": ["10.10.6.0/24"]}]),
+        "missing required arguments: name found in vpn_access_groups",
+    ),
+    (
+        "access-group-twice",
+        group("vpn_access_groups", [{"name": n, "cidrs": ["10.10.6.0/24"]} for n in ("VPN-Finance", "vpn-finance")]),
+        "vpn_access_groups: VPN-Finance is listed 2 times",
+    ),
+    (
+        "access-group-unknown-key",
+        group("vpn_access_groups", [{"name": "VPN-Finance", "cidrs": ["10.10.6.0/24"], "cidr": "10.0.0.0/8"}]),
+        "unknown key vpn_access_groups.cidr",
+    ),
+    ("manage-groups-not-bool", group("manage_groups", "perhaps"), "argument 'manage_groups' is of type str"),
     ("log-without-group", group("connection_log", {"enabled": True}), "connection_log: enabled needs cloudwatch_log_group"),
     ("log-unknown-key", group("connection_log", {"enabled": False, "group": "x"}), "unknown key connection_log.group"),
     ("connector-password-long", group("connector_password", "x" * 129), "connector_password must be 1 to 128"),

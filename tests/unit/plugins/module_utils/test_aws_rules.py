@@ -248,3 +248,63 @@ def test_rules_given_a_wrong_type_report_instead_of_crashing(value):
     for rule in (aws_rules.health_check_problems, aws_rules.connection_log_problems, aws_rules.tag_problems):
         assert isinstance(rule(value), list)
     assert isinstance(aws_rules.dns_servers_problems(value), list)
+
+
+# ----------------------------------------------------------------------------- VPN access groups
+GROUP_NAMES = ["VPN-Finance", "vpn finance", "a", "x" * 63, "x" * 64, "x" * 65, "", " "]
+GROUP_NAMES += [f"VPN{char}Finance" for char in '"/\\[]:;|=,+*?<>@']
+
+
+def ds_data_accepts(shape_name, value):
+    """What the ds-data API model's shape (SAMAccountName of CreateGroup, MemberName of AddGroupMember) allows."""
+    import re
+
+    import botocore.session
+
+    shape = botocore.session.get_session().get_service_model("ds-data").shape_for(shape_name)
+    rules = shape.metadata
+    return rules["min"] <= len(value) <= rules["max"] and re.match(rules["pattern"], value) is not None
+
+
+@pytest.mark.parametrize("name", GROUP_NAMES)
+def test_preflight_rejects_every_group_name_ds_data_rejects(name):
+    group = {"name": name, "cidrs": ["10.10.6.0/24"]}
+    rejected = bool(preflight_rejects("vpn_access_groups", [group]))
+    # A name of spaces only passes the pattern, but is no name.
+    assert rejected is (not ds_data_accepts("GroupName", name) or not name.strip())
+
+
+@pytest.mark.parametrize("member", ["alice", "x" * 63, "x" * 64, "svc@corp", "a,b"])
+def test_preflight_rejects_every_member_name_ds_data_rejects(member):
+    group = {"name": "VPN-Finance", "cidrs": ["10.10.6.0/24"], "members": [member]}
+    assert bool(preflight_rejects("vpn_access_groups", [group])) is not ds_data_accepts("MemberName", member)
+
+
+@pytest.mark.parametrize(
+    "group,problems",
+    [
+        ({"name": "VPN-Finance", "cidrs": ["10.10.6.0/24", "10.20.0.0/16"], "members": []}, []),
+        # Host bits are accepted as in vpn_authorization_groups: the rule is keyed by the network.
+        ({"name": "VPN-Finance", "cidrs": ["10.10.6.1/24"]}, []),
+        ({"cidrs": ["10.10.6.0/24"]}, ["name is required"]),
+        ({"name": "VPN-Finance", "cidrs": []}, ["cidrs [] must be a non-empty list of IPv4 CIDR blocks"]),
+        ({"name": "VPN-Finance"}, ["cidrs None must be a non-empty list of IPv4 CIDR blocks"]),
+        ({"name": "VPN-Finance", "cidrs": "10.10.6.0/24"}, ["cidrs '10.10.6.0/24' must be a non-empty list"]),
+        (
+            {"name": "VPN-Finance", "cidrs": ["fd00::/8", "10.0.0.0/33"]},
+            ["cidrs: 'fd00::/8' is not an IPv4 CIDR block", "cidrs: '10.0.0.0/33' is not an IPv4 CIDR block"],
+        ),
+        (
+            {"name": "VPN-Finance", "cidrs": ["10.0.0.0/8", "10.0.0.1/8"]},
+            ["cidrs: 10.0.0.0/8 is listed more than once"],
+        ),
+        ({"name": "VPN-Finance", "cidrs": ["10.0.0.0/8"], "members": "alice"}, ["members 'alice' must be a list"]),
+        ({"name": "VPN-Finance", "cidrs": ["10.0.0.0/8"], "members": [3]}, ["members: 3 is not a name"]),
+        ("VPN-Finance", ["'VPN-Finance' is not a mapping of name, cidrs, description and members"]),
+    ],
+)
+def test_access_group_shape(group, problems):
+    found = aws_rules.access_group_problems(group)
+    assert len(found) == len(problems), found
+    for problem, expected in zip(found, problems):
+        assert problem.startswith(expected), found

@@ -404,3 +404,40 @@ def test_whole_numbers_given_as_text_are_accepted_as_the_roles_accept_them():
     problems = topology_problems(regions, settings)
     assert any("vpn_port 1194: must be 443" in p for p in problems)
     assert any("session_timeout_hours 9 must be one of" in p for p in problems)
+
+
+ACCESS_GROUP = {"name": "VPN-Finance", "cidrs": ["10.10.6.0/24"], "description": "Finance", "members": ["alice"]}
+
+
+def test_valid_access_groups_pass():
+    other = {"name": "vpn-ops", "cidrs": ["10.0.0.0/8", "172.31.0.0/16"]}
+    for groups in ([ACCESS_GROUP, other], [], None):
+        regions, settings = _mutate_settings(vpn_access_groups=groups, manage_groups=False)
+        assert topology_problems(regions, settings) == []
+
+
+def test_every_access_group_problem_is_listed_with_its_group():
+    groups = [
+        dict(ACCESS_GROUP, name="VPN/Finance", cidrs=["10.0.0.0/33"]),
+        {"cidrs": []},
+        dict(ACCESS_GROUP, members=["alice", "b;ob"]),
+        dict(ACCESS_GROUP, name="vpn-finance"),
+        "VPN-Ops",
+    ]
+    regions, settings = _mutate_settings(vpn_access_groups=groups)
+    assert topology_problems(regions, settings) == [
+        "vpn_access_groups[0] (VPN/Finance): name 'VPN/Finance' contains /, which a SAMAccountName cannot",
+        "vpn_access_groups[0] (VPN/Finance): cidrs: '10.0.0.0/33' is not an IPv4 CIDR block",
+        "vpn_access_groups[1]: name is required",
+        "vpn_access_groups[1]: cidrs [] must be a non-empty list of IPv4 CIDR blocks",
+        "vpn_access_groups[2] (VPN-Finance): members: 'b;ob' contains ;, which a SAMAccountName cannot",
+        "vpn_access_groups[4]: 'VPN-Ops' is not a mapping of name, cidrs, description and members",
+        "vpn_access_groups: VPN-Finance is listed 2 times (group names are compared case-insensitively)",
+    ]
+
+
+def test_access_groups_that_are_not_a_list_are_one_problem():
+    regions, settings = _mutate_settings(vpn_access_groups={"name": "VPN-Finance"})
+    assert topology_problems(regions, settings) == [
+        "vpn_access_groups must be a list of {name, cidrs, description, members}, got {'name': 'VPN-Finance'}"
+    ]

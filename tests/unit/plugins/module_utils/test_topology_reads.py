@@ -130,3 +130,60 @@ def test_a_missing_hosted_zone_is_reported(zones, missing):
     expected = "hosted_zone example.com: no public hosted zone of that name exists and create_hosted_zone is false"
     assert (problems == [f"{expected} (create it, or set create_hosted_zone: true)"]) is missing, problems
     assert (problems == []) is not missing
+
+
+# manage_groups false: the groups of vpn_access_groups must exist in the Home directory (the Home's look-ups).
+GROUP_SETTINGS = {"directory_name": "corp.example.com"}
+ACTIVE = {"directories": [{"directory_id": "d-1234567890", "name": "corp.example.com", "stage": "Active"}]}
+FOUND = {"groups": [{"sam_account_name": "VPN-Finance", "sid": "S-1-5-21-1-1110"}], "missing": []}
+# ds_data_info's failure as registered (failed_when: false), with the Reason AWS gave beside the error.
+DATA_DISABLED = {
+    "failed": False,
+    "failed_when_result": False,
+    "msg": "Cannot describe group VPN-Finance: Directory Service Data access is not enabled on d-1234567890",
+    "error": {"code": "AccessDeniedException"},
+    "reason": "DATA_DISABLED",
+}
+UNMANAGED = "manage_groups is false: the groups must exist, or set manage_groups: true to have the Home create them"
+
+
+@pytest.mark.parametrize(
+    "home_reads,expected",
+    [
+        ({}, None),
+        ({"directory": SKIPPED, "access_groups": SKIPPED}, None),
+        ({"directory": ACTIVE, "access_groups": FOUND}, None),
+        (
+            {"directory": {"directories": []}, "access_groups": SKIPPED},
+            f"vpn_access_groups: the directory corp.example.com does not exist yet, so neither do its groups ({UNMANAGED})",
+        ),
+        (
+            {"directory": {"directories": [dict(ACTIVE["directories"][0], stage="Creating")]}, "access_groups": SKIPPED},
+            "vpn_access_groups cannot be checked: the directory corp.example.com (d-1234567890) is Creating",
+        ),
+        (
+            {"directory": ACTIVE, "access_groups": DATA_DISABLED},
+            "vpn_access_groups cannot be checked: the Directory Service Data access of the directory corp.example.com"
+            " (d-1234567890) is not Enabled (turn it on with multiregion.client_vpn.ds_data_access; manage_groups is",
+        ),
+        (
+            {"directory": ACTIVE, "access_groups": dict(NOT_IMPLEMENTED)},
+            "vpn_access_groups could not be checked in the directory corp.example.com (d-1234567890) (Unable to",
+        ),
+        (
+            {"directory": NOT_IMPLEMENTED},
+            "vpn_access_groups: the directory corp.example.com could not be looked up (Unable to describe",
+        ),
+        (
+            {"directory": ACTIVE, "access_groups": dict(FOUND, missing=[{"type": "group", "name": "VPN-Ops"},
+                                                                        {"type": "group", "name": "vpn-admins"}])},
+            f"vpn_access_groups: the directory corp.example.com (d-1234567890) has no group VPN-Ops, vpn-admins ({UNMANAGED})",
+        ),
+    ],
+)  # fmt: skip
+def test_unmanaged_access_groups_must_exist_in_the_home_directory(home_reads, expected):
+    problems = resource_problems([NEW, EXISTING], reads(**{"us-east-1": home_reads}), GROUP_SETTINGS)
+    if expected is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and problems[0].startswith(expected), problems
