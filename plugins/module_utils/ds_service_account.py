@@ -10,6 +10,10 @@ secret; it is never returned. Order of the writes, so that an interrupted run is
 the directory first, then the secret. A run stopped between them leaves an account without a secret: the next
 run makes a new password and sets it again. A user found disabled or missing while the secret exists gets
 the secret's password (and so is enabled or created).
+
+Rotation follows Secrets Manager's own protocol: the new password is stored as a version labelled AWSPENDING,
+set in the directory, then made AWSCURRENT. A run stopped in between leaves a version that is AWSPENDING and not
+AWSCURRENT: the next run (rotating or not) sets that one in the directory and makes it current.
 """
 
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import ds_data
@@ -84,6 +88,13 @@ def _present(data, ds_client, sm, params, check_mode):
             secret = _create_secret(sm, params, value)
         return True, user, after, secret
 
+    pending = [
+        v for v in secrets.stage_versions(secret, "AWSPENDING") if v not in secrets.stage_versions(secret, "AWSCURRENT")
+    ]
+    if pending or params["rotate"]:
+        if check_mode:
+            return True, user, dict(user or wanted, Enabled=True), secret
+        return True, user, _rotate(data, ds_client, sm, params, secret, pending), secret
     if user and user.get("Enabled"):
         return changed, user, user, secret
     # Missing or disabled: created or enabled with the password the secret keeps.
@@ -92,6 +103,22 @@ def _present(data, ds_client, sm, params, check_mode):
     password = secrets.read_password(sm, secret["ARN"])
     after = ds_data.ensure_user(data, ds_client, _user_params(params, password, "on_create"), False)["user"]
     return True, user, after, secret
+
+
+def _rotate(data, ds_client, sm, params, secret, pending):
+    """Finish an interrupted rotation (``pending``: its version) or make a new password: AWSPENDING, the directory,
+    AWSCURRENT. Returns the user as the directory shows it."""
+    arn = secret["ARN"]
+    if pending:
+        (version,) = pending[:1]
+        password = secrets.read_stage_password(sm, arn, "AWSPENDING")
+    else:
+        password = secrets.generate_password(params["password_length"], avoid=params["name"])
+        version = secrets.put_pending(sm, arn, secrets.account_value(params["name"], password))
+    after = ds_data.ensure_user(data, ds_client, _user_params(params, password, "always"), False)["user"]
+    (current,) = secrets.stage_versions(secret, "AWSCURRENT")[:1]
+    secrets.promote(sm, arn, version, current)
+    return after
 
 
 def _create_secret(sm, params, value):
@@ -152,6 +179,8 @@ def ensure_service_account(data, ds_client, sm, params, check_mode):
         return _absent(data, ds_client, sm, params, check_mode)
     changed, before, after, secret = _present(data, ds_client, sm, params, check_mode)
     result = dict(changed=changed, **_view(after, secret))
+    # Whether the directory got a new password in this run (never the password itself).
+    result["password_set"] = changed and not check_mode and bool(after) and after is not before
     result["diff"] = dict(before=_view(before, None)["user"], after=result["user"])
     return result
 

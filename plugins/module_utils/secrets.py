@@ -109,6 +109,45 @@ def put_value(client, secret_id, value):
     )
 
 
+def read_stage_password(client, secret_id, stage):
+    """The password in the version of ``secret_id`` that carries the staging label ``stage``."""
+    answer = _call(client, "get_secret_value", "read the secret", SecretId=secret_id, VersionStage=stage)
+    return password_of(answer["SecretString"])
+
+
+def stage_versions(secret, stage):
+    """The version IDs of a described secret that carry ``stage``."""
+    return [version for version, stages in (secret.get("VersionIdsToStages") or {}).items() if stage in stages]
+
+
+def put_pending(client, secret_id, value):
+    """A new version labelled AWSPENDING only (a secret's first version is AWSCURRENT whatever is asked); its ID."""
+    token = str(uuid.uuid4())
+    _call(
+        client,
+        "put_secret_value",
+        "store a pending value in",
+        SecretId=secret_id,
+        SecretString=value,
+        ClientRequestToken=token,
+        VersionStages=["AWSPENDING"],
+    )
+    return token
+
+
+def promote(client, secret_id, version, current):
+    """Move AWSCURRENT from version ``current`` to ``version`` (AWS then labels the former one AWSPREVIOUS)."""
+    _call(
+        client,
+        "update_secret_version_stage",
+        "make the pending value current in",
+        SecretId=secret_id,
+        VersionStage="AWSCURRENT",
+        MoveToVersionId=version,
+        RemoveFromVersionId=current,
+    )
+
+
 def restore(client, secret_id):
     """Cancel the scheduled deletion of a secret (AWS refuses a new secret of that name until it is gone)."""
     return _call(client, "restore_secret", "restore the secret", SecretId=secret_id)

@@ -18,7 +18,11 @@ description:
     what you use (seamless domain join needs "create computer objects" and "join computers to the domain").
   - Writes go to the directory first, then to the secret, so that a run interrupted between them is finished by the
     next one (which sets a new password). A secret that exists is trusted; a user found missing or disabled is
-    created or enabled with the secret's password. The password is not rotated by this module.
+    created or enabled with the secret's password.
+  - With O(rotate=true) a new password is made and set, following Secrets Manager's rotation protocol (a version
+    labelled C(AWSPENDING), the directory, then C(AWSCURRENT)); a run interrupted in between is finished by the next
+    one, rotating or not. A service that logged in with the former password (an AD Connector keeps the password it
+    was created with, and AWS has no API to give it another) must be created again.
   - Call it in the directory's primary Region (O(region)); the secret is in O(secret_region). With
     O(manage_data_access=true) Directory Service Data access is turned on (and awaited) when it is off.
   - O(state=absent) deletes the user, then the secret without a recovery window (the password opens nothing once the
@@ -64,6 +68,11 @@ options:
       - The length of the passwords the module makes (14 to 64).
     type: int
     default: 32
+  rotate:
+    description:
+      - Set a new password now (the module then reports a change every time).
+    type: bool
+    default: false
   manage_data_access:
     description:
       - Turn Directory Service Data access on when it is off, and wait for it (see M(multiregion.client_vpn.ds_data_access)).
@@ -140,6 +149,11 @@ user:
       description: Whether the account is enabled.
       type: bool
       sample: true
+password_set:
+  description: Whether this run set a new password in the directory (the password itself is never returned).
+  returned: always
+  type: bool
+  sample: false
 secret:
   description: Where the password is kept. Empty when absent.
   returned: always
@@ -169,6 +183,7 @@ ARGUMENT_SPEC = dict(
     secret_description=dict(type="str", no_log=False),
     kms_key_id=dict(type="str"),
     password_length=dict(type="int", default=32, no_log=False),
+    rotate=dict(type="bool", default=False),
     manage_data_access=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=600),
     tags=dict(type="dict", aliases=["resource_tags"]),

@@ -34,10 +34,13 @@ ones are skipped naming it (the ``incremental`` marker, tests/conftest.py).
    deployment equals a clean deployment of four Regions (tests/lib/resources.py). For the three first
    Regions this run is the first re-run: nothing but the new Region's writes.
 7. re-run of the grown inventory at -vvvv: no changed result, no write call, no secret, the PKI kept.
-8. settings changed in place (banner, session timeout, no DNS servers, reconnect at the timeout, client route
-   enforcement, an AD group rule by SID, a VPN access group by name with its member): only ModifyClientVpnEndpoint
-   and the two new rules in every Region, the group and its membership in the Home directory.
-9. teardown: without confirmation nothing is called; one Branch removes that Region, its service account and
+8. one day-2 job, a Branch's connector account rotated (playbooks/rotate_connector_account.yml) with settings
+   changed (banner, session timeout, no DNS servers, reconnect at the timeout, client route enforcement, an AD group
+   rule by SID, a VPN access group by name with its member): only ModifyClientVpnEndpoint and the two new rules in
+   every other Region, the group and its membership in the Home directory, the new endpoint made with them;
+9. the rotated Branch: drained on the way, its endpoint and connector made again with the new password, published
+   again and answering its own clients, no other endpoint or record replaced.
+10. teardown: without confirmation nothing is called; one Branch removes that Region, its service account and
    secret, and its traces in the others; the global_dns role alone removes a record left for it; the Home refuses while Branches
    remain; the full teardown leaves nothing owned and the pre-existing zone as it was; a second teardown
    writes nothing.
@@ -78,7 +81,7 @@ from sandbox.clock import DURATIONS  # noqa: E402
 from sandbox.handle import SandboxHandle  # noqa: E402
 from tests.lib import resources  # noqa: E402
 
-# site.yml 4 times, teardown.yml 3 times to the end.
+# site.yml 4 times (the last inside the rotation job), teardown.yml 3 times to the end.
 pytestmark = [pytest.mark.incremental, pytest.mark.deploys(7)]
 
 REPO = Path(__file__).resolve().parents[2]
@@ -93,6 +96,9 @@ UNRELATED = f"www.{checks.ZONE}"
 # overlap asserted in the deploy step is not a race between Ansible's speed and the simulated waits.
 TIME_SCALE = 0.01
 GROUP_SID = "S-1-5-21-1111111111-2222222222-3333333333-1104"
+# The Branch whose connector account the settings step's job rotates, and its secret.
+ROTATED = BRANCHES[1]
+ROTATED_SECRET = f"{VPN_NAME}/ad-connector"
 ACCESS_GROUP = "VPN-Finance"
 SETTINGS = {
     "login_banner": "Authorized use only",
@@ -517,21 +523,54 @@ def test_rerun_of_the_grown_inventory_writes_nothing(life):
     assert checks.pki_snapshot(life.pki) == life.generated_pki
 
 
-def test_settings_change_in_place(life):
-    """Settings of the inventory model reach every endpoint in place: only modifications and the new rules; the group
-    named in vpn_access_groups is created in the Home directory with its member and authorized by its SID."""
+def _rotation_state(sandbox, zone_id):
+    """What the rotation replaces or keeps: the secret's AWSCURRENT version, the rotated Branch's connector and
+    endpoint IDs, every other endpoint's ID, the other Regions' records."""
+    secrets_client = sandbox.client("secretsmanager", ROTATED)
+    stages = secrets_client.describe_secret(SecretId=ROTATED_SECRET)["VersionIdsToStages"]
+    connectors = sandbox.client("ds", ROTATED).describe_directories()["DirectoryDescriptions"]
+    records, dummy = checks.zone_state(sandbox, zone_id)
+    return {
+        "current": [v for v, labels in stages.items() if "AWSCURRENT" in labels],
+        "connector": [d["DirectoryId"] for d in connectors if d["Type"] == "ADConnector"],
+        "endpoints": {r: checks.endpoint_of(sandbox, r)["ClientVpnEndpointId"] for r in GROWN_CIDRS},
+        "records": {key: record for key, record in records.items() if key[2] != ROTATED},
+    }
+
+
+def test_settings_change_in_place_in_the_same_job_as_a_connector_rotation(life):
+    """One day-2 job, playbooks/rotate_connector_account.yml on one Branch with new settings of the inventory model
+    (its site.yml run takes them; one site.yml run less for the suite). The settings reach every other endpoint in
+    place: only modifications and the new rules; the group named in vpn_access_groups is created in the Home directory
+    with its member and authorized by its SID; the rotated Branch's new endpoint has them from its creation."""
     sandbox = life.sandbox
+    life.before_rotation = _rotation_state(sandbox, life.zone_id)
     sandbox.clear_calls()
-    life.job("site.yml", SETTINGS)
-    writes = sorted((c["action"], c["region"]) for c in sandbox.write_calls() if c["service"] == "ec2")
-    # In every Region: the endpoint modified, the rule by SID and the access group's rule authorized.
-    assert writes == sorted(
-        [("ModifyClientVpnEndpoint", r) for r in GROWN_CIDRS]
-        + [("AuthorizeClientVpnIngress", r) for r in GROWN_CIDRS] * 2
+    life.rotation_job = life.job("playbooks/rotate_connector_account.yml", {"rotate_region": ROTATED, **SETTINGS})
+    others = [r for r in GROWN_CIDRS if r != ROTATED]
+    writes = sorted(
+        (c["action"], c["region"]) for c in sandbox.write_calls() if c["service"] == "ec2" and c["region"] != ROTATED
     )
-    # The directory: the group and its member, from the Home Region (data access is on since the offboarding step).
-    directory = sorted((c["service"], c["action"], c["region"]) for c in sandbox.write_calls() if c["service"] != "ec2")
-    assert directory == [("ds-data", "AddGroupMember", HOME), ("ds-data", "CreateGroup", HOME)], directory
+    # In every other Region: the endpoint modified, the rule by SID and the access group's rule authorized.
+    assert writes == sorted(
+        [("ModifyClientVpnEndpoint", r) for r in others] + [("AuthorizeClientVpnIngress", r) for r in others] * 2
+    )
+    # The directory: the group and its member, from the Home Region (data access is on since the offboarding step);
+    # the rotation: the new password (Home Region), the connector deleted and made again, the secret's new version.
+    directory = {
+        (c["service"], c["action"], c["region"])
+        for c in sandbox.write_calls()
+        if c["service"] not in ("ec2", "route53")
+    }
+    assert directory == {
+        ("ds-data", "AddGroupMember", HOME),
+        ("ds-data", "CreateGroup", HOME),
+        ("ds", "ResetUserPassword", HOME),
+        ("ds", "DeleteDirectory", ROTATED),
+        ("ds", "ConnectDirectory", ROTATED),
+        ("secretsmanager", "PutSecretValue", ROTATED),
+        ("secretsmanager", "UpdateSecretVersionStage", ROTATED),
+    }, directory
     ds = sandbox.client("ds", HOME)
     (directory_id,) = [
         d["DirectoryId"] for d in ds.describe_directories()["DirectoryDescriptions"] if d["Type"] == "MicrosoftAD"
@@ -555,6 +594,42 @@ def test_settings_change_in_place(life):
             ("10.10.5.0/24", GROUP_SID, "Finance servers"),
             ("10.10.6.0/24", group_sid, "Finance reports, by group name"),
         ], region
+
+
+def test_the_rotated_branch_has_a_new_connector_password_and_endpoint_and_answers_again(life):
+    """The rotation of that job (playbooks/rotate_connector_account.yml): the Branch was drained, its endpoint and
+    connector made again with a new password (the sandbox makes a connector Active only when its password is the
+    account's), published again and answering its own clients; the secret's former version kept as AWSPREVIOUS; no
+    other endpoint or record replaced."""
+    sandbox, before, job = life.sandbox, life.before_rotation, life.rotation_job
+    secrets_client = sandbox.client("secretsmanager", ROTATED)
+    new_password = json.loads(secrets_client.get_secret_value(SecretId=ROTATED_SECRET)["SecretString"])["password"]
+    assert new_password not in job.dump() and new_password not in repr(sandbox.calls())
+    stages = secrets_client.describe_secret(SecretId=ROTATED_SECRET)["VersionIdsToStages"]
+    (former,) = before["current"]
+    assert "AWSPREVIOUS" in stages[former] and "AWSCURRENT" not in stages[former]
+
+    home_directory_id = sandbox.client("ds", HOME).describe_directories()["DirectoryDescriptions"][0]["DirectoryId"]
+    connector_id, dummy = checks.assert_connector(sandbox, ROTATED, home_directory_id)
+    endpoint = checks.endpoint_of(sandbox, ROTATED)
+    assert [connector_id] != before["connector"] and endpoint["ClientVpnEndpointId"] != before["endpoints"][ROTATED]
+    assert endpoint["AuthenticationOptions"][0]["ActiveDirectory"]["DirectoryId"] == connector_id
+    others = {r: checks.endpoint_of(sandbox, r)["ClientVpnEndpointId"] for r in GROWN_CIDRS if r != ROTATED}
+    assert others == {r: i for r, i in before["endpoints"].items() if r != ROTATED}
+    # Its record names the new endpoint and its health check is no longer inverted; the other records as they were.
+    records, health = checks.zone_state(sandbox, life.zone_id)
+    record = records[(f"{VPN_NAME}.", "CNAME", ROTATED)]
+    assert endpoint["ClientVpnEndpointId"] in record["ResourceRecords"][0]["Value"]
+    assert not health[record["HealthCheckId"]]["HealthCheckConfig"].get("Inverted")
+    assert {key: r for key, r in records.items() if key[2] != ROTATED} == before["records"]
+    # Drained on the way: the verification after the drain shows the Branch's probe answered another Region.
+    drained = [fields for fields in checks.verification_rows(job.stdout, list(GROWN_CIDRS)) if fields[3].endswith("*")]
+    assert drained and all(fields[0] == ROTATED and fields[5] != ROTATED for fields in drained), drained
+    # The last verification table (the last row of each Region): every probe reaches its own Region.
+    rows = {fields[0]: fields for fields in checks.verification_rows(job.stdout, list(GROWN_CIDRS))}
+    for region in GROWN_CIDRS:
+        probe = {**HOST_VARS, **NEW_BRANCH}[region]["probe_ip"]
+        assert rows[region][4:] == [probe, region, "ok", "ok"], rows[region]
 
 
 def test_teardown_without_confirmation_calls_nothing(life):

@@ -178,9 +178,12 @@ def test_teardown_after_the_bad_day_leaves_nothing(bad_day):
     left = {kind: items for kind, items in bad_day.after_teardown.items() if items}
     assert not left, left
     # The check molecule's destroy step makes saw every kind of resource after the deploy, and sees none now.
-    # A single-Region deployment: a Home has no AD Connector, so no connector secret.
-    kinds = [label for _, label in resources.REGION_KINDS if label != "secret"]
-    everything = [f"{region}: {kind}" for region in region_names(1) for kind in kinds]
+    # Home + 1 Branch: only the Branch has an AD Connector, so a connector secret.
+    home, branch = region_names(1)
+    kinds = [label for _, label in resources.REGION_KINDS]
+    everything = [
+        f"{region}: {kind}" for region in (home, branch) for kind in kinds if (kind, region) != ("secret", home)
+    ]
     everything += [
         "Route 53: Client VPN health check",
         f"Route 53: hosted zone {inventory.GROUP_VARS['hosted_zone']}",

@@ -153,7 +153,15 @@ def test_awx_configure_playbook(tmp_path):
     assert settings["extra_vars"] == {"artifacts_dir": "/srv/vpn", "certificates_dir": "/srv/vpn/pki"}
 
     templates = {Path(t["playbook"]).stem: t for t in settings["templates"]}
-    assert set(templates) == {"site", "verify", "failover_drill", "client_config", "offboard", "teardown"}
+    assert set(templates) == {
+        "site",
+        "verify",
+        "failover_drill",
+        "client_config",
+        "offboard",
+        "rotate_connector_account",
+        "teardown",
+    }
     for template in templates.values():
         assert (REPO / template["playbook"]).is_file(), template["playbook"]
         check_survey(template["questions"])
@@ -166,10 +174,13 @@ def test_awx_configure_playbook(tmp_path):
     confirm = {q["variable"]: q for q in templates["teardown"]["questions"]}["teardown_confirm"]
     assert confirm["required"] and "default" not in confirm, "teardown must need an explicit confirmation"
     assert templates["teardown"]["ask_limit"] is True
+    rotate = {q["variable"]: q for q in templates["rotate_connector_account"]["questions"]}["rotate_region"]
+    assert rotate["type"] == "multiplechoice" and rotate["choices"] == regions[1:], "Branches only"
     offboard = {q["variable"]: q for q in templates["offboard"]["questions"]}["offboard_user"]
     assert offboard["required"] and "default" not in offboard, "offboarding must name its user"
     # The survey variables are the ones the playbooks read.
     assert "drill_region" in (REPO / "playbooks" / "failover_drill.yml").read_text()
+    assert "rotate_region" in (REPO / "playbooks" / "rotate_connector_account.yml").read_text()
     assert "teardown_confirm" in (REPO / "roles" / "teardown" / "defaults" / "main.yml").read_text()
     assert "offboard_user" in (REPO / "roles" / "offboard" / "defaults" / "main.yml").read_text()
 

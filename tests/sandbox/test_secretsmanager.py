@@ -37,3 +37,20 @@ def test_the_call_log_holds_no_value(sandbox):
     calls = sandbox.calls()
     assert [(c["action"], c["write"]) for c in calls] == [("CreateSecret", True), ("GetSecretValue", False)]
     assert "Sandbox-Secret-Value" not in repr(calls)
+
+
+def test_a_rotation_makes_the_new_version_the_one_read(sandbox):
+    sm = sandbox.client("secretsmanager", REGION)
+    first = sm.create_secret(Name="vpn/ad-connector", SecretString="v1")["VersionId"]
+    pending = "2" * 36
+    sm.put_secret_value(
+        SecretId="vpn/ad-connector", SecretString="v2", ClientRequestToken=pending, VersionStages=["AWSPENDING"]
+    )
+    assert sm.get_secret_value(SecretId="vpn/ad-connector")["SecretString"] == "v1"
+    assert sm.get_secret_value(SecretId="vpn/ad-connector", VersionStage="AWSPENDING")["SecretString"] == "v2"
+    sm.update_secret_version_stage(
+        SecretId="vpn/ad-connector", VersionStage="AWSCURRENT", MoveToVersionId=pending, RemoveFromVersionId=first
+    )
+    assert sm.get_secret_value(SecretId="vpn/ad-connector")["SecretString"] == "v2"
+    stages = sm.describe_secret(SecretId="vpn/ad-connector")["VersionIdsToStages"]
+    assert stages[first] == ["AWSPREVIOUS"] and "AWSCURRENT" in stages[pending]

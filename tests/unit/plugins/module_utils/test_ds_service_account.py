@@ -22,6 +22,7 @@ TAGS = {"multiregion:client_vpn": "vpn.example.com"}
 SECRET_WRITES = (
     "create_secret",
     "put_secret_value",
+    "update_secret_version_stage",
     "delete_secret",
     "restore_secret",
     "tag_resource",
@@ -64,13 +65,22 @@ class FakeSecrets:
         return {"ARN": secret["ARN"], "Name": Name}
 
     @staticmethod
-    def _put(secret, value, token):
+    def _put(secret, value, token, stages=("AWSCURRENT",)):
         token = token or str(uuid.uuid4())
         secret["Versions"][token] = value
-        secret["Current"] = token
+        if secret["Current"] is None or "AWSCURRENT" in stages:  # the first version is AWSCURRENT, as on AWS
+            secret["Current"] = token
+        if "AWSPENDING" in stages:
+            secret["Pending"] = token
 
-    def op_put_secret_value(self, SecretId, SecretString, ClientRequestToken=None):
-        self._put(self._find(SecretId), SecretString, ClientRequestToken)
+    def op_put_secret_value(self, SecretId, SecretString, ClientRequestToken=None, VersionStages=("AWSCURRENT",)):
+        self._put(self._find(SecretId), SecretString, ClientRequestToken, VersionStages)
+        return {}
+
+    def op_update_secret_version_stage(self, SecretId, VersionStage, MoveToVersionId, RemoveFromVersionId):
+        secret = self._find(SecretId)
+        assert VersionStage == "AWSCURRENT" and RemoveFromVersionId == secret["Current"]
+        secret["Current"] = MoveToVersionId
         return {}
 
     def op_describe_secret(self, SecretId):
@@ -78,17 +88,21 @@ class FakeSecrets:
         described = {
             k: secret[k] for k in ("Name", "ARN", "Tags") + (("DeletedDate",) if "DeletedDate" in secret else ())
         }
-        if secret["Current"]:
-            described["VersionIdsToStages"] = {secret["Current"]: ["AWSCURRENT"]}
+        stages = {}
+        for stage, version in (("AWSCURRENT", secret["Current"]), ("AWSPENDING", secret.get("Pending"))):
+            if version:
+                stages.setdefault(version, []).append(stage)
+        if stages:
+            described["VersionIdsToStages"] = stages
         return described
 
-    def op_get_secret_value(self, SecretId):
+    def op_get_secret_value(self, SecretId, VersionStage="AWSCURRENT"):
         secret = self._find(SecretId)
-        if "DeletedDate" in secret or not secret["Current"]:
-            raise aws_error(
-                "InvalidRequestException" if "DeletedDate" in secret else "ResourceNotFoundException", "Get"
-            )
-        return {"SecretString": secret["Versions"][secret["Current"]]}
+        version = secret["Current"] if VersionStage == "AWSCURRENT" else secret.get("Pending")
+        if "DeletedDate" in secret or not version:
+            code = "InvalidRequestException" if "DeletedDate" in secret else "ResourceNotFoundException"
+            raise aws_error(code, "Get")
+        return {"SecretString": secret["Versions"][version]}
 
     def op_delete_secret(self, SecretId, ForceDeleteWithoutRecovery=False):
         secret = self._find(SecretId)
@@ -131,6 +145,7 @@ def params(**kw):
         secret_description=None,
         kms_key_id=None,
         password_length=32,
+        rotate=False,
         manage_data_access=True,
         wait_timeout=60,
         tags=TAGS,
@@ -226,6 +241,36 @@ def test_a_secret_scheduled_for_deletion_is_restored_and_a_lost_secret_replaced(
     store.client.reset_mock()
     ensure(directory, store)
     assert store.writes() == ["create_secret"] and directory.passwords[NAME.lower()] == store.password()
+
+
+def test_rotation_sets_a_new_password_pending_then_current(parts):
+    directory, store = parts
+    ensure(directory, store)
+    first = store.password()
+    store.client.reset_mock()
+    result = ensure(directory, store, rotate=True)
+    assert result["changed"] and result["password_set"]
+    assert store.writes() == ["put_secret_value", "update_secret_version_stage"]
+    assert store.client.put_secret_value.call_args.kwargs["VersionStages"] == ["AWSPENDING"]
+    assert store.password() != first and directory.passwords[NAME.lower()] == store.password()
+    assert store.password() not in json.dumps(result)
+    store.client.reset_mock()
+    assert not ensure(directory, store)["changed"] and store.writes() == []
+
+
+def test_a_rotation_stopped_after_the_pending_version_is_finished_by_the_next_run(parts):
+    directory, store = parts
+    ensure(directory, store)
+    directory.fail_next["reset_user_password"] = [aws_error("AccessDeniedException", "ResetUserPassword")]
+    with pytest.raises(Exception):
+        ensure(directory, store, rotate=True)
+    secret = store.secrets[SECRET]
+    pending = json.loads(secret["Versions"][secret["Pending"]])["password"]
+    assert directory.passwords[NAME.lower()] == store.password() != pending, "the connector's password still works"
+    result = ensure(directory, store)
+    assert result["changed"] and result["password_set"]
+    assert directory.passwords[NAME.lower()] == store.password() == pending
+    assert not ensure(directory, store)["changed"]
 
 
 def test_tags_are_brought_to_what_is_asked(parts):
