@@ -27,6 +27,8 @@ DURATIONS = {
     "vpn_authorization": 20,
     "vpn_revoke": 20,
     "vpn_endpoint_delete": 60,
+    # ImportClientVpnClientCertificateRevocationList: the CRL reads "pending" until it is applied ("active").
+    "vpn_crl_import": 60,
     "route53_change": 60,
     # How long a new resource may stay missing from describes (sandbox.realism; at least one miss at any scale > 0).
     "consistency": 5,

@@ -3,8 +3,10 @@
 # Copyright: Contributors to the multiregion.client_vpn project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Filters of the certificates and client_config roles: where the PKI sets and every Region's CA file are."""
+"""Filters of the certificates and client_config roles: where the PKI sets and every Region's CA file are, and whether
+the client certificate revocation list is due for renewal."""
 
+import datetime
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
@@ -55,12 +57,27 @@ def certificate_chain_files(hosts, hostvars, default=""):
     return files
 
 
+def crl_renewal_due(next_update, days, now=None):
+    """Whether a CRL whose next update is ``next_update`` (ASN.1 TIME ``YYYYMMDDHHMMSSZ``, as x509_crl_info returns it;
+    None or empty: no CRL yet, or none stated) expires within ``days`` days of ``now`` (default: now, UTC)."""
+    if not next_update:
+        return False
+    try:
+        expires = datetime.datetime.strptime(str(next_update), "%Y%m%d%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+        days = int(days)
+    except (TypeError, ValueError) as exc:
+        raise AnsibleFilterError(f"crl_renewal_due: expects an ASN.1 time and a number of days: {exc}") from exc
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return expires - now <= datetime.timedelta(days=days)
+
+
 class FilterModule:
-    """Where the PKI sets and CA files are."""
+    """Where the PKI sets and CA files are; when the CRL is renewed."""
 
     def filters(self):
         return {
             "certificate_sets": certificate_sets,
             "certificate_ca_files": certificate_ca_files,
             "certificate_chain_files": certificate_chain_files,
+            "crl_renewal_due": crl_renewal_due,
         }

@@ -4,7 +4,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """Filters of the client_vpn_endpoint role: the other Regions an endpoint reaches, its authorization rules (those of
-the VPN access groups named in the inventory among them) and routes."""
+the VPN access groups named in the inventory among them), routes and authentication options."""
 
 from collections.abc import Mapping
 
@@ -124,8 +124,51 @@ def endpoint_routes(peers, subnet_ids):
         raise AnsibleFilterError(f"endpoint_routes: malformed peers {peers!r}: {exc}") from exc
 
 
+# The inventory's vpn_authentication modes, each with the endpoint's authentication types (AWS combines mutual
+# authentication with Active Directory or federated authentication, never those two together).
+AUTHENTICATION_MODES = {
+    "directory": ("directory-service-authentication",),
+    "directory+certificate": ("directory-service-authentication", "certificate-authentication"),
+    "certificate": ("certificate-authentication",),
+    "saml": ("federated-authentication",),
+}
+
+
+def endpoint_authentication(
+    mode, directory_id="", certificate_arn="", saml_provider_arn="", self_service_saml_provider_arn=""
+):
+    """The endpoint's ``authentication`` list (ec2_client_vpn_endpoint's option) for an authentication ``mode``.
+
+    ``directory``: the directory (Home) or AD Connector (Branch); ``directory+certificate`` adds mutual
+    authentication whose client root certificate chain is ``certificate_arn``, the server certificate's ARN (client
+    certificates are issued by the CA of the server certificate, whose chain ACM holds with it); ``certificate``:
+    mutual authentication only; ``saml``: federated authentication through ``saml_provider_arn``, with
+    ``self_service_saml_provider_arn`` for the self-service portal when given. The directory ID and certificate
+    ARN may be empty (check mode, before they exist); the SAML provider may not.
+    """
+    kinds = AUTHENTICATION_MODES.get(mode)
+    if kinds is None:
+        raise AnsibleFilterError(
+            f"endpoint_authentication: unknown authentication mode {mode!r}; one of {', '.join(AUTHENTICATION_MODES)}"
+        )
+    options = []
+    for kind in kinds:
+        if kind == "directory-service-authentication":
+            options.append({"type": kind, "directory_id": directory_id or ""})
+        elif kind == "certificate-authentication":
+            options.append({"type": kind, "client_root_certificate_chain_arn": certificate_arn or ""})
+        else:
+            if not saml_provider_arn:
+                raise AnsibleFilterError("endpoint_authentication: the saml mode needs saml_provider_arn")
+            option = {"type": kind, "saml_provider_arn": saml_provider_arn}
+            if self_service_saml_provider_arn:
+                option["self_service_saml_provider_arn"] = self_service_saml_provider_arn
+            options.append(option)
+    return options
+
+
 class FilterModule:
-    """The client_vpn_endpoint role's rules and routes."""
+    """The client_vpn_endpoint role's rules, routes and authentication."""
 
     def filters(self):
         return {
@@ -133,4 +176,5 @@ class FilterModule:
             "endpoint_rules": endpoint_rules,
             "access_group_rules": access_group_rules,
             "endpoint_routes": endpoint_routes,
+            "endpoint_authentication": endpoint_authentication,
         }

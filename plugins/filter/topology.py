@@ -18,7 +18,17 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.topology im
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.topology import resource_problems
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.topology import topology_problems
 
-REGION_KEYS = ("vpc_cidr", "subnets", "vpc_id", "subnet_ids", "client_cidr", "probe_ip", "client_connect_handler")
+REGION_KEYS = (
+    "vpc_cidr",
+    "subnets",
+    "vpc_id",
+    "subnet_ids",
+    "client_cidr",
+    "probe_ip",
+    "client_connect_handler",
+    "saml_provider_arn",
+    "self_service_saml_provider_arn",
+)
 # The collection's roles, beside plugins/ in a checkout and in an installed collection alike.
 ROLES = Path(__file__).resolve().parents[2] / "roles"
 # What preflight registers per Region host, by topology.resource_problems' names.

@@ -37,6 +37,14 @@ CLIENT_CONNECT_HANDLER = re.compile(
     r"^arn:aws[a-z-]*:lambda:(?P<region>[a-z0-9-]+):\d{12}:function:(?P<name>[A-Za-z0-9_-]+)(:[A-Za-z0-9_$-]+)?$"
 )
 CLIENT_CONNECT_HANDLER_PREFIX = "AWSClientVPN-"
+# Client authentication (the inventory's vpn_authentication): Active Directory, Active Directory with mutual (certificate)
+# authentication, mutual authentication alone, or SAML federated authentication (AWS combines mutual authentication with
+# a user-based method, never Active Directory with federated authentication).
+AUTHENTICATION_MODES = ("directory", "directory+certificate", "certificate", "saml")
+# The modes whose clients present a certificate (mutual authentication).
+CERTIFICATE_MODES = ("directory+certificate", "certificate")
+# An IAM SAML identity provider's ARN (IAM is global: no Region in it).
+SAML_PROVIDER_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:saml-provider/[\w+=,.@-]+$")
 # A subnet associated with an endpoint.
 SUBNET_PREFIX_MAX = 27
 
@@ -163,6 +171,57 @@ def client_connect_handler_problems(arn, region):
     if not match["name"].startswith(CLIENT_CONNECT_HANDLER_PREFIX):
         problems.append(f"function {match['name']}: the name must begin with {CLIENT_CONNECT_HANDLER_PREFIX}")
     return problems
+
+
+def authentication_mode_problems(mode):
+    """The inventory's vpn_authentication: one of AUTHENTICATION_MODES."""
+    if mode not in AUTHENTICATION_MODES:
+        return [f"{mode!r} must be one of {', '.join(AUTHENTICATION_MODES)}"]
+    return []
+
+
+def saml_provider_problems(arn):
+    """An IAM SAML identity provider's ARN (arn:aws:iam::<account>:saml-provider/<name>)."""
+    if not isinstance(arn, str) or not SAML_PROVIDER_ARN.match(arn):
+        return [
+            f"{arn!r} is not the ARN of an IAM SAML identity provider (arn:aws:iam::<account>:saml-provider/<name>)"
+        ]
+    return []
+
+
+def authentication_problems(mode, saml_provider_arn=None, self_service_saml_provider_arn=None):
+    """One endpoint's authentication inputs for ``mode`` (a valid mode; see authentication_mode_problems).
+
+    saml needs ``saml_provider_arn``; both ARNs must be IAM SAML provider ARNs; another mode takes neither (they
+    would be ignored: most likely a mode forgotten).
+    """
+    problems = []
+    given = [
+        (name, value)
+        for name, value in (
+            ("saml_provider_arn", saml_provider_arn),
+            ("self_service_saml_provider_arn", self_service_saml_provider_arn),
+        )
+        if value not in (None, "")
+    ]
+    if mode != "saml":
+        problems.extend(f"{name} is set but vpn_authentication is {mode} (only saml uses it)" for name, dummy in given)
+        return problems
+    if saml_provider_arn in (None, ""):
+        problems.append("vpn_authentication saml needs saml_provider_arn (group-wide or for this Region)")
+    problems.extend(f"{name} {problem}" for name, value in given for problem in saml_provider_problems(value))
+    return problems
+
+
+def self_service_portal_problems(portal, mode):
+    """The self-service portal is not available to clients that authenticate with mutual authentication (Client VPN
+    administrator guide, "Access to the self-service portal"): users sign in to it with Active Directory or SAML."""
+    if portal == "enabled" and mode in CERTIFICATE_MODES:
+        return [
+            f"enabled is not available with vpn_authentication {mode}: AWS offers the self-service portal to clients"
+            " that authenticate with Active Directory or SAML only, not with mutual (certificate) authentication"
+        ]
+    return []
 
 
 def set_identifier_problems(value):

@@ -363,6 +363,17 @@ def find_client_vpn_endpoint(client, name=None, endpoint_id=None):
     return found[0] if found else None
 
 
+def require_client_vpn_endpoint(client, params):
+    """The endpoint of ``params`` (``client_vpn_endpoint_id``, else ``name``); not found is an error."""
+    endpoint = find_client_vpn_endpoint(
+        client, name=params.get("name"), endpoint_id=params.get("client_vpn_endpoint_id")
+    )
+    if endpoint is None:
+        wanted = params.get("client_vpn_endpoint_id") or params.get("name")
+        raise AnsibleClientVpnError(message=f"Client VPN endpoint {wanted} not found")
+    return endpoint
+
+
 def derive_client_token(name, create_params=None, salt=None):
     """A deterministic ClientToken (64 hex characters) for CreateClientVpnEndpoint.
 

@@ -24,11 +24,10 @@ import tempfile
 from ansible.module_utils.common.text.converters import to_bytes
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import AnsibleClientVpnError
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import (
     export_client_vpn_client_configuration,
 )
-from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import find_client_vpn_endpoint
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import require_client_vpn_endpoint
 from ansible_collections.multiregion.client_vpn.plugins.module_utils.module_runner import aws_client
 
 PEM_CERT_RE = re.compile(
@@ -298,12 +297,7 @@ def read_file(path):
 
 def render_config(client, params, read=read_file):
     """(endpoint_id, content) of the client file for these parameters; makes read calls only."""
-    endpoint = find_client_vpn_endpoint(
-        client, name=params.get("name"), endpoint_id=params.get("client_vpn_endpoint_id")
-    )
-    if endpoint is None:
-        wanted = params.get("client_vpn_endpoint_id") or params.get("name")
-        raise AnsibleClientVpnError(message=f"Client VPN endpoint {wanted} not found")
+    endpoint = require_client_vpn_endpoint(client, params)
     endpoint_id = endpoint["ClientVpnEndpointId"]
     exported = export_client_vpn_client_configuration(client, endpoint_id)
 

@@ -276,6 +276,33 @@ def topology_problems(regions, settings):
                 problems.append(f"client_cidr {client} of {client_name} overlaps vpc_cidr {vpc} of {vpc_name}")
     problems.extend(_branch_count_problems(regions, settings or {}))
     problems.extend(_settings_problems(settings or {}))
+    problems.extend(_authentication_problems(regions, settings or {}))
+    return problems
+
+
+def _authentication_problems(regions, settings):
+    """vpn_authentication: a known mode; saml needs each Region's SAML provider (a group or host variable), other modes
+    take none; the self-service portal is not for certificate modes."""
+    mode = settings.get("vpn_authentication", "directory")
+    problems = [f"vpn_authentication {p}" for p in aws_rules.authentication_mode_problems(mode)]
+    if problems:
+        return problems
+    problems.extend(
+        f"self_service_portal {p}"
+        for p in aws_rules.self_service_portal_problems(settings.get("self_service_portal", "disabled"), mode)
+    )
+    seen = set()
+    for region in regions:
+        where = region.get("name") or "a Region without a name"
+        if where in seen:
+            continue
+        seen.add(where)
+        problems.extend(
+            f"{where}: {p}"
+            for p in aws_rules.authentication_problems(
+                mode, region.get("saml_provider_arn"), region.get("self_service_saml_provider_arn")
+            )
+        )
     return problems
 
 

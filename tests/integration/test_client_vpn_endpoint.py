@@ -257,3 +257,43 @@ def test_replace_when_associations_vanish_with_the_dotless_code(sandbox, run_pla
     )
     endpoints = setup["ec2"].describe_client_vpn_endpoints()["ClientVpnEndpoints"]
     assert [e for e in endpoints if e["Status"]["Code"] not in ("deleting", "deleted")] == []
+
+
+def test_saml_authentication_from_the_role_filter(sandbox, run_playbook, setup):
+    """vpn_authentication saml at module level: an IAM SAML provider (and one for the self-service portal), the
+    endpoint made once from the endpoint_authentication filter, a re-run that writes nothing, a federated client file,
+    and no revocation list read or imported on an endpoint without mutual authentication."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import serialization
+
+    from tests.certificates import name
+
+    iam = sandbox.client("iam", REGION)
+    metadata = "<EntityDescriptor>" + "x" * 1000 + "</EntityDescriptor>"
+    saml = iam.create_saml_provider(Name="okta", SAMLMetadataDocument=metadata)["SAMLProviderArn"]
+    portal = iam.create_saml_provider(Name="okta-portal", SAMLMetadataDocument=metadata)["SAMLProviderArn"]
+    now = datetime.datetime.now(datetime.timezone.utc)
+    crl = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(name("Client VPN Test CA"))
+        .last_update(now)
+        .next_update(now + datetime.timedelta(days=180))
+        .sign(rsa_key(), hashes.SHA256())
+        .public_bytes(serialization.Encoding.PEM)
+        .decode()
+    )
+    sandbox.clear_calls()
+    run_playbook(
+        PLAYBOOKS / "saml.yml",
+        extra_vars=dict(setup["extra"], cvpn_saml_arn=saml, cvpn_portal_arn=portal, cvpn_crl=crl),
+    )
+    assert writes(sandbox) == ["CreateClientVpnEndpoint"]
+    actions = [c["action"] for c in sandbox.calls()]
+    assert "ExportClientVpnClientCertificateRevocationList" not in actions
+    directives, blocks = parse_openvpn(setup["dest"].read_text())
+    names = [d[0] for d in directives]
+    assert "auth-federate" in names
+    assert set(blocks) == {"ca"}

@@ -160,6 +160,8 @@ def test_awx_configure_playbook(tmp_path):
         "client_config",
         "offboard",
         "rotate_connector_account",
+        "client_certificate",
+        "revoke_client_certificate",
         "teardown",
     }
     for template in templates.values():
@@ -176,6 +178,9 @@ def test_awx_configure_playbook(tmp_path):
     assert templates["teardown"]["ask_limit"] is True
     rotate = {q["variable"]: q for q in templates["rotate_connector_account"]["questions"]}["rotate_region"]
     assert rotate["type"] == "multiplechoice" and rotate["choices"] == regions[1:], "Branches only"
+    for name in ("client_certificate", "revoke_client_certificate"):
+        user = {q["variable"]: q for q in templates[name]["questions"]}["client_user"]
+        assert user["required"] and "default" not in user, f"{name} must name its user"
     offboard = {q["variable"]: q for q in templates["offboard"]["questions"]}["offboard_user"]
     assert offboard["required"] and "default" not in offboard, "offboarding must name its user"
     # The survey variables are the ones the playbooks read.
@@ -183,6 +188,7 @@ def test_awx_configure_playbook(tmp_path):
     assert "rotate_region" in (REPO / "playbooks" / "rotate_connector_account.yml").read_text()
     assert "teardown_confirm" in (REPO / "roles" / "teardown" / "defaults" / "main.yml").read_text()
     assert "offboard_user" in (REPO / "roles" / "offboard" / "defaults" / "main.yml").read_text()
+    assert "client_user" in (REPO / "roles" / "certificates" / "defaults" / "main.yml").read_text()
 
 
 def walk(node):

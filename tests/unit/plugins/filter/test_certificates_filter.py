@@ -1,5 +1,6 @@
 """Where the PKI sets and every Region's CA file are (certificate_sets, certificate_ca_files, certificate_chain_files)."""
 
+import datetime
 from collections.abc import Mapping
 
 import pytest
@@ -8,6 +9,7 @@ from ansible_collections.multiregion.client_vpn.plugins.filter.certificates impo
 from ansible_collections.multiregion.client_vpn.plugins.filter.certificates import certificate_ca_files
 from ansible_collections.multiregion.client_vpn.plugins.filter.certificates import certificate_chain_files
 from ansible_collections.multiregion.client_vpn.plugins.filter.certificates import certificate_sets
+from ansible_collections.multiregion.client_vpn.plugins.filter.certificates import crl_renewal_due
 
 
 class OneVariable(Mapping):
@@ -103,4 +105,31 @@ def test_the_filters_are_registered():
         "certificate_sets": certificate_sets,
         "certificate_ca_files": certificate_ca_files,
         "certificate_chain_files": certificate_chain_files,
+        "crl_renewal_due": crl_renewal_due,
     }
+
+
+NOW = datetime.datetime(2026, 12, 5, 12, 0, tzinfo=datetime.timezone.utc)
+
+
+@pytest.mark.parametrize(
+    "next_update,days,due",
+    [
+        ("20270603120000Z", 30, False),
+        ("20270104120001Z", 30, False),
+        ("20270104120000Z", 30, True),
+        ("20261201000000Z", 30, True),
+        ("20261206000000Z", 0, False),
+        (None, 30, False),
+        ("", 30, False),
+    ],
+)
+def test_crl_renewal_is_due_within_the_days_before_its_next_update(next_update, days, due):
+    assert crl_renewal_due(next_update, days, now=NOW) is due
+
+
+def test_crl_renewal_refuses_what_is_not_a_time():
+    with pytest.raises(AnsibleFilterError, match="crl_renewal_due"):
+        crl_renewal_due("2027-06-03", 30)
+    with pytest.raises(AnsibleFilterError, match="crl_renewal_due"):
+        crl_renewal_due("20270603120000Z", "soon")

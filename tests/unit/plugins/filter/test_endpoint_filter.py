@@ -7,6 +7,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 from ansible_collections.multiregion.client_vpn.plugins.filter.endpoint import FilterModule
 from ansible_collections.multiregion.client_vpn.plugins.filter.endpoint import access_group_rules
+from ansible_collections.multiregion.client_vpn.plugins.filter.endpoint import endpoint_authentication
 from ansible_collections.multiregion.client_vpn.plugins.filter.endpoint import endpoint_peers
 from ansible_collections.multiregion.client_vpn.plugins.filter.endpoint import endpoint_routes
 from ansible_collections.multiregion.client_vpn.plugins.filter.endpoint import endpoint_rules
@@ -196,4 +197,53 @@ def test_the_filters_are_registered():
         "endpoint_rules": endpoint_rules,
         "access_group_rules": access_group_rules,
         "endpoint_routes": endpoint_routes,
+        "endpoint_authentication": endpoint_authentication,
     }
+
+
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/1234"
+SAML = "arn:aws:iam::123456789012:saml-provider/okta"
+PORTAL = "arn:aws:iam::123456789012:saml-provider/okta-portal"
+
+
+def test_directory_mode_is_the_directory_alone():
+    # Exactly what the role passed before the modes existed: an existing endpoint sees no change.
+    assert endpoint_authentication("directory", "d-1234567890", CERT, SAML) == [
+        {"type": "directory-service-authentication", "directory_id": "d-1234567890"}
+    ]
+
+
+def test_directory_and_certificate_adds_mutual_authentication_with_the_server_certificate():
+    assert endpoint_authentication("directory+certificate", "d-1234567890", CERT) == [
+        {"type": "directory-service-authentication", "directory_id": "d-1234567890"},
+        {"type": "certificate-authentication", "client_root_certificate_chain_arn": CERT},
+    ]
+
+
+def test_certificate_mode_needs_no_directory():
+    assert endpoint_authentication("certificate", "", CERT) == [
+        {"type": "certificate-authentication", "client_root_certificate_chain_arn": CERT}
+    ]
+
+
+def test_saml_mode_is_federated_with_the_optional_portal_provider():
+    assert endpoint_authentication("saml", "d-1", CERT, SAML) == [
+        {"type": "federated-authentication", "saml_provider_arn": SAML}
+    ]
+    assert endpoint_authentication("saml", "", "", SAML, PORTAL) == [
+        {"type": "federated-authentication", "saml_provider_arn": SAML, "self_service_saml_provider_arn": PORTAL}
+    ]
+
+
+def test_empty_ids_are_kept_for_check_mode():
+    assert endpoint_authentication("directory+certificate") == [
+        {"type": "directory-service-authentication", "directory_id": ""},
+        {"type": "certificate-authentication", "client_root_certificate_chain_arn": ""},
+    ]
+
+
+def test_unknown_mode_or_saml_without_provider_is_an_error():
+    with pytest.raises(AnsibleFilterError, match="unknown authentication mode 'ldap'"):
+        endpoint_authentication("ldap", "d-1")
+    with pytest.raises(AnsibleFilterError, match="the saml mode needs saml_provider_arn"):
+        endpoint_authentication("saml", "d-1", CERT, "")

@@ -162,6 +162,8 @@ def both(*edits):
 # With the two Branches of inventories/sandbox: 5 Branches, one more than the directory's quota of 4.
 THREE_MORE_BRANCHES = ("us-west-1", "us-east-2", "eu-central-1")
 
+SAML = "arn:aws:iam::123456789012:saml-provider/okta"
+
 CASES = [
     # Topology: Home and Branches, Regions.
     ("two-homes", move_host("us-west-2", "branches", "home"), "exactly one Home Region is needed, found 2"),
@@ -295,6 +297,49 @@ CASES = [
         host("eu-west-1", "connector_size", "Tiny"),
         "eu-west-1: value of connector_size must be one of: Small, Large, got: Tiny",
     ),
+    # Authentication modes.
+    (
+        "authentication-unknown",
+        group("vpn_authentication", "ldap"),
+        "vpn_authentication 'ldap' must be one of directory, directory+certificate, certificate, saml",
+    ),
+    (
+        "saml-without-provider",
+        group("vpn_authentication", "saml"),
+        "us-east-1: vpn_authentication saml needs saml_provider_arn (group-wide or for this Region)",
+    ),
+    (
+        "saml-provider-missing-in-one-region",
+        both(group("vpn_authentication", "saml"), host("us-east-1", "saml_provider_arn", SAML),
+             host("us-west-2", "saml_provider_arn", SAML)),
+        "eu-west-1: vpn_authentication saml needs saml_provider_arn",
+    ),
+    (
+        "saml-provider-not-saml",
+        both(group("vpn_authentication", "saml"), group("saml_provider_arn", "arn:aws:iam::123456789012:user/okta")),
+        "us-west-2: saml_provider_arn 'arn:aws:iam::123456789012:user/okta' is not the ARN of an IAM SAML identity",
+    ),
+    (
+        "saml-portal-provider-not-saml",
+        both(group("vpn_authentication", "saml"), group("saml_provider_arn", SAML),
+             host("eu-west-1", "self_service_saml_provider_arn", "okta-portal")),
+        "eu-west-1: self_service_saml_provider_arn 'okta-portal' is not the ARN of an IAM SAML identity provider",
+    ),
+    (
+        "saml-provider-in-directory-mode",
+        group("saml_provider_arn", SAML),
+        "us-east-1: saml_provider_arn is set but vpn_authentication is directory (only saml uses it)",
+    ),
+    (
+        "portal-provider-in-certificate-mode",
+        both(group("vpn_authentication", "certificate"), host("us-west-2", "self_service_saml_provider_arn", SAML)),
+        "us-west-2: self_service_saml_provider_arn is set but vpn_authentication is certificate",
+    ),
+    (
+        "portal-with-certificates",
+        both(group("vpn_authentication", "directory+certificate"), group("self_service_portal", "enabled")),
+        "self_service_portal enabled is not available with vpn_authentication directory+certificate",
+    ),
 ]  # fmt: skip
 
 
@@ -331,3 +376,28 @@ def test_every_problem_is_listed_at_once():
         "us-east-1z",
     ):
         assert any(message in p for p in problems), (message, problems)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        group("vpn_authentication", "directory+certificate"),
+        group("vpn_authentication", "certificate"),
+        both(
+            group("vpn_authentication", "saml"),
+            group("saml_provider_arn", SAML),
+            group("self_service_portal", "enabled"),
+        ),
+        both(
+            group("vpn_authentication", "saml"),
+            group("saml_provider_arn", SAML),
+            host("eu-west-1", "saml_provider_arn", "arn:aws:iam::123456789012:saml-provider/eu-idp"),
+            host("eu-west-1", "self_service_saml_provider_arn", "arn:aws:iam::123456789012:saml-provider/eu-portal"),
+        ),
+    ],
+    ids=["directory+certificate", "certificate", "saml-group-wide", "saml-per-region"],
+)
+def test_each_authentication_mode_passes(edit):
+    inventory = Inventory()
+    edit(inventory)
+    assert inventory.problems() == []

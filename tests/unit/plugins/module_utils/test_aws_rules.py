@@ -193,11 +193,71 @@ def test_health_check_interval_choices_are_the_shared_constant():
         ("session_timeout_hours", aws_rules.SESSION_TIMEOUT_HOURS),
         ("transport_protocol", aws_rules.TRANSPORT_PROTOCOLS),
         ("self_service_portal", aws_rules.SELF_SERVICE_PORTAL),
+        ("vpn_authentication", aws_rules.AUTHENTICATION_MODES),
     ],
 )
 def test_role_spec_choices_are_the_shared_constants(variable, constant):
     for dummy_role, dummy_option, spec in VARIABLES[variable]:
         assert tuple(spec["choices"]) == tuple(constant)
+
+
+def test_the_endpoint_filter_knows_every_authentication_mode_preflight_accepts():
+    from ansible_collections.multiregion.client_vpn.plugins.filter.endpoint import AUTHENTICATION_MODES
+
+    assert tuple(AUTHENTICATION_MODES) == aws_rules.AUTHENTICATION_MODES
+    # The certificate modes are those whose options include mutual authentication.
+    assert aws_rules.CERTIFICATE_MODES == tuple(
+        mode for mode, kinds in AUTHENTICATION_MODES.items() if "certificate-authentication" in kinds
+    )
+
+
+@pytest.mark.parametrize(
+    "arn,ok",
+    [
+        ("arn:aws:iam::123456789012:saml-provider/okta", True),
+        ("arn:aws-cn:iam::123456789012:saml-provider/Corp.IdP@x+y=z,w_1", True),
+        ("arn:aws:iam::123456789012:saml-provider/", False),
+        ("arn:aws:iam::12345678901:saml-provider/okta", False),
+        ("arn:aws:iam:us-east-1:123456789012:saml-provider/okta", False),
+        ("arn:aws:iam::123456789012:oidc-provider/okta", False),
+        ("arn:aws:iam::123456789012:saml-provider/ok ta", False),
+        (None, False),
+    ],
+)
+def test_saml_provider_arn_shape(arn, ok):
+    assert (aws_rules.saml_provider_problems(arn) == []) is ok
+
+
+@pytest.mark.parametrize(
+    "mode,saml,portal,problems",
+    [
+        ("saml", "arn:aws:iam::123456789012:saml-provider/a", None, 0),
+        ("saml", "arn:aws:iam::123456789012:saml-provider/a", "arn:aws:iam::123456789012:saml-provider/b", 0),
+        ("saml", None, None, 1),
+        ("saml", "", "arn:aws:iam::123456789012:saml-provider/b", 1),
+        ("saml", "okta", "portal", 2),
+        ("directory", None, None, 0),
+        ("directory", "", "", 0),
+        ("certificate", "arn:aws:iam::123456789012:saml-provider/a", None, 1),
+        ("directory+certificate", "x", "y", 2),
+    ],
+)
+def test_authentication_inputs_per_mode(mode, saml, portal, problems):
+    assert len(aws_rules.authentication_problems(mode, saml, portal)) == problems
+
+
+@pytest.mark.parametrize(
+    "portal,mode,ok",
+    [
+        ("enabled", "directory", True),
+        ("enabled", "saml", True),
+        ("enabled", "certificate", False),
+        ("enabled", "directory+certificate", False),
+        ("disabled", "certificate", True),
+    ],
+)
+def test_self_service_portal_per_mode(portal, mode, ok):
+    assert (aws_rules.self_service_portal_problems(portal, mode) == []) is ok
 
 
 # ----------------------------------------------------------------------------- edges of each limit

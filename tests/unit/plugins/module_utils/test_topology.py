@@ -441,3 +441,84 @@ def test_access_groups_that_are_not_a_list_are_one_problem():
     assert topology_problems(regions, settings) == [
         "vpn_access_groups must be a list of {name, cidrs, description, members}, got {'name': 'VPN-Finance'}"
     ]
+
+
+# ----------------------------------------------------------------------------- authentication modes
+SAML = "arn:aws:iam::123456789012:saml-provider/okta"
+PORTAL = "arn:aws:iam::123456789012:saml-provider/okta-portal"
+
+
+def _saml_regions(**changes):
+    regions = copy.deepcopy(BASE_REGIONS)
+    for one in regions:
+        one.update(changes)
+    return regions
+
+
+@pytest.mark.parametrize("mode", ["directory", "directory+certificate", "certificate"])
+def test_modes_without_saml_need_nothing_more(mode):
+    assert topology_problems(BASE_REGIONS, dict(BASE_SETTINGS, vpn_authentication=mode)) == []
+
+
+def test_saml_with_a_provider_per_region_and_a_portal_provider_is_accepted():
+    regions = _saml_regions(saml_provider_arn=SAML, self_service_saml_provider_arn=PORTAL)
+    regions[1]["saml_provider_arn"] = "arn:aws-us-gov:iam::123456789012:saml-provider/West.Idp@corp"
+    settings = dict(BASE_SETTINGS, vpn_authentication="saml", self_service_portal="enabled")
+    assert topology_problems(regions, settings) == []
+
+
+def test_an_unknown_mode_is_one_problem():
+    regions = _saml_regions(saml_provider_arn=SAML)
+    assert topology_problems(regions, dict(BASE_SETTINGS, vpn_authentication="ldap")) == [
+        "vpn_authentication 'ldap' must be one of directory, directory+certificate, certificate, saml"
+    ]
+
+
+def test_saml_needs_each_regions_provider():
+    regions = _saml_regions()
+    regions[0]["saml_provider_arn"] = SAML
+    assert topology_problems(regions, dict(BASE_SETTINGS, vpn_authentication="saml")) == [
+        "us-west-2: vpn_authentication saml needs saml_provider_arn (group-wide or for this Region)",
+        "eu-west-1: vpn_authentication saml needs saml_provider_arn (group-wide or for this Region)",
+    ]
+
+
+def test_saml_provider_arns_must_be_iam_saml_providers():
+    regions = _saml_regions(saml_provider_arn=SAML)
+    regions[1]["saml_provider_arn"] = "arn:aws:iam::123456789012:role/okta"
+    regions[2]["self_service_saml_provider_arn"] = "arn:aws:iam::1234:saml-provider/portal"
+    assert topology_problems(regions, dict(BASE_SETTINGS, vpn_authentication="saml")) == [
+        "us-west-2: saml_provider_arn 'arn:aws:iam::123456789012:role/okta' is not the ARN of an IAM SAML identity"
+        " provider (arn:aws:iam::<account>:saml-provider/<name>)",
+        "eu-west-1: self_service_saml_provider_arn 'arn:aws:iam::1234:saml-provider/portal' is not the ARN of an IAM"
+        " SAML identity provider (arn:aws:iam::<account>:saml-provider/<name>)",
+    ]
+
+
+def test_saml_providers_in_another_mode_are_a_problem():
+    regions = copy.deepcopy(BASE_REGIONS)
+    regions[2].update(saml_provider_arn=SAML, self_service_saml_provider_arn=PORTAL)
+    assert topology_problems(regions, dict(BASE_SETTINGS, vpn_authentication="certificate")) == [
+        "eu-west-1: saml_provider_arn is set but vpn_authentication is certificate (only saml uses it)",
+        "eu-west-1: self_service_saml_provider_arn is set but vpn_authentication is certificate (only saml uses it)",
+    ]
+    assert topology_problems(regions, BASE_SETTINGS) == [
+        "eu-west-1: saml_provider_arn is set but vpn_authentication is directory (only saml uses it)",
+        "eu-west-1: self_service_saml_provider_arn is set but vpn_authentication is directory (only saml uses it)",
+    ]
+
+
+@pytest.mark.parametrize("mode", ["directory+certificate", "certificate"])
+def test_the_self_service_portal_is_not_for_certificate_modes(mode):
+    problems = topology_problems(
+        BASE_REGIONS, dict(BASE_SETTINGS, vpn_authentication=mode, self_service_portal="enabled")
+    )
+    assert problems == [
+        f"self_service_portal enabled is not available with vpn_authentication {mode}: AWS offers the self-service"
+        " portal to clients that authenticate with Active Directory or SAML only, not with mutual (certificate)"
+        " authentication"
+    ]
+
+
+def test_the_self_service_portal_stays_valid_with_directory_authentication():
+    assert topology_problems(BASE_REGIONS, dict(BASE_SETTINGS, self_service_portal="enabled")) == []

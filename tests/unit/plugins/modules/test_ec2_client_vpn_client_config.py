@@ -8,6 +8,7 @@ from unittest.mock import MagicMock
 
 import pytest
 from ansible_collections.multiregion.client_vpn.plugins.module_utils import client_vpn_config as mod
+from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn import AnsibleClientVpnError
 from ansible_collections.multiregion.client_vpn.plugins.modules import (
     ec2_client_vpn_client_config as client_config_module,
 )
@@ -131,7 +132,7 @@ def test_missing_extra_ca_file(tmp_path):
 def test_unknown_endpoint(tmp_path):
     c = client()
     c.get_paginator.return_value.paginate.return_value.build_full_result.return_value = {"ClientVpnEndpoints": []}
-    with pytest.raises(mod.AnsibleClientVpnError):
+    with pytest.raises(AnsibleClientVpnError):
         mod.run(Module({"dest": str(tmp_path / "x")}), c)
 
 
