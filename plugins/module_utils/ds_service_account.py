@@ -135,8 +135,27 @@ def _create_secret(sm, params, value):
         return secrets.describe(sm, params["secret_name"]) or {"Name": params["secret_name"]}
 
 
+def _foreign(secret, tags):
+    """Whether the secret lacks one of ``tags`` (with state=absent, a secret that is not the caller's)."""
+    have = secrets.tags_of(secret)
+    return any(have.get(key) != value for key, value in (tags or {}).items())
+
+
 def _absent(data, ds_client, sm, params, check_mode):
-    """The user deleted, then its secret (at once: nothing is left that the password opens)."""
+    """The user deleted, then its secret (at once: nothing is left that the password opens). With ``tags``, a secret
+    that does not carry them is someone else's: neither it nor the user of that name is touched."""
+    secret = secrets.describe(sm, params["secret_name"])
+    secret = None if secret and secret.get("DeletedDate") else secret
+    if secret and _foreign(secret, params.get("tags")):
+        return dict(
+            changed=False,
+            user={},
+            secret={},
+            warnings=[
+                f"The secret {params['secret_name']} does not carry the tags asked for: left as it is, with the user."
+            ],
+            diff=dict(before={}, after={}),
+        )
     user, changed = None, False
     if not params.get("directory_id"):
         pass  # the directory is gone (and its users with it): only the secret is left to delete
@@ -144,8 +163,6 @@ def _absent(data, ds_client, sm, params, check_mode):
         changed = _data_access(ds_client, params, check_mode)
         if not (check_mode and changed):
             user = ds_data.describe(data, ds_data.USER, params["directory_id"], params["name"])
-    secret = secrets.describe(sm, params["secret_name"])
-    secret = None if secret and secret.get("DeletedDate") else secret
     before = _view(user, secret)
     if not check_mode:
         if user:

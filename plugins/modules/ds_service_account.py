@@ -26,7 +26,8 @@ description:
   - Call it in the directory's primary Region (O(region)); the secret is in O(secret_region). With
     O(manage_data_access=true) Directory Service Data access is turned on (and awaited) when it is off.
   - O(state=absent) deletes the user, then the secret without a recovery window (the password opens nothing once the
-    user is gone).
+    user is gone). With O(tags), a secret that does not carry them is someone else's; the module leaves it and the
+    user of that name alone, with a warning.
 author:
   - "multiregion.client_vpn contributors (@multiregion)"
 options:
@@ -85,7 +86,7 @@ options:
     default: 600
   tags:
     description:
-      - The tags of the secret.
+      - The tags of the secret. With O(state=absent), the tags a secret must carry to be deleted.
     type: dict
     aliases: [resource_tags]
   purge_tags:

@@ -291,6 +291,16 @@ def test_absent_deletes_the_account_then_its_secret_at_once(parts):
     assert not ensure(directory, store, state="absent")["changed"]
 
 
+def test_absent_leaves_a_secret_without_the_tags_and_its_user_alone(parts):
+    directory, store = parts
+    ensure(directory, store)
+    store.secrets[SECRET]["Tags"] = [{"Key": "multiregion:client_vpn", "Value": "another.example.com"}]
+    directory.client.reset_mock()
+    result = ensure(directory, store, state="absent")
+    assert not result["changed"] and "does not carry the tags" in result["warnings"][0]
+    assert NAME.lower() in directory.users and SECRET in store.secrets and directory.client.method_calls == []
+
+
 def test_absent_without_a_directory_deletes_the_secret_only(parts):
     directory, store = parts
     ensure(directory, store)
