@@ -430,10 +430,10 @@ def wait_for_domain_controllers(client, directory_id, region_name, wait_timeout)
         ) from e
 
 
-def call_while(call, refused, timeout):
+def call_while(call, refused, timeout, done=lambda result: True):
     """``call()`` again (spaced by ``polling.poll_until``) while it raises an AnsibleDSError that ``refused(error)``
-    names, for up to ``timeout`` seconds.  Returns its result, or that error when the deadline came first; any
-    other error is raised at once."""
+    names, or answers a result that is not ``done(result)`` yet, for up to ``timeout`` seconds.  Returns its last
+    result, or that error when the deadline came first; any other error is raised at once."""
 
     def attempt():
         try:
@@ -443,7 +443,7 @@ def call_while(call, refused, timeout):
                 return e
             raise
 
-    return polling.poll_until(attempt, lambda result: not isinstance(result, AnsibleDSError), timeout)
+    return polling.poll_until(attempt, lambda result: not isinstance(result, AnsibleDSError) and done(result), timeout)
 
 
 def add_region_when_free(client, directory_id, region_name, vpc_id, subnet_ids, wait_timeout):

@@ -806,16 +806,8 @@ def _wait_until_listed(look, directory_id, timeout):
     has turned the access on and created the groups. The deadline is an error naming what was still awaited.
     """
 
-    def attempt():
-        try:
-            return look()
-        except AnsibleDSDataError as e:
-            if _data_disabled(e):
-                return e
-            raise
-
-    result = polling.poll_until(attempt, lambda missing: missing == [], timeout)
-    if isinstance(result, AnsibleDSDataError):
+    result = call_while(look, _data_disabled, timeout, done=lambda missing: missing == [])
+    if isinstance(result, AnsibleDSError):
         raise AnsibleDSDataError(
             message=(
                 f"Timed out after {timeout} seconds waiting for the Directory Service Data access of {directory_id}"
