@@ -111,7 +111,7 @@ def _rotate(data, ds_client, sm, params, secret, pending):
     arn = secret["ARN"]
     if pending:
         (version,) = pending[:1]
-        password = secrets.read_stage_password(sm, arn, "AWSPENDING")
+        password = secrets.read_password(sm, arn, "AWSPENDING")
     else:
         password = secrets.generate_password(params["password_length"], avoid=params["name"])
         version = secrets.put_pending(sm, arn, secrets.account_value(params["name"], password))

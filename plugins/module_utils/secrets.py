@@ -73,9 +73,11 @@ def password_of(value):
     return value
 
 
-def read_password(client, secret_id):
-    """The password in the AWSCURRENT version of ``secret_id``."""
-    answer = _call(client, "get_secret_value", "read the secret", SecretId=secret_id)
+def read_password(client, secret_id, stage="AWSCURRENT"):
+    """The password in the version of ``secret_id`` that carries the staging label ``stage`` (the current one, which
+    GetSecretValue answers by default, unless told)."""
+    request = {"SecretId": secret_id} if stage == "AWSCURRENT" else {"SecretId": secret_id, "VersionStage": stage}
+    answer = _call(client, "get_secret_value", "read the secret", **request)
     if "SecretString" not in answer:
         raise AnsibleSecretsError(message=f"The secret {secret_id} holds no SecretString")
     return password_of(answer["SecretString"])
@@ -107,12 +109,6 @@ def put_value(client, secret_id, value):
         SecretString=value,
         ClientRequestToken=str(uuid.uuid4()),
     )
-
-
-def read_stage_password(client, secret_id, stage):
-    """The password in the version of ``secret_id`` that carries the staging label ``stage``."""
-    answer = _call(client, "get_secret_value", "read the secret", SecretId=secret_id, VersionStage=stage)
-    return password_of(answer["SecretString"])
 
 
 def stage_versions(secret, stage):
