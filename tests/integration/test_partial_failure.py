@@ -3,6 +3,11 @@
 One Branch fails before its peerings, another at its AD Connector; the Home and the third Branch deploy without
 waiting on them and answer DNS for every client, the failed Branches have no record; once the faults clear, a
 re-run converges to the clean deployment (reliability/checks.py).
+
+The inventory authenticates clients with ``vpn_authentication: saml`` (an IAM SAML identity provider created in the
+sandbox's IAM, another for the self-service portal, enabled): this deployment is also the one that proves saml mode
+through site.yml. After the re-run every endpoint has the one federated option with those providers and its portal,
+the client file asks for federated sign-in, and playbooks/verify.yml passes, every probe reaching its own Region.
 """
 
 import sys
@@ -12,11 +17,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from deployment_checks import verification_rows  # noqa: E402
 from reliability.checks import assert_clean_deployment  # noqa: E402
 from reliability.checks import assert_no_failed_task  # noqa: E402
 from reliability.checks import dns_answers  # noqa: E402
 from reliability.checks import region_names  # noqa: E402
 from reliability.checks import snapshot  # noqa: E402
+from reliability.checks import topology  # noqa: E402
+from reliability.runner import REPO  # noqa: E402
 from reliability.runner import Deploy  # noqa: E402
 from reliability.runner import recap  # noqa: E402
 
@@ -28,6 +36,62 @@ PEERING_TIMEOUT = 60  # s: a Region that waits for a failed peer fails the test 
 # Above 0, so that the sandbox's effects act as on AWS (describes that miss new resources, waits, busy directories);
 # the simulated waits stay seconds long (directory 3.6 s, Region add 4.8 s).
 TIME_SCALE = 0.002
+# A SAML metadata document of IAM's minimum length (1,000 characters); nothing reads its content here.
+SAML_METADATA = "<EntityDescriptor>" + "x" * 1000 + "</EntityDescriptor>"
+
+
+def saml_group_vars(sandbox):
+    """vpn_authentication saml with two new IAM SAML identity providers: sign-in and the self-service portal."""
+    iam = sandbox.client("iam")
+    arns = [
+        iam.create_saml_provider(Name=name, SAMLMetadataDocument=SAML_METADATA)["SAMLProviderArn"]
+        for name in ("okta", "okta-portal")
+    ]
+    return {
+        "vpn_authentication": "saml",
+        "saml_provider_arn": arns[0],
+        "self_service_saml_provider_arn": arns[1],
+        "self_service_portal": "enabled",
+    }
+
+
+def assert_saml_endpoints(sandbox, branches, group_vars):
+    """Every Region's one endpoint authenticates with the one federated option, the providers of ``group_vars``,
+    and has its self-service portal."""
+    for region in region_names(branches):
+        endpoints = [
+            e
+            for e in sandbox.client("ec2", region).describe_client_vpn_endpoints()["ClientVpnEndpoints"]
+            if e["Status"]["Code"] not in ("deleting", "deleted")
+        ]
+        assert len(endpoints) == 1, (region, endpoints)
+        (endpoint,) = endpoints
+        assert endpoint["AuthenticationOptions"] == [
+            {
+                "Type": "federated-authentication",
+                "FederatedAuthentication": {
+                    "SamlProviderArn": group_vars["saml_provider_arn"],
+                    "SelfServiceSamlProviderArn": group_vars["self_service_saml_provider_arn"],
+                },
+            }
+        ], (region, endpoint["AuthenticationOptions"])
+        assert endpoint["SelfServicePortalUrl"].endswith(endpoint["ClientVpnEndpointId"]), (region, endpoint)
+
+
+def assert_verified(sandbox, inv, workdir, branches):
+    """playbooks/verify.yml passes on ``inv``, writes nothing, and every Region's probe reaches its own Region's
+    endpoint (its table parsed as test_lifecycle.py's test_verify does)."""
+    sandbox.clear_calls()
+    rc, output = Deploy(sandbox, inv, workdir, playbook=REPO / "playbooks" / "verify.yml").run()
+    assert rc == 0, output[-5000:]
+    assert_no_failed_task(output)
+    assert sandbox.write_calls() == [], "verify is read-only"
+    rows = {fields[0]: fields for fields in verification_rows(output, region_names(branches))}
+    assert sorted(rows) == sorted(region_names(branches)), output[-5000:]
+    for region, host in topology(branches):
+        # Region, endpoint, status, checkers (successes/observations: diagnostics only, not asserted), probe, the Region
+        # it reaches, wildcard, verdict.
+        assert rows[region][2] == "available" and rows[region][4:] == [host["probe_ip"], region, "ok", "ok"], rows
 
 
 def test_failing_branches_leave_the_others_serving_and_complete_on_rerun(sandbox, tmp_path):
@@ -38,11 +102,15 @@ def test_failing_branches_leave_the_others_serving_and_complete_on_rerun(sandbox
     requester of its pair with the Home: the Home must notice at once that nobody will request that pair, instead of
     waiting for it until the peering timeout (cut to PEERING_TIMEOUT s, so that a Region that waits fails the test
     instead of stalling it). ``late`` fails at ConnectDirectory, after its network, peerings and Region add.
+
+    Clients authenticate with SAML (saml_group_vars): the AD Connectors are built all the same, and after the re-run
+    every endpoint holds the federated option and its portal, the client file says auth-federate, and verify passes.
     """
     home, good, early, late = region_names(3)
     assert sorted([home, good, early, late])[0] == early  # early requests its pair with the Home (see above)
     sandbox.set_time_scale(TIME_SCALE)
-    inv = inventory.write(tmp_path / "inventory", 3)
+    saml = saml_group_vars(sandbox)
+    inv = inventory.write(tmp_path / "inventory", 3, saml)
     deploy = Deploy(sandbox, inv, tmp_path, extra_vars={"network_peering_timeout": PEERING_TIMEOUT})
     early_fault = {"service": "ec2", "region": early, "action": "CreateSecurityGroup", "count": 1}
     early_fault.update(code="UnauthorizedOperation", status=403, message="Injected: not authorized")
@@ -83,3 +151,8 @@ def test_failing_branches_leave_the_others_serving_and_complete_on_rerun(sandbox
     assert_no_failed_task(output)
     assert_clean_deployment(sandbox, 3)
     assert dns_answers(sandbox, 3) == {region: region for region in region_names(3)}
+
+    assert_saml_endpoints(sandbox, 3, saml)
+    client_file = tmp_path / "artifacts" / f"{inventory.VPN_NAME}.ovpn"
+    assert "auth-federate" in client_file.read_text().splitlines()
+    assert_verified(sandbox, inv, tmp_path, 3)
