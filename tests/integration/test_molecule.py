@@ -2,8 +2,8 @@
 
 `make molecule` runs the same scenario alone. Inside the suite it is one more worker's file instead of a phase of
 its own: the scenario keeps about one core busy for minutes, which left the other core idle while it ran alone.
-The scenario asserts its own steps (idempotence, verify, the drill, nothing owned left after cleanup); this side
-asserts that molecule ran them all and succeeded.
+The scenario asserts its own steps (idempotence, verify, nothing owned left after cleanup); this side asserts that
+molecule ran them all and succeeded.
 """
 
 import os
@@ -21,7 +21,7 @@ SCENARIO = REPO / "extensions" / "molecule" / "default"
 # As `make molecule`: the simulated waits of seconds (directory 3.6 s, Region add 4.8 s).
 TIME_SCALE = 0.002
 
-# converge and idempotence run site.yml, side_effect the failover drill, cleanup and destroy teardown.yml.
+# converge and idempotence run site.yml, cleanup and destroy teardown.yml.
 pytestmark = pytest.mark.deploys(4)
 
 
@@ -44,7 +44,7 @@ def test_default_scenario(sandbox_server, tmp_path):
     )
     output = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)  # without terminal colours
     assert proc.returncode == 0, output[-20000:]
-    for step in ("syntax", "converge", "idempotence", "verify", "side_effect", "cleanup", "destroy"):
+    for step in ("syntax", "converge", "idempotence", "verify", "cleanup", "destroy"):
         assert f"{step}: Executed: Successful" in output, step
     # The sandbox saw the deployment: the scenario ran against this worker's sandbox, not another endpoint.
     assert any(call["action"] == "CreateMicrosoftAD" for call in sandbox.calls())
