@@ -102,7 +102,7 @@ demo: venv
 		$(BIN)/python hacking/demo_summary.py --inventory $(DEMO_INVENTORY) --artifacts artifacts'
 
 # molecule: the default scenario (extensions/molecule/default: converge = site.yml,
-# idempotence, verify, failover drill, teardown) against a private sandbox.
+# idempotence, verify with a client certificate issued and revoked, teardown) against a private sandbox.
 molecule: venv
 	PYTHON=$(BIN)/python SANDBOX_TIME_SCALE=$(SANDBOX_TIME_SCALE) hacking/with_sandbox.sh -- \
 		$(BIN)/molecule test --scenario-name default
@@ -173,7 +173,7 @@ pytest-no-units:
 # Cheapest first, so that a broken change fails early: the unit tests (seconds), the static gates (lint and
 # sanity at the same time: each keeps about one core busy), then the other pytest suites (the longest by far),
 # molecule among them (tests/integration/test_molecule.py: the whole life cycle once, deploy, idempotence
-# without a write call, verify, failover drill, teardown leaving nothing): as a phase of its own it kept one
+# without a write call, verify, teardown leaving nothing): as a phase of its own it kept one
 # core busy and left the other idle. It stops at the first phase that fails and always ends with each phase's
 # time (hacking/run_phases.sh). CI (.ci/run) runs it.
 TEST_PHASES := units changelog-lint lint+sanity pytest-no-units

@@ -25,16 +25,22 @@ Every namespace, process, file under /etc/netns and the work directory is remove
 
 import dataclasses
 import ipaddress
+import json
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Optional
 
 LDAP_PLUGIN = "/usr/lib/openvpn/openvpn-auth-ldap.so"
 DC_ADDRESS = "10.99.0.2"
+# The servers' client-connect / client-disconnect script (authorization by directory group) and its nftables table.
+CLIENT_CONNECT = Path(__file__).resolve().parent / "client_connect.py"
+NFT_TABLE = "e2e"
 
 
 class LabError(RuntimeError):
@@ -58,6 +64,8 @@ class Region:
     ca_certificate: Path
     port: int = 443
     address: str = ""  # filled by the lab: the stand-in server's address
+    mutual: bool = False  # mutual TLS too: clients present a certificate of ca_certificate
+    crl: Optional[Path] = None  # the endpoint's client certificate revocation list, once it holds one
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,6 +95,41 @@ class Directory:
     @property
     def base_dn(self):
         return ",".join(f"DC={label}" for label in self.name.split("."))
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """An endpoint's authorization rule: a destination, and the directory group admitted to it (None: every user)."""
+
+    cidr: str
+    group: Optional[str] = None
+
+
+def authorization_ruleset(rules, table=NFT_TABLE):
+    """nftables ruleset and sets that admit tunnel traffic as Client VPN's authorization rules do.
+
+    Client VPN matches a destination against the rules' CIDRs by longest prefix (0.0.0.0/0 last), and the most specific
+    CIDR alone decides: a user reaches it when a rule for that CIDR admits every user or one of the user's groups;
+    a destination that no rule covers is refused. Returns (ruleset text, {group name, lower case: set name}); the
+    client-connect script puts each client's tunnel address into the sets of its groups.
+    """
+    by_cidr = {}
+    for rule in rules:
+        by_cidr.setdefault(ipaddress.ip_network(rule.cidr), []).append(rule.group)
+    sets = {}
+    chain = ['iifname != "tun*" accept']
+    for cidr in sorted(by_cidr, key=lambda net: (-net.prefixlen, net)):
+        groups = by_cidr[cidr]
+        if None in groups:
+            chain.append(f"ip daddr {cidr} accept")
+            continue
+        for group in sorted({g.lower() for g in groups}):
+            chain.append(f"ip daddr {cidr} ip saddr @{sets.setdefault(group, f'g{len(sets)}')} accept")
+        chain.append(f"ip daddr {cidr} drop")
+    lines = [f"table inet {table} {{", *(f"  set {name} {{ type ipv4_addr; }}" for name in sets.values())]
+    lines += ["  chain authorization {", "    type filter hook input priority filter; policy accept;"]
+    lines += [f"    {line}" for line in chain] + ["    drop", "  }", "}", ""]
+    return "\n".join(lines), sets
 
 
 ROUTING_KEYS = (
@@ -202,6 +245,7 @@ class Lab:
         self.namespaces = []
         self.processes = []  # (name, Popen)
         self.link_index = 0
+        self.server_dirs = {}  # Region name -> its server's directory
 
     # ---------------------------------------------------------------- plumbing
     def ns(self, role):
@@ -406,79 +450,141 @@ class Lab:
     # ---------------------------------------------------------------- OpenVPN servers
     def start_servers(self, regions, directory, bind_dn, bind_password, timeout=30):
         """One OpenVPN server per Region: the ACM certificate and key, users checked against Samba."""
+        self.server_login = (directory, bind_dn, bind_password)
         for region in regions:
-            # Like a domain member (an AD Connector), the server resolves the domain through the DC's DNS.
-            ns = self.servers[region.name]
-            etc = Path("/etc/netns") / ns
-            etc.mkdir(parents=True, exist_ok=True)
-            (etc / "resolv.conf").write_text(f"nameserver {DC_ADDRESS}\noptions timeout:2 attempts:2\n")
-            deadline = time.monotonic() + 60
-            while DC_ADDRESS not in self.exec(ns, ["getent", "ahostsv4", directory.name], check=False).stdout:
-                if time.monotonic() > deadline:
-                    raise LabError(f"{directory.name} does not resolve to the DC from {region.name}'s server")
-                time.sleep(1)
-            rdir = self.workdir / f"server-{region.name}"
-            rdir.mkdir(mode=0o700)
-            ldap_conf = rdir / "auth-ldap.conf"
-            ldap_conf.write_text(
-                "<LDAP>\n"
-                # The Global Catalog port: a search from the domain's root gets no referrals to the
-                # DNS partitions there (on 389 libldap chases them anonymously and the search fails).
-                f"\tURL\t\tldap://{DC_ADDRESS}:3268\n"
-                f'\tBindDN\t\t"{bind_dn}"\n'
-                f'\tPassword\t"{bind_password}"\n'
-                "\tTimeout\t\t15\n"
-                "\tTLSEnable\tno\n"
-                "\tFollowReferrals\tno\n"
-                "</LDAP>\n"
-                "<Authorization>\n"
-                f'\tBaseDN\t\t"{directory.base_dn}"\n'
-                '\tSearchFilter\t"(&(objectClass=user)(sAMAccountName=%u))"\n'
-                "\tRequireGroup\tfalse\n"
-                "</Authorization>\n"
+            self.start_server(region, timeout)
+
+    def restart_server(self, region, timeout=30):
+        """Start the Region's server again with its settings as they are now (a revocation list added)."""
+        name = f"openvpn-{region.name}"
+        for old_name, proc in list(self.processes):
+            if old_name == name:
+                self.stop(proc)
+                self.processes.remove((old_name, proc))
+        self.start_server(region, timeout)
+
+    def start_server(self, region, timeout=30):
+        directory, bind_dn, bind_password = self.server_login
+        # Like a domain member (an AD Connector), the server resolves the domain through the DC's DNS.
+        ns = self.servers[region.name]
+        etc = Path("/etc/netns") / ns
+        etc.mkdir(parents=True, exist_ok=True)
+        (etc / "resolv.conf").write_text(f"nameserver {DC_ADDRESS}\noptions timeout:2 attempts:2\n")
+        deadline = time.monotonic() + 60
+        while DC_ADDRESS not in self.exec(ns, ["getent", "ahostsv4", directory.name], check=False).stdout:
+            if time.monotonic() > deadline:
+                raise LabError(f"{directory.name} does not resolve to the DC from {region.name}'s server")
+            time.sleep(1)
+        rdir = self.workdir / f"server-{region.name}"
+        rdir.mkdir(mode=0o700, exist_ok=True)
+        self.server_dirs[region.name] = rdir
+        connect_script = f'"{sys.executable} {CLIENT_CONNECT} {rdir / "authorization.json"}"'
+        ldap_conf = rdir / "auth-ldap.conf"
+        ldap_conf.write_text(
+            "<LDAP>\n"
+            # The Global Catalog port: a search from the domain's root gets no referrals to the
+            # DNS partitions there (on 389 libldap chases them anonymously and the search fails).
+            f"\tURL\t\tldap://{DC_ADDRESS}:3268\n"
+            f'\tBindDN\t\t"{bind_dn}"\n'
+            f'\tPassword\t"{bind_password}"\n'
+            "\tTimeout\t\t15\n"
+            "\tTLSEnable\tno\n"
+            "\tFollowReferrals\tno\n"
+            "</LDAP>\n"
+            "<Authorization>\n"
+            f'\tBaseDN\t\t"{directory.base_dn}"\n'
+            '\tSearchFilter\t"(&(objectClass=user)(sAMAccountName=%u))"\n'
+            "\tRequireGroup\tfalse\n"
+            "</Authorization>\n"
+        )
+        ldap_conf.chmod(0o600)
+        pool = ipaddress.ip_network(region.client_cidr)
+        vpc = ipaddress.ip_network(region.vpc_cidr)
+        conf = rdir / "server.conf"
+        conf.write_text(
+            "\n".join(
+                [
+                    "# Stand-in for the Client VPN endpoint of " + region.name,
+                    f"local {region.address}",
+                    f"port {region.port}",
+                    "proto tcp-server",
+                    "dev tun",
+                    "topology subnet",
+                    f"server {pool.network_address} {pool.netmask}",
+                    f"ca {region.ca_certificate}",
+                    f"cert {region.server_certificate}",
+                    f"key {region.server_key}",
+                    "dh none",
+                    "data-ciphers AES-256-GCM",
+                    # Mutual TLS: the client's certificate must be of the CA (and not revoked); else none asked.
+                    "verify-client-cert " + ("require" if region.mutual else "none"),
+                    *([f"crl-verify {region.crl}"] if region.crl else []),
+                    "username-as-common-name",
+                    f'plugin {LDAP_PLUGIN} "{ldap_conf}"',
+                    # Authorization by directory group, once authorize() has given the rules.
+                    "script-security 2",
+                    f"client-connect {connect_script}",
+                    f"client-disconnect {connect_script}",
+                    f'push "route {vpc.network_address} {vpc.netmask}"',
+                    "keepalive 10 60",
+                    "reneg-sec 0",
+                    f"status {rdir / 'status.log'} 1",
+                    "verb 3",
+                    "",
+                ]
             )
-            ldap_conf.chmod(0o600)
-            pool = ipaddress.ip_network(region.client_cidr)
-            vpc = ipaddress.ip_network(region.vpc_cidr)
-            conf = rdir / "server.conf"
-            conf.write_text(
-                "\n".join(
-                    [
-                        "# Stand-in for the Client VPN endpoint of " + region.name,
-                        f"local {region.address}",
-                        f"port {region.port}",
-                        "proto tcp-server",
-                        "dev tun",
-                        "topology subnet",
-                        f"server {pool.network_address} {pool.netmask}",
-                        f"ca {region.ca_certificate}",
-                        f"cert {region.server_certificate}",
-                        f"key {region.server_key}",
-                        "dh none",
-                        "data-ciphers AES-256-GCM",
-                        "verify-client-cert none",
-                        "username-as-common-name",
-                        f'plugin {LDAP_PLUGIN} "{ldap_conf}"',
-                        f'push "route {vpc.network_address} {vpc.netmask}"',
-                        "keepalive 10 60",
-                        "reneg-sec 0",
-                        f"status {rdir / 'status.log'} 1",
-                        "verb 3",
-                        "",
-                    ]
-                )
-            )
-            proc = self.spawn(
-                f"openvpn-{region.name}", self.servers[region.name], ["openvpn", "--config", conf], rdir / "server.log"
-            )
-            self.wait_listening(
-                self.servers[region.name],
-                region.address,
-                region.port,
-                proc,
-                timeout,
-                f"openvpn server of {region.name}",
-            )
+        )
+        proc = self.spawn(
+            f"openvpn-{region.name}", self.servers[region.name], ["openvpn", "--config", conf], rdir / "server.log"
+        )
+        self.wait_listening(
+            self.servers[region.name],
+            region.address,
+            region.port,
+            proc,
+            timeout,
+            f"openvpn server of {region.name}",
+        )
+
+    def add_address(self, region, address):
+        """One more address on the stand-in server's loopback (inside the Region's networks)."""
+        ns = self.servers[region.name]
+        present = self.exec(ns, ["ip", "-4", "-o", "addr", "show", "dev", "lo"]).stdout
+        if f" {address}/32 " not in present:
+            self.exec(ns, ["ip", "addr", "add", f"{address}/32", "dev", "lo"])
+
+    def add_user(self, user, password):
+        """A directory user (created when missing)."""
+        self.add_group(None, {user: password})
+
+    def add_group(self, name, members):
+        """A directory group with ``members`` ({user: password}; users created when missing). ``name`` None: the
+        users only."""
+        users = self.exec(self.dc, ["samba-tool", "user", "list", "-s", self.samba_conf]).stdout.split()
+        for user, password in members.items():
+            if user.lower() not in {u.lower() for u in users}:
+                self.exec(self.dc, ["samba-tool", "user", "create", user, password, "-s", self.samba_conf])
+        if name is None:
+            return
+        groups = self.exec(self.dc, ["samba-tool", "group", "list", "-s", self.samba_conf]).stdout.splitlines()
+        if name.lower() not in {g.strip().lower() for g in groups}:
+            self.exec(self.dc, ["samba-tool", "group", "add", name, "-s", self.samba_conf])
+        if members:
+            self.exec(self.dc, ["samba-tool", "group", "addmembers", name, ",".join(members), "-s", self.samba_conf])
+
+    def authorize(self, region, rules, directory, bind_dn, bind_password):
+        """Apply ``rules`` (:class:`Rule`) to the Region's server: the nftables ruleset, and the file the
+        client-connect script reads (0600: it holds the bind password). Clients connected before keep no group."""
+        ns = self.servers[region.name]
+        text, sets = authorization_ruleset(rules)
+        rdir = self.server_dirs[region.name]
+        (rdir / "authorization.nft").write_text(text)
+        self.exec(ns, ["nft", "delete", "table", "inet", NFT_TABLE], check=False)
+        self.exec(ns, ["nft", "-f", rdir / "authorization.nft"])
+        config = rdir / "authorization.json"
+        config.touch(mode=0o600)
+        ldap = {"url": f"ldap://{DC_ADDRESS}", "bind_dn": bind_dn, "password": bind_password, "base": directory.base_dn}
+        config.write_text(json.dumps({"table": NFT_TABLE, "sets": sets, "ldap": ldap}))
 
     # ---------------------------------------------------------------- DNS
     def start_dns(self, zone_name, views, regions, timeout=20):
@@ -587,6 +693,8 @@ class Lab:
             creds,
             "--auth-retry",
             "none",
+            # A refused certificate ends the client at once instead of after its retries.
+            "--tls-exit",
             "--connect-retry-max",
             "2",
             "--connect-timeout",
@@ -645,6 +753,7 @@ class Connection:
         return None
 
     def ping(self, address, count=3, timeout=20):
+        """ping through the tunnel; a refused destination (dropped by the authorization rules) times out."""
         return self.lab.exec(
             self.lab.clients[self.net.name], ["ping", "-c", count, "-W", "2", address], timeout=timeout, check=False
         )

@@ -41,6 +41,9 @@ if str(HERE) not in sys.path:
 import netlab  # noqa: E402
 
 INVENTORY = REPO / "inventories" / "sandbox"
+DIRECTORY = ["directory-service-authentication"]
+# The password the lab gives the members of the directory's groups that it mirrors (the sandbox keeps only hashes).
+MEMBER_PASSWORD = "Lab-Member-Passw0rd!"
 # The drill's inversion without its automatic restore, relative to the repository (a controller project).
 DRAIN_PLAYBOOK = "tests/e2e/playbooks/drain.yml"
 
@@ -55,6 +58,7 @@ REQUIRED = {
     "/usr/bin/ldapsearch": "ldap-utils",
     "/usr/bin/ping": "iputils-ping",
     "/usr/bin/ss": "iproute2",
+    "/usr/sbin/nft": "nftables",
 }
 PACKAGES = [
     "openvpn",
@@ -66,6 +70,7 @@ PACKAGES = [
     "ldap-utils",
     "iputils-ping",
     "iproute2",
+    "nftables",
 ]
 
 
@@ -146,6 +151,22 @@ def region_of_answer(data, regions):
     return None
 
 
+def directory_groups(sb, sids):
+    """The Home directory's groups among ``sids``: ({SID: name}, {name: [member names]}), from Directory Service Data."""
+    home = next(name for name, hv in load_inventory()[0].items() if hv["group"] == "home")
+    directories = sb.client("ds", home).describe_directories()["DirectoryDescriptions"]
+    (directory_id,) = [d["DirectoryId"] for d in directories if d["Type"] == "MicrosoftAD"]
+    data = sb.client("ds-data", home)
+    names = {}
+    for page in data.get_paginator("list_groups").paginate(DirectoryId=directory_id):
+        names.update({g["SID"]: g["SAMAccountName"] for g in page["Groups"] if g["SID"] in sids})
+    members = {}
+    for name in names.values():
+        pages = data.get_paginator("list_group_members").paginate(DirectoryId=directory_id, SAMAccountName=name)
+        members[name] = [m["SAMAccountName"] for page in pages for m in page["Members"] if m["MemberType"] == "USER"]
+    return names, members
+
+
 # ------------------------------------------------------------------------------------------ the lab
 
 
@@ -176,7 +197,13 @@ def collect(sb, pki, client_file):
         endpoint = endpoints[0]
         assert endpoint["Status"]["Code"] == "available", endpoint["Status"]
         assert endpoint["TransportProtocol"] == "tcp" and endpoint["VpnPort"] == 443
-        assert [a["Type"] for a in endpoint["AuthenticationOptions"]] == ["directory-service-authentication"]
+        # Directory authentication (vpn_authentication directory), with mutual TLS too (directory+certificate): the
+        # clients' certificates are of the server certificate's CA, the chain ACM holds with it.
+        kinds = [a["Type"] for a in endpoint["AuthenticationOptions"]]
+        assert kinds in (DIRECTORY, DIRECTORY + ["certificate-authentication"]), kinds
+        for option in endpoint["AuthenticationOptions"][1:]:
+            chain_arn = option["MutualAuthentication"]["ClientRootCertificateChain"]
+            assert chain_arn == endpoint["ServerCertificateArn"], option
         # The stand-in presents exactly the certificate the endpoint uses in ACM, with its generated key.
         acm = sb.client("acm", name).get_certificate(CertificateArn=endpoint["ServerCertificateArn"])
         cert_file = next(
@@ -197,6 +224,7 @@ def collect(sb, pki, client_file):
                 server_certificate=cert_file,
                 server_key=cert_file.parent / "server.key",
                 ca_certificate=ca_file,
+                mutual=len(kinds) > 1,
             )
         )
     assert Path(client_file).exists(), f"client_config wrote no {Path(client_file).name}"
@@ -206,6 +234,8 @@ def collect(sb, pki, client_file):
         "networks": [netlab.ClientNetwork(name=name, client_ip=hv["probe_ip"]) for name, hv in inventory.items()],
         "group_vars": group_vars,
         "client_file": Path(client_file),
+        # Each user's own client file with mutual TLS (playbooks/client_certificate.yml): <artifacts>/clients/<user>.ovpn.
+        "clients_dir": Path(client_file).parent / "clients",
         "directory": netlab.Directory(
             group_vars["directory_name"], group_vars["directory_short_name"], group_vars["directory_password"]
         ),
@@ -236,8 +266,55 @@ class Bench:
             views[net] = netlab.zone_file(zone, records, answers)
         self.lab.start_dns(zone, views, self.regions)
 
-    def connect(self, net, password, tag):
-        return self.lab.connect(net, self.d["client_file"], "admin", password, tag)
+    def connect(self, net, password, tag, user="admin"):
+        """The user's client file with mutual TLS (its certificate and key), else the one file every user gets."""
+        mutual = any(region.mutual for region in self.regions)
+        client_file = self.d["clients_dir"] / f"{user}.ovpn" if mutual else self.d["client_file"]
+        assert client_file.is_file(), f"no client file {client_file} for {user}"
+        return self.lab.connect(net, client_file, user, password, tag)
+
+    def load_revocations(self, name):
+        """The revocation list the Region's endpoint holds now, given to its stand-in server (restarted with it).
+        Returns the list's PEM, or None while the endpoint holds none."""
+        region = next(r for r in self.regions if r.name == name)
+        ec2 = self.d["sandbox"].client("ec2", name)
+        (endpoint,) = ec2.describe_client_vpn_endpoints()["ClientVpnEndpoints"]
+        held = ec2.export_client_vpn_client_certificate_revocation_list(
+            ClientVpnEndpointId=endpoint["ClientVpnEndpointId"]
+        ).get("CertificateRevocationList")
+        if not held:
+            return None
+        path = self.lab.server_dirs[name] / "crl.pem"
+        path.write_text(held)
+        region.crl = path
+        self.lab.restart_server(region)
+        return held
+
+    def authorize(self, name):
+        """The Region's endpoint's authorization rules, as the sandbox holds them now, applied to its stand-in server.
+
+        A rule's group is found by its SID among the directory's groups and mirrored into the lab's directory with its
+        members (password MEMBER_PASSWORD); a SID the directory does not know keeps a group name nobody is in.
+        Returns the rules (netlab.Rule) and {group name: [members]}.
+        """
+        sb = self.d["sandbox"]
+        ec2 = sb.client("ec2", name)
+        (endpoint,) = ec2.describe_client_vpn_endpoints()["ClientVpnEndpoints"]
+        found = ec2.describe_client_vpn_authorization_rules(ClientVpnEndpointId=endpoint["ClientVpnEndpointId"])
+        sids = {r["GroupId"] for r in found["AuthorizationRules"] if not r["AccessAll"]}
+        names, members = directory_groups(sb, sids) if sids else ({}, {})
+        rules = [
+            netlab.Rule(
+                r["DestinationCidr"], None if r["AccessAll"] else names.get(r["GroupId"], f"sid {r['GroupId']}")
+            )
+            for r in found["AuthorizationRules"]
+        ]
+        for group, users in members.items():
+            self.lab.add_group(group, {user: MEMBER_PASSWORD for user in users})
+        directory = self.d["directory"]
+        region = next(r for r in self.regions if r.name == name)
+        self.lab.authorize(region, rules, directory, f"Admin@{directory.name}", directory.admin_password)
+        return rules, members
 
     def server_of(self, address):
         return next((r for r in self.regions if r.address == address), None)
@@ -254,6 +331,8 @@ def bench(deployment):
         lab.start_directory(directory, {"Admin": directory.admin_password})
         lab.start_servers(deployment["regions"], directory, f"Admin@{directory.name}", directory.admin_password)
         ready = Bench(lab, deployment)
+        for region in deployment["regions"]:
+            ready.authorize(region.name)
         ready.serve_dns()
         yield ready
     finally:
@@ -362,3 +441,71 @@ def check_drained_region_sends_its_clients_elsewhere(bench, drain):
         drain(home, False)
         bench.serve_dns()
     assert bench.expected[net.name] == home
+
+
+def check_group_rules_admit_members_only(bench, name):
+    """In Region ``name``: a group's rule opens its CIDR to the group's members only, as Client VPN's longest prefix
+    match does under a rule for every user on the VPC; a rule naming a SID the directory does not know opens nothing;
+    the VPC stays open to everyone. ``admin`` is in no group. Clients connect from the Region's own client network."""
+    rules, members = bench.authorize(name)
+    region = next(r for r in bench.regions if r.name == name)
+    net = next(n for n in bench.d["networks"] if n.name == name)
+    bench.serve_dns()
+    assert bench.expected[net.name] == name, f"{name}'s clients are answered {bench.expected[net.name]}"
+    group_rules = [r for r in rules if r.group in members and members[r.group]]
+    assert group_rules, f"{name}: no rule of a directory group with members: {rules}"
+    unknown = [r for r in rules if r.group and r.group not in members]
+    # An address in each rule's CIDR, on the server's loopback (inside the VPC the server's pushed route covers).
+    target = {r: str(ipaddress.ip_network(r.cidr).network_address + 10) for r in group_rules + unknown}
+    for address in target.values():
+        bench.lab.add_address(region, address)
+    member = members[group_rules[0].group][0]
+    assert "admin" not in {u.lower() for users in members.values() for u in users}
+    for user, password in ((member, MEMBER_PASSWORD), ("admin", bench.d["directory"].admin_password)):
+        groups = {g for g, users in members.items() if user in users}
+        conn = bench.connect(net, password, f"group-{user}", user=user)
+        try:
+            server_log = (bench.lab.server_dirs[name] / "server.log").read_text(errors="replace")
+            assert conn.up, f"{user}: tunnel did not come up\n{conn.text[-3000:]}\n--- server:\n{server_log[-3000:]}"
+            assert conn.peer() == region.address, f"{user}: connected to {conn.peer()}, not {name}'s server"
+            ping = conn.ping(region.vpc_address, count=1)
+            assert ping.returncode == 0, f"{user}: the VPC ({region.vpc_address}) is closed\n{ping.stdout}"
+            for rule, address in target.items():
+                admitted = rule.group in groups
+                ping = conn.ping(address, count=1)
+                assert (ping.returncode == 0) == admitted, (
+                    f"{user} (groups {sorted(groups)}): {address} of the rule for {rule.group} ({rule.cidr}) is "
+                    f"{'closed' if admitted else 'open'}\n{ping.stdout}"
+                )
+        finally:
+            conn.close()
+
+
+def check_revoked_certificate_is_refused(bench, user, password, revoke):
+    """``user`` (a directory user with a client certificate, ``password``) connects from the Home's client network;
+    ``revoke()`` revokes the certificate (playbooks/revoke_client_certificate.yml); with the list the endpoint then holds,
+    the same client file is refused in the TLS handshake (the certificate, not the password) while admin still
+    connects."""
+    net = bench.d["networks"][0]
+    home = net.name
+    bench.lab.add_user(user, password)
+    conn = bench.connect(net, password, f"{user}-before", user=user)
+    try:
+        assert conn.up, f"{user}: tunnel did not come up before the revocation\n{conn.text[-4000:]}"
+    finally:
+        conn.close()
+    revoke()
+    assert bench.load_revocations(home), f"{home}'s endpoint holds no revocation list after the revocation"
+    conn = bench.connect(net, password, f"{user}-revoked", user=user)
+    try:
+        assert not conn.up, f"{user}: a revoked certificate brought the tunnel up"
+        assert not conn.auth_failed, "refused at the password, not at the certificate"
+        log = (bench.lab.server_dirs[home] / "server.log").read_text(errors="replace")
+        assert "certificate revoked" in log, log[-3000:]
+    finally:
+        conn.close()
+    conn = bench.connect(net, bench.d["directory"].admin_password, "admin-after-revocation")
+    try:
+        assert conn.up, f"admin: tunnel did not come up after another user's revocation\n{conn.text[-4000:]}"
+    finally:
+        conn.close()

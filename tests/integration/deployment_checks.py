@@ -198,18 +198,26 @@ def endpoint_of(sandbox, region):
     return endpoint
 
 
-def assert_endpoint(sandbox, region, directory_id, dns_ips, cidrs):
-    """The Region's endpoint: AD authentication, TCP 443, split tunnel, two associations, a rule per VPC and
-    routes to the other VPCs through each subnet. cidrs: {region: VPC CIDR} of the whole deployment."""
+def assert_endpoint(sandbox, region, directory_id, dns_ips, cidrs, mutual=False):
+    """The Region's endpoint: AD authentication (``mutual``: and client certificates of the server certificate's CA),
+    TCP 443, split tunnel, two associations, a rule per VPC and routes to the other VPCs through each subnet.
+    cidrs: {region: VPC CIDR} of the whole deployment."""
     ec2 = sandbox.client("ec2", region)
     endpoint = endpoint_of(sandbox, region)
     endpoint_id = endpoint["ClientVpnEndpointId"]
     assert endpoint["Status"]["Code"] == "available"
     assert endpoint["DnsName"] == f"*.{endpoint_id}.prod.clientvpn.{region}.amazonaws.com"
-    auth = endpoint["AuthenticationOptions"]
-    assert [(a["Type"], a["ActiveDirectory"]["DirectoryId"]) for a in auth] == [
-        ("directory-service-authentication", directory_id)
+    auth = [
+        (
+            a["Type"],
+            a.get("ActiveDirectory", {}).get("DirectoryId") or a["MutualAuthentication"]["ClientRootCertificateChain"],
+        )
+        for a in endpoint["AuthenticationOptions"]
     ]
+    wanted = [("directory-service-authentication", directory_id)]
+    if mutual:
+        wanted.append(("certificate-authentication", endpoint["ServerCertificateArn"]))
+    assert auth == wanted, auth
     assert (endpoint["TransportProtocol"], endpoint["VpnPort"], endpoint["SplitTunnel"]) == ("tcp", 443, True)
     assert endpoint["ClientCidrBlock"] == HOST_VARS[region]["client_cidr"]
     assert sorted(endpoint["DnsServers"]) == sorted(dns_ips)

@@ -1,7 +1,8 @@
 """One deployment's whole life, run as an AWX / Automation Platform job runs it (runner/controller_job.py).
 
 inventories/sandbox (1 Home + 2 Branches) is imported into a controller with its directory password
-vault-encrypted; a hosted zone holding an unrelated record exists beforehand. The steps below run in
+vault-encrypted and vpn_authentication directory+certificate (the directory's login and mutual TLS: the default
+mode's path and the certificates' in one deployment); a hosted zone holding an unrelated record exists beforehand. The steps below run in
 order on that one deployment, each building on the previous one's state; when a step fails, the later
 ones are skipped naming it (the ``incremental`` marker, tests/conftest.py).
 
@@ -18,7 +19,10 @@ ones are skipped naming it (the ``incremental`` marker, tests/conftest.py).
    client in network namespaces; skipped with the reason where the machine cannot, failed instead under
    CI=true unless E2E_ALLOW_SKIP=1): the client file as AWS clients get it, the directory knows Admin,
    each client network reaches the Region Route 53 names for it and pings across, each health check
-   reaches a server, a wrong password is refused, a drained Region sends its clients elsewhere.
+   reaches a server, a wrong password is refused, a drained Region sends its clients elsewhere; a client
+   certificate revoked (playbooks/revoke_client_certificate.yml, the list imported in every Region) is refused at
+   the TLS handshake. The lab's servers apply each endpoint's authorization rules (longest prefix, by the user's
+   directory groups) and its revocation list; each user runs the file playbooks/client_certificate.yml wrote.
 4. client_config: a 0600 file whose remote lines name the VPN name.
    offboarding (playbooks/offboard.yml) with users and sessions in the directory and on the endpoints: the user
    is disabled (data access turned on for it) and its sessions end in every Region, no one else's; a second run
@@ -27,17 +31,23 @@ ones are skipped naming it (the ``incremental`` marker, tests/conftest.py).
 5. a Branch added (us-east-2, it splits two existing pairs the other way round): the run writes only
    what AWS needs to add a Region (its side of each peering, one route, one rule, two Client VPN routes
    in each existing Region; one AddRegion; its service account: a user, its password, a secret; one health
-   check and one record), existing records, checks
+   check and one record; the revocation list into its new endpoint), existing records, checks
    and endpoints unchanged, the PKI kept, existing peerings kept in their direction, and the grown
    deployment equals a clean deployment of four Regions (tests/lib/resources.py). For the three first
    Regions this run is the first re-run: nothing but the new Region's writes.
 6. re-run of the grown inventory at -vvvv: no changed result, no write call, no secret, the PKI kept.
-7. one day-2 job, a Branch's connector account rotated (playbooks/rotate_connector_account.yml) with settings
+7. a Branch's connector account rotation (playbooks/rotate_connector_account.yml) stopped mid-way (the directory
+   refuses the new password once, after the Branch's endpoint and connector are deleted): the job fails there, the
+   Branch stays drained and its clients are answered elsewhere, nothing else is touched. Its re-run, one day-2 job,
+   finishes the rotation with settings
    changed (banner, session timeout, no DNS servers, reconnect at the timeout, client route enforcement, an AD group
    rule by SID, a VPN access group by name with its member): only ModifyClientVpnEndpoint and the two new rules in
    every other Region, the group and its membership in the Home directory, the new endpoint made with them;
 8. the rotated Branch: drained on the way, its endpoint and connector made again with the new password, published
-   again and answering its own clients, no other endpoint or record replaced.
+   again and answering its own clients, holding the revocation list, no other endpoint or record replaced. The real
+   client again: in the Home, the
+   access group's rule admits its member to its CIDR and not admin (in no group); a rule by an unknown SID admits
+   nobody.
 9. teardown: without confirmation nothing is called; one Branch removes that Region, its service account and
    secret, and its traces in the others; the global_dns role alone removes a record left for it; the Home refuses while Branches
    remain; the full teardown leaves nothing owned and the pre-existing zone as it was; a second teardown
@@ -117,6 +127,10 @@ SETTINGS = {
     "disconnect_on_session_timeout": False,
     "client_route_enforcement": True,
 }
+# Directory and mutual TLS: the directory's login and, from the same deployment, client certificates and revocation.
+AUTHENTICATION = "directory+certificate"
+# The user whose client certificate the real-client steps revoke (a directory user of the lab only).
+REVOKED_USER = "leaver"
 # Each endpoint has both subnets of its Region associated: a route to a peered VPC goes through each.
 SUBNETS_PER_ENDPOINT = 2
 
@@ -141,7 +155,7 @@ class Life:
 
 
 def make_controller(sandbox, workdir):
-    """A controller with inventories/sandbox imported, its directory password vault-encrypted."""
+    """A controller with inventories/sandbox imported, its directory password vault-encrypted, in AUTHENTICATION."""
     vault_password = "vault-" + secrets.token_hex(12)
     inventory_dir = workdir / "inventory-source"
     shutil.copytree(checks.INVENTORY, inventory_dir)
@@ -149,6 +163,7 @@ def make_controller(sandbox, workdir):
     variables = yaml.safe_load(group_vars.read_text())
     ciphertext = vault_encrypt(variables["directory_password"], vault_password)
     lines = [line for line in group_vars.read_text().splitlines() if not line.startswith("directory_password:")]
+    lines.append(f"vpn_authentication: {AUTHENTICATION}")
     lines.append("directory_password: !vault |")
     lines += ["  " + line for line in ciphertext.splitlines()]
     group_vars.write_text("\n".join(lines) + "\n")
@@ -220,10 +235,10 @@ def test_deploy(life):
     checks.assert_network(sandbox, CIDRS)
     checks.assert_certificates(sandbox, life.pki, REGIONS)
     directory = checks.assert_directory(sandbox, BRANCHES)
-    checks.assert_endpoint(sandbox, HOME, directory["DirectoryId"], directory["DnsIpAddrs"], CIDRS)
+    checks.assert_endpoint(sandbox, HOME, directory["DirectoryId"], directory["DnsIpAddrs"], CIDRS, mutual=True)
     for branch in BRANCHES:
         connector_id, dc_ips = checks.assert_connector(sandbox, branch, directory["DirectoryId"])
-        checks.assert_endpoint(sandbox, branch, connector_id, dc_ips, CIDRS)
+        checks.assert_endpoint(sandbox, branch, connector_id, dc_ips, CIDRS, mutual=True)
     assert checks.latency_regions(sandbox, life.zone_id) == sorted(REGIONS)
 
     # What the controller keeps between jobs went to the persistent directory: the PKI (the role's default
@@ -255,6 +270,8 @@ def test_verify(life):
 def real_client(life):
     """The real-client lab (tests/e2e/realclient.py) around this deployment as verify left it."""
     realclient.prepare_machine()
+    # Mutual TLS: the real client runs each user's own file, with the certificate playbooks/client_certificate.yml issues.
+    life.job("playbooks/client_certificate.yml", {"client_user": "admin"})
     deployment = realclient.collect(life.sandbox, life.pki, life.controller.persistent_dir / f"{VPN_NAME}.ovpn")
     with realclient.bench(deployment) as bench:
         yield bench
@@ -285,6 +302,33 @@ def test_real_client_follows_a_drained_region(life, real_client):
         life.job(realclient.DRAIN_PLAYBOOK, {"e2e_region": region, "e2e_drain": drained})
 
     realclient.check_drained_region_sends_its_clients_elsewhere(real_client, drain)
+
+
+def test_real_client_with_a_revoked_certificate_is_refused(life, real_client):
+    """playbooks/revoke_client_certificate.yml: the list imported into every endpoint; the revoked user's file is refused
+    at its certificate, admin still connects. Before the Branch is added: site.yml must give the new endpoint (and the
+    rotated Branch's new one) the list too."""
+    life.job("playbooks/client_certificate.yml", {"client_user": REVOKED_USER})
+
+    def revoke():
+        life.sandbox.clear_calls()
+        life.job("playbooks/revoke_client_certificate.yml", {"client_user": REVOKED_USER})
+        imported = [c["region"] for c in life.sandbox.write_calls()]
+        assert sorted(imported) == sorted(REGIONS), life.sandbox.write_calls()
+
+    realclient.check_revoked_certificate_is_refused(real_client, REVOKED_USER, realclient.MEMBER_PASSWORD, revoke)
+    # The PKI that site.yml must keep from now on: its client keys and certificates and the revocation list too.
+    life.generated_pki = checks.pki_snapshot(life.pki)
+
+
+def assert_holds_the_revocation_list(life, region):
+    """The Region's endpoint holds the PKI's revocation list (the revoked user's serial in it)."""
+    endpoint_id = checks.endpoint_of(life.sandbox, region)["ClientVpnEndpointId"]
+    held = life.sandbox.client("ec2", region).export_client_vpn_client_certificate_revocation_list(
+        ClientVpnEndpointId=endpoint_id
+    )
+    # As the revoke playbook imports it: the file's text (Ansible's file lookup drops its last newline).
+    assert held.get("CertificateRevocationList", "").strip() == (life.pki / "crl.pem").read_text().strip(), region
 
 
 def test_client_config(life):
@@ -458,6 +502,10 @@ def test_add_a_branch_writes_only_what_the_new_region_needs(life):
         unexpected.append(f"writes outside the inventory's Regions: {sorted(strays)}")
     assert not unexpected, "\n".join(unexpected)
 
+    # The revocation list made before this Region existed: imported into its new endpoint, once.
+    assert checks.writes_by(calls, "ec2", GROWN)["ImportClientVpnClientCertificateRevocationList"] == 1
+    assert_holds_the_revocation_list(life, GROWN)
+
     # What AWS holds: existing records, checks and endpoints as they were; the new Region's record and check.
     records_after, checks_after = checks.zone_state(sandbox, life.zone_id)
     assert {key: records_after.get(key) for key in records_before} == records_before, "an existing record changed"
@@ -520,13 +568,50 @@ def _rotation_state(sandbox, zone_id):
     }
 
 
+def test_a_rotation_stopped_mid_way_leaves_the_branch_drained_and_the_others_serving(life):
+    """The rotation job stopped between deleting the Branch's endpoint and connector and making them again: the
+    directory refuses the new password once. The job fails there and makes nothing (any_errors_fatal: no site.yml play
+    starts); the Branch stays drained, its clients answered another Region; no other Region's endpoint or record is
+    touched. The next step's job is the re-run that finishes the rotation."""
+    sandbox = life.sandbox
+    life.before_rotation = _rotation_state(sandbox, life.zone_id)
+    refused = {"service": "ds", "region": HOME, "action": "ResetUserPassword", "count": 1, "status": 400}
+    refused.update(code="ClientException", message="Injected: the directory refused the new password")
+    sandbox.control("POST", "faults", {"rules": [refused]})
+    sandbox.clear_calls()
+    try:
+        job = life.job("playbooks/rotate_connector_account.yml", {"rotate_region": ROTATED}, status="failed")
+    finally:
+        sandbox.control("DELETE", "faults")
+    done = [c for c in sandbox.write_calls() if c["status"] < 400]
+    # Route 53: the drain (the Branch's health check inverted); the rest: the deletions and the pending password.
+    assert checks.writes_by(done, "route53") == {"UpdateHealthCheck": 1}, checks.writes_by(done, "route53")
+    writes = sorted((c["service"], c["action"], c["region"]) for c in done if c["service"] != "route53")
+    assert writes == [
+        ("ds", "DeleteDirectory", ROTATED),
+        ("ec2", "DeleteClientVpnEndpoint", ROTATED),
+        # The endpoint's two subnets disassociated first, as AWS requires before its deletion.
+        ("ec2", "DisassociateClientVpnTargetNetwork", ROTATED),
+        ("ec2", "DisassociateClientVpnTargetNetwork", ROTATED),
+        ("secretsmanager", "PutSecretValue", ROTATED),
+    ], writes
+    records, health = checks.zone_state(sandbox, life.zone_id)
+    record = records[(f"{VPN_NAME}.", "CNAME", ROTATED)]
+    assert health[record["HealthCheckId"]]["HealthCheckConfig"].get("Inverted"), "the Branch is no longer drained"
+    assert {key: r for key, r in records.items() if key[2] != ROTATED} == life.before_rotation["records"]
+    others = {r: checks.endpoint_of(sandbox, r)["ClientVpnEndpointId"] for r in GROWN_CIDRS if r != ROTATED}
+    assert others == {r: i for r, i in life.before_rotation["endpoints"].items() if r != ROTATED}
+    # The verification after the drain, the last table the job printed: the Branch's probe answered another Region.
+    rows = {fields[0]: fields for fields in checks.verification_rows(job.stdout, list(GROWN_CIDRS))}
+    assert rows[ROTATED][5] not in (ROTATED, "") and rows[ROTATED][3].endswith("*"), rows[ROTATED]
+
+
 def test_settings_change_in_place_in_the_same_job_as_a_connector_rotation(life):
     """One day-2 job, playbooks/rotate_connector_account.yml on one Branch with new settings of the inventory model
     (its site.yml run takes them; one site.yml run less for the suite). The settings reach every other endpoint in
     place: only modifications and the new rules; the group named in vpn_access_groups is created in the Home directory
     with its member and authorized by its SID; the rotated Branch's new endpoint has them from its creation."""
     sandbox = life.sandbox
-    life.before_rotation = _rotation_state(sandbox, life.zone_id)
     sandbox.clear_calls()
     life.rotation_job = life.job("playbooks/rotate_connector_account.yml", {"rotate_region": ROTATED, **SETTINGS})
     others = [r for r in GROWN_CIDRS if r != ROTATED]
@@ -538,7 +623,8 @@ def test_settings_change_in_place_in_the_same_job_as_a_connector_rotation(life):
         [("ModifyClientVpnEndpoint", r) for r in others] + [("AuthorizeClientVpnIngress", r) for r in others] * 2
     )
     # The directory: the group and its member, from the Home Region (data access is on since the offboarding step);
-    # the rotation: the new password (Home Region), the connector deleted and made again, the secret's new version.
+    # the rotation finished: the password the stopped run left pending (AWSPENDING, not put again) set in the directory
+    # (Home Region) and made current, the connector made again.
     directory = {
         (c["service"], c["action"], c["region"])
         for c in sandbox.write_calls()
@@ -548,9 +634,8 @@ def test_settings_change_in_place_in_the_same_job_as_a_connector_rotation(life):
         ("ds-data", "AddGroupMember", HOME),
         ("ds-data", "CreateGroup", HOME),
         ("ds", "ResetUserPassword", HOME),
-        ("ds", "DeleteDirectory", ROTATED),
+        # The connector was deleted by the run that stopped mid-way (the step before): made again only.
         ("ds", "ConnectDirectory", ROTATED),
-        ("secretsmanager", "PutSecretValue", ROTATED),
         ("secretsmanager", "UpdateSecretVersionStage", ROTATED),
     }, directory
     ds = sandbox.client("ds", HOME)
@@ -596,6 +681,7 @@ def test_the_rotated_branch_has_a_new_connector_password_and_endpoint_and_answer
     endpoint = checks.endpoint_of(sandbox, ROTATED)
     assert [connector_id] != before["connector"] and endpoint["ClientVpnEndpointId"] != before["endpoints"][ROTATED]
     assert endpoint["AuthenticationOptions"][0]["ActiveDirectory"]["DirectoryId"] == connector_id
+    assert_holds_the_revocation_list(life, ROTATED)
     others = {r: checks.endpoint_of(sandbox, r)["ClientVpnEndpointId"] for r in GROWN_CIDRS if r != ROTATED}
     assert others == {r: i for r, i in before["endpoints"].items() if r != ROTATED}
     # Its record names the new endpoint and its health check is no longer inverted; the other records as they were.
@@ -612,6 +698,14 @@ def test_the_rotated_branch_has_a_new_connector_password_and_endpoint_and_answer
     for region in GROWN_CIDRS:
         probe = {**HOST_VARS, **NEW_BRANCH}[region]["probe_ip"]
         assert rows[region][4:] == [probe, region, "ok", "ok"], rows[region]
+
+
+def test_real_client_group_rule_admits_its_members_only(life, real_client):
+    """The real client after the settings step's rules (the lab's servers apply each endpoint's rules by the user's
+    directory groups, tests/e2e/client_connect.py): in the Home, ACCESS_GROUP's member reaches the group's CIDR and
+    admin, in no group, connects but does not; the rule for a SID the directory lacks opens its CIDR to nobody."""
+    life.job("playbooks/client_certificate.yml", {"client_user": "alice"})
+    realclient.check_group_rules_admit_members_only(real_client, HOME)
 
 
 def test_teardown_without_confirmation_calls_nothing(life):
