@@ -35,6 +35,7 @@ THROTTLE_CODES = {
     "route53": ("Throttling", 400),
     "ds-data": ("ThrottlingException", 429),
     "secretsmanager": ("ThrottlingException", 400),
+    "monitoring": ("Throttling", 400),
 }
 
 # What a lost answer looks like (the write was done): a 500 that botocore retries, per signing service.
@@ -45,6 +46,7 @@ LOST_CODES = {
     "route53": ("InternalFailure", 500),
     "ds-data": ("InternalServerException", 500),
     "secretsmanager": ("InternalServiceError", 500),
+    "monitoring": ("InternalServiceError", 500),
 }
 
 # Fault kinds: ``error`` refuses the call; the other two perform it and lose its answer.
@@ -173,12 +175,13 @@ class Sandbox:
             "write": bool(action) and is_write(action),
         }
         self.calls.append(entry)
+        wire = _request_wire(environ, service)
         fault = self.faults.match(service, action, region) if action else None
         if isinstance(fault, AwsError):
-            status, headers, text = protocol.serialize_error(service, fault, request_id)
+            status, headers, text = protocol.serialize_error(service, fault, request_id, wire)
         else:
             status, headers, text = self._answer(
-                environ, body, service, action, region, account, request_id, path_params
+                environ, body, service, action, region, account, request_id, path_params, wire
             )
         if isinstance(fault, Lost):
             # The call took effect; its answer is lost. The log says so, and what the emulation had answered.
@@ -187,14 +190,22 @@ class Sandbox:
             if fault.kind == "dropped_connection":
                 entry["status"], entry["error_code"] = 0, None
                 _drop_connection(environ)
-            status, headers, text = protocol.serialize_error(service, fault.error, request_id)
+            status, headers, text = protocol.serialize_error(service, fault.error, request_id, wire)
         entry["status"] = status
-        entry["error_code"] = _error_code(text) if status >= 300 else None
+        entry["error_code"] = _error_code(text, headers) if status >= 300 else None
         return _respond(start_response, status, headers, text)
 
-    def _answer(self, environ, body, service, action, region, account, request_id, path_params):
-        """(status, headers, body) of the call: a sandbox handler's answer, else moto's."""
+    def _answer(self, environ, body, service, action, region, account, request_id, path_params, wire):
+        """(status, headers, body) of the call: a sandbox handler's answer, else moto's.
+
+        A request in a service's older protocol (``wire``: CloudWatch's ``query``, which old clients send) goes to
+        moto as it came, and is refused where the sandbox has a handler: the handlers answer the protocol botocore
+        sends (``protocol.wire_protocol``).
+        """
         fn = registry.HANDLERS.get((service, action))
+        if fn is not None and wire is not None:
+            err = AwsError("NotImplementedBySandbox", f"The sandbox answers {service}:{action} in json only", 501)
+            return protocol.serialize_error(service, err, request_id, wire)
         if fn is None:
             return self._moto_raw(environ, body, service, action)
         call = registry.Call(
@@ -391,7 +402,24 @@ _REASONS.update({409: "Conflict", 429: "Too Many Requests"})
 _REASONS.update({500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable"})
 
 
-def _error_code(text):
+def _request_wire(environ, service):
+    """None for a request in the protocol botocore sends; ``query`` for a query-compatible json service's
+    request in its older ``query`` protocol (no ``X-Amz-Target``: CloudWatch from an older client)."""
+    if not service:
+        return None
+    try:
+        model = protocol.service_model(service)
+    except Exception:  # a service botocore does not know
+        return None
+    if model.is_query_compatible and model.resolved_protocol == "json" and not environ.get("HTTP_X_AMZ_TARGET"):
+        return "query"
+    return None
+
+
+def _error_code(text, headers=None):
+    query_error = {k.lower(): v for k, v in (headers or {}).items()}.get("x-amzn-query-error")
+    if query_error:
+        return query_error.split(";")[0]
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     match = re.search(r"<Code>([^<]+)</Code>", text) or re.search(r'"__type"\s*:\s*"(?:[^"#]*#)?([^"]+)"', text)

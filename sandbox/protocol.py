@@ -41,9 +41,13 @@ class InvalidParameter(AwsError):
         super().__init__(code, message)
 
 
+# Signing names (what a request's credential scope says) that differ from botocore's service names.
+BOTOCORE_NAMES = {"monitoring": "cloudwatch"}
+
+
 @lru_cache(maxsize=None)
 def service_model(service):
-    return botocore.session.get_session().get_service_model(service)
+    return botocore.session.get_session().get_service_model(BOTOCORE_NAMES.get(service, service))
 
 
 SPOKEN = ("ec2", "json", "rest-xml", "rest-json")
@@ -56,12 +60,11 @@ def modeled_error(service, code, message, **fields):
 
 
 def wire_protocol(service):
-    """The protocol botocore clients use: the first of the model's ``protocols`` that is spoken here."""
-    metadata = service_model(service).metadata
-    for name in metadata.get("protocols", [metadata["protocol"]]):
-        if name in SPOKEN:
-            return name
-    raise NotImplementedError(f"{service} speaks none of {SPOKEN}")
+    """The protocol botocore clients use (``ServiceModel.resolved_protocol``: CloudWatch's is ``json``), if spoken."""
+    name = service_model(service).resolved_protocol
+    if name in SPOKEN:
+        return name
+    raise NotImplementedError(f"{service} speaks {name}, none of {SPOKEN}")
 
 
 def operation_model(service, action):
@@ -292,6 +295,12 @@ def _json_value(shape, value):
 _JSON_TYPES = {"json": "application/x-amz-json-1.1", "rest-json": "application/json"}
 
 
+def _json_type(model, protocol):
+    if protocol == "json" and model.metadata.get("jsonVersion"):
+        return f"application/x-amz-json-{model.metadata['jsonVersion']}"
+    return _JSON_TYPES[protocol]
+
+
 def serialize_response(service, action, data, request_id):
     """(status, headers, body) for a successful call, shaped by the output shape."""
     model = service_model(service)
@@ -310,7 +319,7 @@ def serialize_response(service, action, data, request_id):
     if protocol in ("json", "rest-json"):
         # Every member goes in the body: no emulated rest-json output has header or status-code members.
         body = json.dumps(_json_value(shape, data) if shape is not None else {})
-        headers = {"Content-Type": _JSON_TYPES[protocol], "x-amzn-RequestId": request_id}
+        headers = {"Content-Type": _json_type(model, protocol), "x-amzn-RequestId": request_id}
         return op.http.get("responseCode", 200), headers, body
     if protocol == "rest-xml":
         inner = ""
@@ -324,10 +333,10 @@ def serialize_response(service, action, data, request_id):
     raise NotImplementedError(protocol)
 
 
-def serialize_error(service, error, request_id):
-    """(status, headers, body) for an AWS error in the service's own protocol."""
+def serialize_error(service, error, request_id, wire=None):
+    """(status, headers, body) for an AWS error in the service's own protocol (``wire``: the request's)."""
     try:
-        protocol = wire_protocol(service) if service else "ec2"
+        protocol = wire or (wire_protocol(service) if service else "ec2")
     except NotImplementedError:
         # Services moto answers whole (e.g. sts, "query") and services nobody emulates (e.g. ds-data,
         # "rest-json"): injected faults and NotImplementedBySandbox still need their error shape.
@@ -341,11 +350,14 @@ def serialize_error(service, error, request_id):
         return error.status, {"Content-Type": "text/xml"}, body
     if protocol in ("json", "rest-json"):
         body = json.dumps({"__type": error.code, "message": error.message, "Message": error.message, **error.fields})
+        model = service_model(service)
         headers = {
-            "Content-Type": _JSON_TYPES[protocol],
+            "Content-Type": _json_type(model, protocol),
             "x-amzn-RequestId": request_id,
             "x-amzn-ErrorType": error.code,
         }
+        if model.is_query_compatible:  # botocore reads the query code (e.g. LimitExceeded) from this header
+            headers["x-amzn-query-error"] = f"{error.code};Sender"
         return error.status, headers, body
     body = (
         f'<?xml version="1.0" encoding="UTF-8"?><ErrorResponse xmlns="{ROUTE53_XMLNS}"><Error><Type>Sender</Type>'

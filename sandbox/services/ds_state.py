@@ -91,6 +91,11 @@ def wall(clock, deadline):
     return datetime.datetime.fromtimestamp(time.time() + offset, tz=datetime.timezone.utc)
 
 
+def faulted(resource, stage):
+    """An Active directory, Region or AD Connector reads as its injected fault's stage (Impaired, Failed)."""
+    return resource.fault[0] if stage == "Active" and resource.fault is not None else stage
+
+
 def utcnow():
     return datetime.datetime.now(tz=datetime.timezone.utc)
 
@@ -144,13 +149,14 @@ class RegionEntry:
         self.visible_at = None
         self.visible_misses = 0
         self.owns_network = region_type == "Additional"  # primary ENIs/SG are moto's directory's
+        self.fault = None  # (stage, since): injected by POST /_sandbox/ds/impair (ds_faults.py)
 
     def status(self, directory):
         if directory.deleting_at is not None or self.removing_at is not None:
             return "Deleting"
         # UpdateNumberOfDomainControllers is accepted on an Active Region only: Updating follows Creating.
         start = "Creating" if self.updating_until is None else "Updating"
-        return settle(start, REGION_LIFECYCLE, vars(self), self.clock.now())
+        return faulted(self, settle(start, REGION_LIFECYCLE, vars(self), self.clock.now()))
 
     def status_changed(self, directory):
         """When the current status began."""
@@ -159,6 +165,8 @@ class RegionEntry:
         if self.removing_at is not None:
             return self.removing_since
         status = self.status(directory)
+        if self.fault is not None and status == self.fault[0]:
+            return self.fault[1]
         if status == "Creating":
             return self.launched
         if status == "Updating":
@@ -191,6 +199,7 @@ class Directory:
         self.connector_outcome = None  # (stage, reason) once decided
         self.connector_user = None
         self.connector_dns_ips = []
+        self.fault = None  # AD Connector: (stage, since), injected by POST /_sandbox/ds/impair (ds_faults.py)
         # busy_directory: DeleteDirectory refused ("authorized applications") until then, at least this many times.
         self.released_until = None
         self.release_refusals = 0
@@ -208,7 +217,7 @@ class Directory:
                 return "Deleting"
             if not created(self):
                 return "Creating"
-            return self.connector_outcome[0] if self.connector_outcome else "Creating"
+            return faulted(self, self.connector_outcome[0]) if self.connector_outcome else "Creating"
         if entry is None:
             if self.deleting_at is not None:
                 return "Deleting"

@@ -37,6 +37,7 @@ from .. import protocol
 from .. import registry
 from ..lifecycle import settle
 from ..protocol import AwsError
+from . import route53_alarm
 
 CHECKER_REGIONS = list(protocol.service_model("route53").shape_for("HealthCheckRegion").enum)
 RECORD_REGIONS = set(protocol.service_model("route53").shape_for("ResourceRecordSetRegion").enum)
@@ -72,6 +73,8 @@ STORED_KEYS = (
 UNEMULATED_KEYS = ("TrafficPolicyInstanceId", "CidrRoutingConfig", "GeoProximityLocation", "AZAffinity")
 # Seconds (at scale 1) for a checker verdict to reach Route 53's DNS servers, on top of the checks themselves.
 HEALTH_PROPAGATION = 10
+# Seconds (at scale 1) before Route 53 reads a changed alarm state (undocumented: one standard RequestInterval).
+ALARM_POLL = 30
 # Realism kind of health checks (visibility windows).
 HC_KIND = "route53_health_check"
 # A change's lifecycle (sandbox.lifecycle): INSYNC once its deadline has passed.
@@ -468,6 +471,7 @@ def _validate_create(call, cfg):
             "Member must satisfy enum value set: [" + ", ".join(sorted(HC_TYPES)) + "]",
         )
     _validate_common(cfg, "healthCheckConfig.")
+    route53_alarm.validate_create(call, cfg)
     if "RequestInterval" in cfg and cfg["RequestInterval"] not in (10, 30):
         raise _bad_input("Invalid request: RequestInterval must be either 10 or 30 seconds.")
     if hc_type in ENDPOINT_TYPES:
@@ -497,7 +501,7 @@ def _validate_create(call, cfg):
         for key in ("IPAddress", "Port", "FullyQualifiedDomainName", "RequestInterval", "FailureThreshold"):
             if key in cfg:
                 raise _bad_input(f"Invalid request: {key} is not valid for a health check of type CALCULATED.")
-    else:
+    elif hc_type != route53_alarm.TYPE:
         raise AwsError("NotImplementedBySandbox", f"The sandbox does not emulate health checks of type {hc_type}", 501)
 
 
@@ -521,7 +525,8 @@ _ARG_NAMES = {
 
 
 def _hc_config(hc):
-    return {k: v for k, v in hc.health_check_config.items() if v is not None}
+    stored = route53_alarm.config(hc, hc.health_check_config)
+    return {k: v for k, v in stored.items() if v is not None}
 
 
 def hc_dict(hc):
@@ -577,6 +582,7 @@ def create_health_check(call):
     _validate_create(call, cfg)
     args = {_ARG_NAMES[k]: v for k, v in cfg.items() if k in _ARG_NAMES}
     hc = backend.create_health_check(caller_reference=ref, health_check_args=args)
+    route53_alarm.configure(hc, cfg)
     _track_new(call, hc)
     call.sandbox.realism.created(HC_KIND, hc.id)
     return {"HealthCheck": hc_dict(hc), "Location": _location(hc)}
@@ -613,7 +619,9 @@ def update_health_check(call):
                 raise _bad_input(f"Invalid request: {key} is not valid for a health check of type CALCULATED.")
     for child in params.get("ChildHealthChecks") or []:
         _health_check(call, child)
+    route53_alarm.validate(call, params, hc.type_)
     aggregated_health(call, hc)  # the status so far, before the new settings start their own delay
+    route53_alarm.configure(hc, params)
     was_disabled = bool(hc.disabled)
     resets = params.get("ResetElements") or []
     if "FullyQualifiedDomainName" in resets:
@@ -662,6 +670,7 @@ def delete_health_check(call):
     _backend(call).resource_tags.pop(hc.id, None)
     for table in (state.health, state.created, state.frozen):
         table.pop(hc.id, None)
+    route53_alarm.forget(call, hc.id)
     call.sandbox.realism.forget(HC_KIND, hc.id)
     return {}
 
@@ -704,6 +713,8 @@ def instant_health(call, hc, _depth=0):
         children = [checks[c] for c in (hc.children or []) if c in checks]
         healthy = sum(1 for child in children if _depth < 8 and aggregated_health(call, child, _depth + 1))
         raw = healthy >= (hc.health_threshold or 0)
+    elif hc.type_ == route53_alarm.TYPE:
+        raw = route53_alarm.instant(call, hc)
     else:
         raw, _ = target_status(call, hc)
     return raw != bool(hc.inverted)
@@ -717,6 +728,8 @@ def _status_delay(call, hc):
     """Scaled seconds before Route 53 follows a change: FailureThreshold consecutive checks plus propagation."""
     if hc.type_ == "CALCULATED":
         seconds = HEALTH_PROPAGATION
+    elif hc.type_ == route53_alarm.TYPE:
+        seconds = ALARM_POLL + HEALTH_PROPAGATION
     else:
         seconds = (hc.failure_threshold or 3) * (hc.request_interval or 30) + HEALTH_PROPAGATION
     return seconds * call.clock.scale
@@ -731,6 +744,7 @@ def _track_new(call, hc):
         "target": instant_health(call, hc),
         "since": now,
     }
+    route53_alarm.observe(call, hc.id, state.health[hc.id]["status"], now)
     if hc.disabled:
         state.frozen[hc.id] = []  # created disabled: no checker ever ran
 
@@ -744,10 +758,11 @@ def aggregated_health(call, hc, _depth=0):
     from then at the latest: never shorter than on AWS.
     """
     target = instant_health(call, hc, _depth)
+    now = call.clock.now()
     if not _delay_on(call):
         _state(call).health.pop(hc.id, None)
+        route53_alarm.observe(call, hc.id, target, now)
         return target
-    now = call.clock.now()
     state = _state(call).health.get(hc.id)
     if state is None:  # a check from before the effect was switched on: its status is what it was
         state = _state(call).health[hc.id] = {"status": target, "target": target, "since": now}
@@ -755,6 +770,7 @@ def aggregated_health(call, hc, _depth=0):
         state["target"], state["since"] = target, now
     if state["status"] != target and now >= state["since"] + _status_delay(call, hc):
         state["status"] = target
+        route53_alarm.observe(call, hc.id, target, state["since"] + _status_delay(call, hc))
     return state["status"]
 
 
@@ -800,8 +816,11 @@ def get_health_check_status(call):
     (the observation is "the status of the health check endpoint as reported by one of the checkers").
     Before the first RequestInterval there are none; a disabled check's checkers have stopped."""
     hc = _visible_health_check(call, call.params["HealthCheckId"])
-    if hc.type_ == "CALCULATED":
-        raise _bad_input("Invalid request: GetHealthCheckStatus is not supported for calculated health checks.")
+    if hc.type_ in ("CALCULATED", route53_alarm.TYPE):
+        # "You can't use GetHealthCheckStatus to get the status of a calculated health check"; an alarm-based
+        # check has no checkers either (assumed: refused the same way).
+        kind = "calculated" if hc.type_ == "CALCULATED" else "CloudWatch alarm"
+        raise _bad_input(f"Invalid request: GetHealthCheckStatus is not supported for {kind} health checks.")
     aggregated_health(call, hc)
     if hc.id in _state(call).frozen:
         return {"HealthCheckObservations": _state(call).frozen[hc.id]}

@@ -6,6 +6,7 @@ code; each asynchronous transition under a small time scale.
 
 import ipaddress
 import time
+import urllib.error
 
 import boto3
 import botocore.exceptions
@@ -981,3 +982,72 @@ def test_directory_used_by_a_deleted_endpoint_refuses_deletion_for_a_while(sandb
 
     for used in (connector, directory_id):
         wait_for(lambda: delete(used), bool)
+
+
+# ------------------------------------------------- injected faults (control)
+
+
+def regions_status(sandbox, directory_id):
+    described = sandbox.client("ds", HOME).describe_regions(DirectoryId=directory_id)["RegionsDescription"]
+    return {r["RegionName"]: r["Status"] for r in described}
+
+
+def test_impair_and_restore_a_region_of_a_managed_ad(sandbox):
+    directory_id, _ = create_mad(sandbox)
+    add_branch(sandbox, directory_id)
+    answer = sandbox.control("POST", "ds/impair", {"directory_id": directory_id, "region": BRANCH})
+    assert answer == {"directory_id": directory_id, "faults": {BRANCH: "Impaired"}}
+    assert regions_status(sandbox, directory_id) == {HOME: "Active", BRANCH: "Impaired"}
+    assert describe(sandbox, BRANCH, directory_id)["Stage"] == "Impaired"
+    assert describe(sandbox, HOME, directory_id)["Stage"] == "Active"
+    sandbox.control("POST", "ds/impair", {"directory_id": directory_id, "stage": "Failed"})  # the primary
+    assert regions_status(sandbox, directory_id) == {HOME: "Failed", BRANCH: "Impaired"}
+    answer = sandbox.control("POST", "ds/restore", {"directory_id": directory_id, "region": BRANCH})
+    assert answer["faults"] == {HOME: "Failed"}
+    assert regions_status(sandbox, directory_id) == {HOME: "Failed", BRANCH: "Active"}
+    assert sandbox.control("POST", "ds/restore", {"directory_id": directory_id})["faults"] == {}
+    assert regions_status(sandbox, directory_id) == {HOME: "Active", BRANCH: "Active"}
+
+
+def test_a_fault_shows_only_once_the_region_is_active(sandbox):
+    directory_id, _ = create_mad(sandbox)
+    sandbox.set_time_scale(scale_for("region_add"))
+    add_branch(sandbox, directory_id)
+    sandbox.control("POST", "ds/impair", {"directory_id": directory_id, "region": BRANCH})
+    wait_for(lambda: regions_status(sandbox, directory_id).get(BRANCH), lambda status: status == "Creating")
+    final, seen = wait_for(lambda: regions_status(sandbox, directory_id).get(BRANCH), lambda s: s != "Creating")
+    assert final == "Impaired"
+    assert "Active" not in seen
+
+
+def test_impair_and_restore_an_ad_connector(sandbox):
+    directory_id, net = create_mad(sandbox)
+    dns = describe(sandbox, HOME, directory_id)["DnsIpAddrs"]
+    connector = connect(sandbox, HOME, net, dns)
+    assert describe(sandbox, HOME, connector)["Stage"] == "Active"
+    answer = sandbox.control("POST", "ds/impair", {"directory_id": connector, "stage": "Failed"})
+    assert answer == {"directory_id": connector, "faults": {HOME: "Failed"}}
+    assert describe(sandbox, HOME, connector)["Stage"] == "Failed"
+    assert describe(sandbox, HOME, directory_id)["Stage"] == "Active"  # the directory behind it is untouched
+    sandbox.control("POST", "ds/restore", {"directory_id": connector})
+    assert describe(sandbox, HOME, connector)["Stage"] == "Active"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"directory_id": "d-0000000000"},
+        {"stage": "impaired"},
+        {"region": "eu-west-1"},
+        {"stage": "Deleted"},
+        {"stage": "Inoperable", "connector": True},
+    ],
+)
+def test_impair_rejections(sandbox, body):
+    """An unknown directory, a stage AWS does not show (an AD Connector is never Inoperable), a Region it lacks."""
+    directory_id, net = create_mad(sandbox)
+    if body.pop("connector", False):
+        directory_id = connect(sandbox, HOME, net, describe(sandbox, HOME, directory_id)["DnsIpAddrs"])
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        sandbox.control("POST", "ds/impair", {"directory_id": directory_id, **body})
+    assert exc.value.code == 400
