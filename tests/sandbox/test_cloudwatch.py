@@ -5,10 +5,8 @@ import time
 import urllib.error
 import urllib.request
 
-import boto3
 import botocore.exceptions
 import pytest
-from botocore.config import Config
 
 # Period 60 s at this scale is 0.06 s of real time.
 SCALE = 0.001
@@ -212,18 +210,10 @@ def test_alarm_check_is_created_against_an_existing_alarm_only(eu_cw, r53):
         {"InsufficientDataHealthStatus": "Sometimes"},
     ],
 )
-def test_alarm_check_validation(sandbox, eu_cw, config):
-    raw = boto3.client(
-        "route53",
-        region_name="us-east-1",
-        endpoint_url=sandbox.url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(parameter_validation=False),
-    )
+def test_alarm_check_validation(raw_r53, eu_cw, config):
     alarm(eu_cw)
     with pytest.raises(botocore.exceptions.ClientError) as exc:
-        alarm_check(raw, "bad", **config)
+        alarm_check(raw_r53, "bad", **config)
     assert exc.value.response["Error"]["Code"] == "InvalidInput"
 
 

@@ -3,10 +3,8 @@
 import functools
 import time
 
-import boto3
 import botocore.exceptions
 import pytest
-from botocore.config import Config
 
 from tests.certificates import self_signed
 
@@ -28,19 +26,6 @@ def error_message(exc_info):
 @pytest.fixture
 def r53(sandbox):
     return sandbox.client("route53")
-
-
-@pytest.fixture
-def raw_r53(sandbox):
-    """A client without botocore's own parameter checks, so the sandbox's validation is what answers."""
-    return boto3.client(
-        "route53",
-        region_name="us-east-1",
-        endpoint_url=sandbox.url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(parameter_validation=False),
-    )
 
 
 @pytest.fixture
