@@ -35,25 +35,25 @@ ones are skipped naming it (the ``incremental`` marker, tests/conftest.py).
    and endpoints unchanged, the PKI kept, existing peerings kept in their direction, and the grown
    deployment equals a clean deployment of four Regions (tests/lib/resources.py). For the three first
    Regions this run is the first re-run: nothing but the new Region's writes.
-6. re-run of the grown inventory at -vvvv: no changed result, no write call, no secret, the PKI kept.
-7. a Branch's connector account rotation (playbooks/rotate_connector_account.yml) stopped mid-way (the directory
+6. a Branch's connector account rotation (playbooks/rotate_connector_account.yml) stopped mid-way (the directory
    refuses the new password once, after the Branch's endpoint and connector are deleted): the job fails there, the
    Branch stays drained and its clients are answered elsewhere, nothing else is touched. Its re-run, one day-2 job,
-   finishes the rotation with settings
-   changed (banner, session timeout, no DNS servers, reconnect at the timeout, client route enforcement, an AD group
-   rule by SID, a VPN access group by name with its member): only ModifyClientVpnEndpoint and the two new rules in
-   every other Region, the group and its membership in the Home directory, the new endpoint made with them;
-8. the rotated Branch: drained on the way, its endpoint and connector made again with the new password, published
-   again and answering its own clients, holding the revocation list, no other endpoint or record replaced. The real
-   client again: in the Home, the
-   access group's rule admits its member to its CIDR and not admin (in no group); a rule by an unknown SID admits
-   nobody.
+   finishes the rotation with settings changed (banner, session timeout, no DNS servers, reconnect at the timeout,
+   client route enforcement, an AD group rule by SID, a VPN access group by name with its member): only
+   ModifyClientVpnEndpoint and the two new rules in every other Region, the group and its membership in the Home
+   directory, the new endpoint made with them.
+7. the rotated Branch: drained on the way, its endpoint and connector made again with the new password (the one the
+   stopped run left pending), published again and answering its own clients, holding the revocation list, no other
+   endpoint or record replaced. The real client again: in the Home, the access group's rule admits its member to its
+   CIDR and not admin (in no group); a rule by an unknown SID admits nobody.
+8. re-run of the grown inventory with those settings at -vvvv: no changed result, no write call, no secret, the PKI
+   kept.
 9. teardown: without confirmation nothing is called; one Branch removes that Region, its service account and
    secret, and its traces in the others; the global_dns role alone removes a record left for it; the Home refuses while Branches
    remain; the full teardown leaves nothing owned and the pre-existing zone as it was; a second teardown
    writes nothing.
 
-The failover drill is test_route53.py's (with Route 53's health delay); a drain is also part of step 7 here.
+The failover drill is test_route53.py's (with Route 53's health delay); a drain is also part of step 6 here.
 Every step but the deploy runs at time scale 0. Fault-injection runs need deployments of their own:
 throttling and lost answers are test_reliability.py's, interruption test_interruption.py's, failing
 Branches test_partial_failure.py's.
@@ -539,20 +539,6 @@ def test_add_a_branch_writes_only_what_the_new_region_needs(life):
     assert not problems, "\n".join(problems)
 
 
-def test_rerun_of_the_grown_inventory_writes_nothing(life):
-    """The idempotence run: every Region, the three first and the one added, at -vvvv."""
-    sandbox = life.sandbox
-    sandbox.clear_calls()
-    job = life.job("site.yml", verbosity=4)
-    assert job.changed() == [], f"the re-run changed: {job.changed()}"
-    assert not job.stats.get("changed"), job.stats
-    writes = sandbox.write_calls()
-    assert writes == [], f"the re-run wrote: {sorted({(c['service'], c['action']) for c in writes})}"
-    assert sandbox.calls(), "the re-run made no call at all"
-    assert PASSWORD not in repr(sandbox.calls())
-    assert checks.pki_snapshot(life.pki) == life.generated_pki
-
-
 def _rotation_state(sandbox, zone_id):
     """What the rotation replaces or keeps: the secret's AWSCURRENT version, the rotated Branch's connector and
     endpoint IDs, every other endpoint's ID, the other Regions' records."""
@@ -705,7 +691,24 @@ def test_real_client_group_rule_admits_its_members_only(life, real_client):
     directory groups, tests/e2e/client_connect.py): in the Home, ACCESS_GROUP's member reaches the group's CIDR and
     admin, in no group, connects but does not; the rule for a SID the directory lacks opens its CIDR to nobody."""
     life.job("playbooks/client_certificate.yml", {"client_user": "alice"})
+    life.generated_pki = checks.pki_snapshot(life.pki)  # with alice's key and certificate, for the re-run's check
     realclient.check_group_rules_admit_members_only(real_client, HOME)
+
+
+def test_rerun_of_the_grown_inventory_writes_nothing(life):
+    """The idempotence run, after every change the steps made: every Region (the three first, the one added, the
+    rotated Branch's new connector and endpoint) with the settings of the rotation job (the access group and its
+    member, the rules, the endpoint options), the revocation list in every endpoint, at -vvvv."""
+    sandbox = life.sandbox
+    sandbox.clear_calls()
+    job = life.job("site.yml", SETTINGS, verbosity=4)
+    assert job.changed() == [], f"the re-run changed: {job.changed()}"
+    assert not job.stats.get("changed"), job.stats
+    writes = sandbox.write_calls()
+    assert writes == [], f"the re-run wrote: {sorted({(c['service'], c['action']) for c in writes})}"
+    assert sandbox.calls(), "the re-run made no call at all"
+    assert PASSWORD not in repr(sandbox.calls())
+    assert checks.pki_snapshot(life.pki) == life.generated_pki
 
 
 def test_teardown_without_confirmation_calls_nothing(life):
