@@ -55,6 +55,23 @@ def key_pem(key):
     )
 
 
+def crl_pem(serials=(), issuer_cn="Sandbox Test CA", key=None, now=None, days=180):
+    """A PEM CRL of ``issuer_cn`` revoking ``serials``, issued ``now`` (default: now), next update ``days`` later,
+    signed by ``key`` (default: a fresh key; the sandbox does not check the signer)."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(name(issuer_cn))
+        .last_update(now)
+        .next_update(now + datetime.timedelta(days=days))
+    )
+    for serial in serials:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now).build()
+        )
+    return builder.sign(key or rsa_key(), hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode()
+
+
 def self_signed(common_name="server.vpn.example.com", san=False, days=365):
     """(certificate PEM, private key PEM) of a self-signed RSA 2048 certificate marked as a CA."""
     key = rsa_key()

@@ -1,15 +1,11 @@
 """Client certificate revocation lists in the sandbox: import and export, the endpoint's authentication, the CRL's
 shape, and the status that moves from pending to active."""
 
-import datetime
-
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives import serialization
 
 from sandbox.clock import DURATIONS
 from tests.certificates import certificate
-from tests.certificates import name
+from tests.certificates import crl_pem
 from tests.certificates import rsa_key
 from tests.sandbox.test_client_vpn import CERT_AUTH
 from tests.sandbox.test_client_vpn import client
@@ -20,23 +16,6 @@ from tests.sandbox.test_client_vpn import import_server_cert
 from tests.sandbox.test_client_vpn import network
 from tests.sandbox.test_client_vpn import pki  # noqa: F401 (fixture)
 from tests.sandbox.test_client_vpn import wait_for
-
-
-def crl_pem(serials=(), issuer_cn="Sandbox Test CA", days=180):
-    """A PEM CRL revoking ``serials``, signed by a fresh key (the sandbox does not check the signer)."""
-    key = rsa_key()
-    now = datetime.datetime.now(datetime.timezone.utc)
-    builder = (
-        x509.CertificateRevocationListBuilder()
-        .issuer_name(name(issuer_cn))
-        .last_update(now)
-        .next_update(now + datetime.timedelta(days=days))
-    )
-    for serial in serials:
-        builder = builder.add_revoked_certificate(
-            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now).build()
-        )
-    return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode()
 
 
 def crl_args(endpoint_id, text):

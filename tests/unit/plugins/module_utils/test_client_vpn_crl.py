@@ -14,11 +14,9 @@ from ansible_collections.multiregion.client_vpn.plugins.module_utils.client_vpn_
 from ansible_collections.multiregion.client_vpn.plugins.modules import ec2_client_vpn_crl
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import client_error
 from ansible_collections.multiregion.client_vpn.tests.unit.plugins.modules.module_stubs import run_main
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+
+from tests.certificates import crl_pem
 
 ENDPOINT_ID = "cvpn-endpoint-0123456789abcdef0"
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -28,17 +26,7 @@ AD = {"Type": "directory-service-authentication", "ActiveDirectory": {"Directory
 
 
 def crl(serials=(), days=180):
-    builder = (
-        x509.CertificateRevocationListBuilder()
-        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "vpn.example.com CA")]))
-        .last_update(NOW)
-        .next_update(NOW + datetime.timedelta(days=days))
-    )
-    for serial in serials:
-        builder = builder.add_revoked_certificate(
-            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(NOW).build()
-        )
-    return builder.sign(KEY, hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode()
+    return crl_pem(serials, "vpn.example.com CA", key=KEY, now=NOW, days=days)
 
 
 LIST_A = crl([3, 1])
