@@ -71,8 +71,19 @@ def crl_renewal_due(next_update, days, now=None):
     return expires - now <= datetime.timedelta(days=days)
 
 
+def crl_expiry(crl, region):
+    """verify's line for a Region's revocation list: ``crl`` is M(ec2_client_vpn_crl)'s ``crl`` result (None: the
+    endpoint holds no list)."""
+    if not crl:
+        return f"{region}: no revocation list imported"
+    expired = " (EXPIRED)" if crl.get("expired") else ""
+    revoked = len(crl.get("revoked_serials") or [])
+    status = (crl.get("status") or {}).get("code", "")
+    return f"{region}: revocation list expires {crl.get('next_update')}{expired}, {revoked} certificate(s) revoked, {status}"
+
+
 class FilterModule:
-    """Where the PKI sets and CA files are; when the CRL is renewed."""
+    """Where the PKI sets and CA files are; when the CRL is renewed; how verify states its expiry."""
 
     def filters(self):
         return {
@@ -80,4 +91,5 @@ class FilterModule:
             "certificate_ca_files": certificate_ca_files,
             "certificate_chain_files": certificate_chain_files,
             "crl_renewal_due": crl_renewal_due,
+            "crl_expiry": crl_expiry,
         }

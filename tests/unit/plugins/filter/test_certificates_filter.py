@@ -9,6 +9,7 @@ from ansible_collections.multiregion.client_vpn.plugins.filter.certificates impo
 from ansible_collections.multiregion.client_vpn.plugins.filter.certificates import certificate_ca_files
 from ansible_collections.multiregion.client_vpn.plugins.filter.certificates import certificate_chain_files
 from ansible_collections.multiregion.client_vpn.plugins.filter.certificates import certificate_sets
+from ansible_collections.multiregion.client_vpn.plugins.filter.certificates import crl_expiry
 from ansible_collections.multiregion.client_vpn.plugins.filter.certificates import crl_renewal_due
 
 
@@ -106,6 +107,7 @@ def test_the_filters_are_registered():
         "certificate_ca_files": certificate_ca_files,
         "certificate_chain_files": certificate_chain_files,
         "crl_renewal_due": crl_renewal_due,
+        "crl_expiry": crl_expiry,
     }
 
 
@@ -133,3 +135,20 @@ def test_crl_renewal_refuses_what_is_not_a_time():
         crl_renewal_due("2027-06-03", 30)
     with pytest.raises(AnsibleFilterError, match="crl_renewal_due"):
         crl_renewal_due("20270603120000Z", "soon")
+
+
+def test_crl_expiry_line_as_verify_prints_it():
+    crl = {
+        "next_update": "2027-06-03T00:00:00Z",
+        "expired": False,
+        "revoked_serials": [1, 3],
+        "status": {"code": "active"},
+    }
+    assert crl_expiry(crl, "eu-west-1") == (
+        "eu-west-1: revocation list expires 2027-06-03T00:00:00Z, 2 certificate(s) revoked, active"
+    )
+    expired = dict(crl, expired=True, revoked_serials=[], status={"code": "pending"})
+    assert crl_expiry(expired, "us-east-1") == (
+        "us-east-1: revocation list expires 2027-06-03T00:00:00Z (EXPIRED), 0 certificate(s) revoked, pending"
+    )
+    assert crl_expiry(None, "us-west-2") == "us-west-2: no revocation list imported"
