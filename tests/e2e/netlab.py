@@ -553,19 +553,18 @@ class Lab:
         if f" {address}/32 " not in present:
             self.exec(ns, ["ip", "addr", "add", f"{address}/32", "dev", "lo"])
 
-    def add_user(self, user, password):
-        """A directory user (created when missing)."""
-        self.add_group(None, {user: password})
+    def add_users(self, users):
+        """Directory users ({user: password}), each created when missing."""
+        present = {
+            u.lower() for u in self.exec(self.dc, ["samba-tool", "user", "list", "-s", self.samba_conf]).stdout.split()
+        }
+        for user, password in users.items():
+            if user.lower() not in present:
+                self.exec(self.dc, ["samba-tool", "user", "create", user, password, "-s", self.samba_conf])
 
     def add_group(self, name, members):
-        """A directory group with ``members`` ({user: password}; users created when missing). ``name`` None: the
-        users only."""
-        users = self.exec(self.dc, ["samba-tool", "user", "list", "-s", self.samba_conf]).stdout.split()
-        for user, password in members.items():
-            if user.lower() not in {u.lower() for u in users}:
-                self.exec(self.dc, ["samba-tool", "user", "create", user, password, "-s", self.samba_conf])
-        if name is None:
-            return
+        """A directory group with ``members`` ({user: password}; users created when missing)."""
+        self.add_users(members)
         groups = self.exec(self.dc, ["samba-tool", "group", "list", "-s", self.samba_conf]).stdout.splitlines()
         if name.lower() not in {g.strip().lower() for g in groups}:
             self.exec(self.dc, ["samba-tool", "group", "add", name, "-s", self.samba_conf])

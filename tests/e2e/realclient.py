@@ -151,9 +151,8 @@ def region_of_answer(data, regions):
     return None
 
 
-def directory_groups(sb, sids):
+def directory_groups(sb, home, sids):
     """The Home directory's groups among ``sids``: ({SID: name}, {name: [member names]}), from Directory Service Data."""
-    home = next(name for name, hv in load_inventory()[0].items() if hv["group"] == "home")
     directories = sb.client("ds", home).describe_directories()["DirectoryDescriptions"]
     (directory_id,) = [d["DirectoryId"] for d in directories if d["Type"] == "MicrosoftAD"]
     data = sb.client("ds-data", home)
@@ -230,6 +229,7 @@ def collect(sb, pki, client_file):
     assert Path(client_file).exists(), f"client_config wrote no {Path(client_file).name}"
     return {
         "sandbox": sb,
+        "home": next(name for name, hv in inventory.items() if hv["group"] == "home"),
         "regions": regions,
         "networks": [netlab.ClientNetwork(name=name, client_ip=hv["probe_ip"]) for name, hv in inventory.items()],
         "group_vars": group_vars,
@@ -273,15 +273,21 @@ class Bench:
         assert client_file.is_file(), f"no client file {client_file} for {user}"
         return self.lab.connect(net, client_file, user, password, tag)
 
+    def endpoint_id(self, name):
+        """The ID of the Region's one endpoint, as the sandbox holds it now (the rotation replaces a Branch's)."""
+        (endpoint,) = self.d["sandbox"].client("ec2", name).describe_client_vpn_endpoints()["ClientVpnEndpoints"]
+        return endpoint["ClientVpnEndpointId"]
+
     def load_revocations(self, name):
         """The revocation list the Region's endpoint holds now, given to its stand-in server (restarted with it).
         Returns the list's PEM, or None while the endpoint holds none."""
         region = next(r for r in self.regions if r.name == name)
-        ec2 = self.d["sandbox"].client("ec2", name)
-        (endpoint,) = ec2.describe_client_vpn_endpoints()["ClientVpnEndpoints"]
-        held = ec2.export_client_vpn_client_certificate_revocation_list(
-            ClientVpnEndpointId=endpoint["ClientVpnEndpointId"]
-        ).get("CertificateRevocationList")
+        held = (
+            self.d["sandbox"]
+            .client("ec2", name)
+            .export_client_vpn_client_certificate_revocation_list(ClientVpnEndpointId=self.endpoint_id(name))
+            .get("CertificateRevocationList")
+        )
         if not held:
             return None
         path = self.lab.server_dirs[name] / "crl.pem"
@@ -298,11 +304,11 @@ class Bench:
         Returns the rules (netlab.Rule) and {group name: [members]}.
         """
         sb = self.d["sandbox"]
-        ec2 = sb.client("ec2", name)
-        (endpoint,) = ec2.describe_client_vpn_endpoints()["ClientVpnEndpoints"]
-        found = ec2.describe_client_vpn_authorization_rules(ClientVpnEndpointId=endpoint["ClientVpnEndpointId"])
+        found = sb.client("ec2", name).describe_client_vpn_authorization_rules(
+            ClientVpnEndpointId=self.endpoint_id(name)
+        )
         sids = {r["GroupId"] for r in found["AuthorizationRules"] if not r["AccessAll"]}
-        names, members = directory_groups(sb, sids) if sids else ({}, {})
+        names, members = directory_groups(sb, self.d["home"], sids) if sids else ({}, {})
         rules = [
             netlab.Rule(
                 r["DestinationCidr"], None if r["AccessAll"] else names.get(r["GroupId"], f"sid {r['GroupId']}")
@@ -488,7 +494,7 @@ def check_revoked_certificate_is_refused(bench, user, password, revoke):
     connects."""
     net = bench.d["networks"][0]
     home = net.name
-    bench.lab.add_user(user, password)
+    bench.lab.add_users({user: password})
     conn = bench.connect(net, password, f"{user}-before", user=user)
     try:
         assert conn.up, f"{user}: tunnel did not come up before the revocation\n{conn.text[-4000:]}"
